@@ -1,0 +1,172 @@
+package org.powerquant.quant;
+
+/**
+ * The grid of one power quantizer: a bit width, a sign convention and an exponent {@code a}.
+ *
+ * <p>A magnitude {@code x} already normalised by its scale ({@code x = |w| / s}, so {@code 0 <= x <= 1}) gets the
+ * code {@code k = round(N * x^a)} and is reconstructed as {@code (k / N)^(1/a)}. Signed quantizers (weights) have
+ * {@code N = 2^(b-1) - 1} magnitude levels and keep the sign aside; unsigned ones (activations after ReLU) have
+ * {@code N = 2^b - 1}. With {@code a = 1} this is plain uniform quantization, bit for bit: {@link Math#pow} is
+ * exact for an exponent of one.
+ *
+ * <p>Rounding is {@link Math#round(double)} (half up). {@link Math#pow} is semi-monotonic, so {@link #code(double)}
+ * is non-decreasing in {@code x}: the codes of sorted magnitudes form consecutive runs, which is what
+ * {@link SortedMagnitudes} relies on to evaluate errors exactly without visiting every weight.
+ */
+public final class PowerQuantizer {
+
+    /** Smallest supported bit width. */
+    public static final int MIN_BITS = 2;
+    /** Largest supported bit width. */
+    public static final int MAX_BITS = 8;
+
+    private final int bits;
+    private final boolean signed;
+    private final int maxCode;
+    private final double exponent;
+    private final double inverseExponent;
+
+    private PowerQuantizer(int bits, boolean signed, double exponent) {
+        if (bits < MIN_BITS || bits > MAX_BITS) {
+            throw new IllegalArgumentException(
+                    "bits must be between " + MIN_BITS + " and " + MAX_BITS + ", got " + bits);
+        }
+        if (!(exponent > 0) || Double.isInfinite(exponent)) {
+            throw new IllegalArgumentException("exponent must be a positive finite number, got " + exponent);
+        }
+        this.bits = bits;
+        this.signed = signed;
+        this.maxCode = signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+        this.exponent = exponent;
+        this.inverseExponent = 1.0 / exponent;
+    }
+
+    /**
+     * A symmetric signed quantizer, as used for weights: codes in {@code [-N, N]}, {@code N = 2^(b-1) - 1}.
+     *
+     * @param bits the bit width, 2 to 8
+     * @param exponent the power exponent {@code a > 0}
+     * @return the quantizer
+     */
+    public static PowerQuantizer signed(int bits, double exponent) {
+        return new PowerQuantizer(bits, true, exponent);
+    }
+
+    /**
+     * An unsigned quantizer, as used for activations after ReLU: codes in {@code [0, N]}, {@code N = 2^b - 1}.
+     *
+     * @param bits the bit width, 2 to 8
+     * @param exponent the power exponent {@code a > 0}
+     * @return the quantizer
+     */
+    public static PowerQuantizer unsigned(int bits, double exponent) {
+        return new PowerQuantizer(bits, false, exponent);
+    }
+
+    /**
+     * Returns the same grid with another exponent.
+     *
+     * @param newExponent the exponent
+     * @return a quantizer of the same bit width and sign convention
+     */
+    public PowerQuantizer withExponent(double newExponent) {
+        return new PowerQuantizer(bits, signed, newExponent);
+    }
+
+    /** @return the bit width */
+    public int bits() {
+        return bits;
+    }
+
+    /** @return whether codes carry a sign */
+    public boolean isSigned() {
+        return signed;
+    }
+
+    /** @return {@code N}, the largest magnitude code */
+    public int maxCode() {
+        return maxCode;
+    }
+
+    /** @return the exponent {@code a} */
+    public double exponent() {
+        return exponent;
+    }
+
+    /**
+     * The magnitude code of a normalised magnitude.
+     *
+     * @param x {@code |w| / s}; values above one are clipped to {@code N}, negative values count as zero
+     * @return {@code round(N * x^a)} in {@code [0, N]}
+     */
+    public int code(double x) {
+        if (!(x > 0)) {
+            return 0;
+        }
+        if (x >= 1) {
+            return maxCode;
+        }
+        return (int) Math.round(maxCode * Math.pow(x, exponent));
+    }
+
+    /**
+     * The normalised magnitude a code stands for.
+     *
+     * @param code a magnitude code in {@code [0, N]}
+     * @return {@code (code / N)^(1/a)}
+     */
+    public double level(int code) {
+        if (code <= 0) {
+            return 0;
+        }
+        if (code >= maxCode) {
+            return 1;
+        }
+        return Math.pow((double) code / maxCode, inverseExponent);
+    }
+
+    /**
+     * Quantizes and dequantizes one normalised magnitude.
+     *
+     * @param x {@code |w| / s}
+     * @return {@code level(code(x))}
+     */
+    public double reconstruct(double x) {
+        return level(code(x));
+    }
+
+    /**
+     * The signed code of a value under a scale.
+     *
+     * @param value the value
+     * @param scale the scale {@code s > 0} (a zero scale gives code 0)
+     * @return {@code sign(value) * round(N * (|value|/s)^a)}; for unsigned quantizers negative values give 0
+     */
+    public int quantize(double value, double scale) {
+        if (!(scale > 0)) {
+            return 0;
+        }
+        int k = code(Math.abs(value) / scale);
+        if (value < 0) {
+            return signed ? -k : 0;
+        }
+        return k;
+    }
+
+    /**
+     * The value a signed code stands for under a scale, rounded to float as it is stored in a model.
+     *
+     * @param code the signed code
+     * @param scale the scale
+     * @return {@code sign(code) * (|code|/N)^(1/a) * s}
+     */
+    public float dequantize(int code, double scale) {
+        float magnitude = (float) (level(Math.abs(code)) * scale);
+        return code < 0 ? -magnitude : magnitude;
+    }
+
+    @Override
+    public String toString() {
+        return (signed ? "signed " : "unsigned ") + bits + "-bit power quantizer, a = " + exponent;
+    }
+}

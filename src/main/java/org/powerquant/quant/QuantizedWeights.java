@@ -1,0 +1,41 @@
+package org.powerquant.quant;
+
+/**
+ * One weight tensor after quantization: its grid and its dequantized values.
+ *
+ * @param name the layer's parameter name
+ * @param shape the tensor's shape, output channel first
+ * @param bits the bit width
+ * @param scaleMode per-channel or per-tensor
+ * @param exponent the exponent used ({@code 1} for uniform)
+ * @param scales the scales, one per channel or one for the tensor
+ * @param squaredError the squared error of the quantized tensor, {@code sum (w - w_q)^2}
+ * @param uniformSquaredError the squared error the uniform grid ({@code a = 1}) would have given
+ * @param values the dequantized values, in the tensor's order, each exactly on the grid
+ */
+public record QuantizedWeights(
+        String name,
+        long[] shape,
+        int bits,
+        ScaleMode scaleMode,
+        double exponent,
+        double[] scales,
+        double squaredError,
+        double uniformSquaredError,
+        float[] values) {
+
+    /** @return the number of weights */
+    public int count() {
+        return values.length;
+    }
+
+    /** @return the mean squared error per weight */
+    public double meanSquaredError() {
+        return values.length == 0 ? 0 : squaredError / values.length;
+    }
+
+    /** @return the mean squared error per weight of the uniform grid */
+    public double uniformMeanSquaredError() {
+        return values.length == 0 ? 0 : uniformSquaredError / values.length;
+    }
+}

@@ -1,0 +1,152 @@
+package org.powerquant.quant;
+
+/**
+ * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that layer (or fixed at
+ * one for the uniform baseline), and the dequantized values.
+ *
+ * <p>Pure Java over float arrays: it knows nothing of DJL. Immutable and thread-safe, so one instance can quantize
+ * many layers in parallel.
+ */
+public final class WeightQuantizer {
+
+    private final int bits;
+    private final ScaleMode scaleMode;
+    private final QuantizationMethod method;
+    private final ExponentSearch search;
+
+    private WeightQuantizer(Builder builder) {
+        bits = builder.bits;
+        scaleMode = builder.scaleMode;
+        method = builder.method;
+        search = builder.search;
+    }
+
+    /** @return a builder: 4 bits, per channel, PowerQuant with the default search */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the bit width */
+    public int bits() {
+        return bits;
+    }
+
+    /** @return the scale mode */
+    public ScaleMode scaleMode() {
+        return scaleMode;
+    }
+
+    /** @return the method */
+    public QuantizationMethod method() {
+        return method;
+    }
+
+    /** @return the exponent search */
+    public ExponentSearch search() {
+        return search;
+    }
+
+    /**
+     * Quantizes a weight tensor.
+     *
+     * @param name the layer's name, for the report and error messages
+     * @param shape the shape, output channel first (rank 1 or more)
+     * @param values the weights in row-major order; not modified
+     * @return the quantized tensor
+     * @throws IllegalArgumentException naming the layer if a weight is not finite or the shape does not fit
+     */
+    public QuantizedWeights quantize(String name, long[] shape, float[] values) {
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        if (shape.length == 0 || count != values.length) {
+            throw new IllegalArgumentException("layer " + name + ": shape does not match its " + values.length
+                    + " values");
+        }
+        SortedMagnitudes magnitudes;
+        try {
+            magnitudes = SortedMagnitudes.of(values, (int) shape[0], scaleMode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("layer " + name + ": " + e.getMessage(), e);
+        }
+        PowerQuantizer uniform = PowerQuantizer.signed(bits, 1.0);
+        ExponentSearch.Result result = method == QuantizationMethod.POWER
+                ? search.minimize(magnitudes, bits)
+                : new ExponentSearch.Result(1.0, magnitudes.squaredError(uniform), magnitudes.squaredError(uniform));
+        PowerQuantizer grid = uniform.withExponent(result.exponent());
+        return new QuantizedWeights(
+                name,
+                shape.clone(),
+                bits,
+                scaleMode,
+                result.exponent(),
+                magnitudes.scales(),
+                result.error(),
+                result.uniformError(),
+                magnitudes.dequantize(grid, values));
+    }
+
+    /** Options of a {@link WeightQuantizer}. */
+    public static final class Builder {
+        private int bits = 4;
+        private ScaleMode scaleMode = ScaleMode.PER_CHANNEL;
+        private QuantizationMethod method = QuantizationMethod.POWER;
+        private ExponentSearch search = ExponentSearch.builder().build();
+
+        private Builder() {}
+
+        /**
+         * Sets the bit width.
+         *
+         * @param weightBits 2 to 8
+         * @return this builder
+         */
+        public Builder bits(int weightBits) {
+            if (weightBits < PowerQuantizer.MIN_BITS || weightBits > PowerQuantizer.MAX_BITS) {
+                throw new IllegalArgumentException("weight bits must be between " + PowerQuantizer.MIN_BITS
+                        + " and " + PowerQuantizer.MAX_BITS + ", got " + weightBits);
+            }
+            this.bits = weightBits;
+            return this;
+        }
+
+        /**
+         * Sets the scale mode.
+         *
+         * @param mode per channel (default) or per tensor
+         * @return this builder
+         */
+        public Builder scaleMode(ScaleMode mode) {
+            this.scaleMode = mode;
+            return this;
+        }
+
+        /**
+         * Sets the method.
+         *
+         * @param quantizationMethod PowerQuant (default) or the uniform baseline
+         * @return this builder
+         */
+        public Builder method(QuantizationMethod quantizationMethod) {
+            this.method = quantizationMethod;
+            return this;
+        }
+
+        /**
+         * Sets the exponent search.
+         *
+         * @param exponentSearch the search
+         * @return this builder
+         */
+        public Builder search(ExponentSearch exponentSearch) {
+            this.search = exponentSearch;
+            return this;
+        }
+
+        /** @return the quantizer */
+        public WeightQuantizer build() {
+            return new WeightQuantizer(this);
+        }
+    }
+}
