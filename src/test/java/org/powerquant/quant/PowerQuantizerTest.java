@@ -1,0 +1,106 @@
+package org.powerquant.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The power quantizer's grid: what a code is, what it stands for, and the uniform special case. */
+class PowerQuantizerTest {
+
+    private static final int CASES = 20_000;
+
+    @Test
+    void exponentOneIsPlainUniformQuantization() {
+        Random random = new Random(1);
+        for (int i = 0; i < CASES; i++) {
+            int bits = 2 + random.nextInt(7);
+            int n = (1 << (bits - 1)) - 1;
+            double scale = 0.01 + random.nextDouble();
+            double w = (2 * random.nextDouble() - 1) * scale;
+            PowerQuantizer q = PowerQuantizer.signed(bits, 1.0);
+            long uniformCode = Math.round(w / scale * n);
+            assertEquals(uniformCode, q.quantize(w, scale), () -> "w=" + w + " s=" + scale);
+            assertEquals((float) (Math.abs(uniformCode) / (double) n * scale) * Math.signum(uniformCode),
+                    q.dequantize((int) uniformCode, scale), 0.0);
+        }
+    }
+
+    @Test
+    void codesStayInRangeForAnyInput() {
+        Random random = new Random(2);
+        for (int i = 0; i < CASES; i++) {
+            int bits = 2 + random.nextInt(7);
+            double a = 0.1 + 2 * random.nextDouble();
+            double scale = random.nextDouble() * 3;
+            double value = (random.nextDouble() - 0.5) * 10;
+            PowerQuantizer signed = PowerQuantizer.signed(bits, a);
+            PowerQuantizer unsigned = PowerQuantizer.unsigned(bits, a);
+            int k = signed.quantize(value, scale);
+            assertTrue(Math.abs(k) <= (1 << (bits - 1)) - 1, "signed code " + k + " out of range");
+            int u = unsigned.quantize(value, scale);
+            assertTrue(u >= 0 && u <= (1 << bits) - 1, "unsigned code " + u + " out of range");
+        }
+    }
+
+    @Test
+    void quantizeDequantizeIsIdempotent() {
+        Random random = new Random(3);
+        for (int i = 0; i < CASES; i++) {
+            int bits = 2 + random.nextInt(7);
+            double a = 0.2 + 1.3 * random.nextDouble();
+            float scale = (float) (0.001 + random.nextDouble());
+            double w = (2 * random.nextDouble() - 1) * scale;
+            PowerQuantizer q = PowerQuantizer.signed(bits, a);
+            int code = q.quantize(w, scale);
+            float once = q.dequantize(code, scale);
+            assertEquals(code, q.quantize(once, scale), () -> "w=" + w + " a=" + a + " bits=" + bits);
+            assertEquals(once, q.dequantize(q.quantize(once, scale), scale), 0.0f);
+        }
+    }
+
+    @Test
+    void codeIsMonotoneInMagnitude() {
+        Random random = new Random(4);
+        for (int i = 0; i < CASES; i++) {
+            PowerQuantizer q = PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+            double x = random.nextDouble();
+            double y = random.nextDouble();
+            assertTrue(q.code(Math.min(x, y)) <= q.code(Math.max(x, y)));
+        }
+    }
+
+    @Test
+    void levelsInvertCodesOnTheGrid() {
+        for (int bits = 2; bits <= 8; bits++) {
+            for (double a : new double[] {0.2, 0.5, 0.77, 1.0, 1.5}) {
+                PowerQuantizer q = PowerQuantizer.signed(bits, a);
+                for (int k = 0; k <= q.maxCode(); k++) {
+                    assertEquals(k, q.code(q.level(k)), "bits " + bits + " a " + a + " code " + k);
+                }
+                assertEquals(1.0, q.level(q.maxCode()), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void unsignedQuantizerClipsNegativesAndLargeValues() {
+        PowerQuantizer q = PowerQuantizer.unsigned(4, 0.5);
+        assertEquals(15, q.maxCode());
+        assertEquals(0, q.quantize(-3, 1));
+        assertEquals(15, q.quantize(7, 1));
+        assertEquals(0, q.quantize(1, 0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0, 1, 9, 16})
+    void bitWidthsOutsideTwoToEightAreRefused(int bits) {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> PowerQuantizer.signed(bits, 1));
+        assertTrue(e.getMessage().contains("bits"), e.getMessage());
+    }
+}

@@ -1,0 +1,88 @@
+package org.powerquant.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** One layer end to end: grid, report figures, and values that stay on the grid. */
+class WeightQuantizerTest {
+
+    @Test
+    void quantizedWeightsAreExactlyOnTheReportedGrid() {
+        Random random = new Random(31);
+        for (int trial = 0; trial < 60; trial++) {
+            int bits = 2 + random.nextInt(7);
+            ScaleMode mode = random.nextBoolean() ? ScaleMode.PER_CHANNEL : ScaleMode.PER_TENSOR;
+            int channels = 1 + random.nextInt(24);
+            int perChannel = 1 + random.nextInt(100);
+            float[] w = RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            float[] original = w.clone();
+            WeightQuantizer quantizer = WeightQuantizer.builder().bits(bits).scaleMode(mode).build();
+            QuantizedWeights q = quantizer.quantize("layer", new long[] {channels, perChannel}, w);
+            assertArrayEquals(original, w, 0.0f, "the input must not be modified");
+
+            PowerQuantizer grid = PowerQuantizer.signed(bits, q.exponent());
+            int length = w.length / q.scales().length;
+            for (int i = 0; i < w.length; i++) {
+                double s = q.scales()[i / length];
+                float v = q.values()[i];
+                assertEquals(v, grid.dequantize(grid.quantize(v, s), s), 0.0f, "weight " + i + " leaves its grid");
+            }
+            QuantizedWeights again = WeightQuantizer.builder().bits(bits).scaleMode(mode)
+                    .method(QuantizationMethod.UNIFORM).build()
+                    .quantize("layer", new long[] {channels, perChannel}, q.values());
+            assertArrayEquals(q.scales(), again.scales(), 0.0, "re-quantizing keeps the scales");
+        }
+    }
+
+    @Test
+    void reportedErrorsAreThoseOfTheValues() {
+        Random random = new Random(32);
+        float[] w = RandomTensors.draw(random, RandomTensors.Kind.LAPLACE, 16, 400);
+        QuantizedWeights q = WeightQuantizer.builder().bits(4).build().quantize("conv", new long[] {16, 400}, w);
+        double measured = 0;
+        for (int i = 0; i < w.length; i++) {
+            double d = w[i] - q.values()[i];
+            measured += d * d;
+        }
+        // The values are stored as float: the measured error differs from the double-precision one by rounding only.
+        assertEquals(q.squaredError(), measured, 1e-5 * measured);
+        assertTrue(q.squaredError() <= q.uniformSquaredError());
+        assertTrue(q.exponent() < 1, "bell-shaped weights favour an exponent below one, got " + q.exponent());
+    }
+
+    @Test
+    void uniformMethodUsesExponentOne() {
+        float[] w = RandomTensors.draw(new Random(33), RandomTensors.Kind.GAUSSIAN, 8, 50);
+        QuantizedWeights q = WeightQuantizer.builder().bits(3).method(QuantizationMethod.UNIFORM).build()
+                .quantize("fc", new long[] {8, 50}, w);
+        assertEquals(1.0, q.exponent(), 0.0);
+        assertEquals(q.uniformSquaredError(), q.squaredError(), 0.0);
+    }
+
+    @Test
+    void perTensorModeHasOneScale() {
+        float[] w = RandomTensors.draw(new Random(34), RandomTensors.Kind.GAUSSIAN, 8, 50);
+        QuantizedWeights q = WeightQuantizer.builder().scaleMode(ScaleMode.PER_TENSOR).build()
+                .quantize("fc", new long[] {8, 50}, w);
+        assertEquals(1, q.scales().length);
+    }
+
+    @Test
+    void nonFiniteWeightIsAnErrorNamingTheLayer() {
+        float[] w = {0.1f, Float.NaN, 0.2f, 0.3f};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WeightQuantizer.builder().build().quantize("layer2.0.conv1.weight", new long[] {2, 2}, w));
+        assertTrue(e.getMessage().contains("layer2.0.conv1.weight"), e.getMessage());
+    }
+
+    @Test
+    void bitWidthOutsideTwoToEightIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> WeightQuantizer.builder().bits(1));
+        assertThrows(IllegalArgumentException.class, () -> WeightQuantizer.builder().bits(9));
+    }
+}
