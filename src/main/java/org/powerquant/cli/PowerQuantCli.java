@@ -1,0 +1,87 @@
+package org.powerquant.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code powerquant} command line: {@code quantize}, {@code evaluate}, {@code compare} and {@code demo}.
+ *
+ * <p>Bad input (a missing model, a flag out of range, an unwritable output) ends with a one-line message on stderr
+ * and exit code 2; nothing is written.
+ */
+@Command(
+        name = "powerquant",
+        mixinStandardHelpOptions = true,
+        versionProvider = PowerQuantCli.Version.class,
+        description = "Data-free power-function quantization of DJL models (PowerQuant).",
+        subcommands = {QuantizeCommand.class})
+public final class PowerQuantCli {
+
+    /** Exit code of bad input. */
+    public static final int BAD_INPUT = 2;
+
+    private PowerQuantCli() {}
+
+    /**
+     * Runs the command line and exits with its code.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Runs the command line without exiting, for tests and embedding.
+     *
+     * @param args the arguments
+     * @param out standard output
+     * @param err standard error
+     * @return the exit code: 0 on success, 2 on bad input, 1 on any other failure
+     */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            // The CLI works on local files; the native library ships in the jar. Nothing needs the network.
+            System.setProperty("ai.djl.offline", "true");
+        }
+        CommandLine cli = new CommandLine(new PowerQuantCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(new BadInputHandler());
+        return cli.execute(args);
+    }
+
+    /** Turns expected failures into one line and exit code 2, anything else into one line and exit code 1. */
+    private static final class BadInputHandler implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(
+                Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+            String command = commandLine.getCommandName();
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            commandLine.getErr().println("powerquant " + command + ": error: " + firstLine(message));
+            return isBadInput(e) ? BAD_INPUT : 1;
+        }
+
+        private static boolean isBadInput(Throwable e) {
+            return e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException
+                    || e instanceof ai.djl.ModelException
+                    || e instanceof ai.djl.engine.EngineException;
+        }
+
+        private static String firstLine(String message) {
+            int newline = message.indexOf('\n');
+            return newline < 0 ? message : message.substring(0, newline);
+        }
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = PowerQuantCli.class.getPackage().getImplementationVersion();
+            return new String[] {"powerquant " + (version == null ? "(development)" : version)};
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.powerquant.cli;
+
+import ai.djl.ModelException;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.translate.NoopTranslator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.transform.ModelFiles;
+import org.powerquant.transform.PowerQuantTransform;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code powerquant quantize}: quantize a TorchScript model's weights, print the report, save the model. */
+@Command(
+        name = "quantize",
+        mixinStandardHelpOptions = true,
+        description = "Quantize the convolution and dense weights of a TorchScript (.pt) model.")
+public final class QuantizeCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "TorchScript model file (.pt).")
+    private Path model;
+
+    @Option(names = "--weight-bits", required = true, paramLabel = "B", description = "Weight bit width, 2 to 8.")
+    private int weightBits;
+
+    @Option(names = "--method", paramLabel = "M", defaultValue = "power",
+            description = "power (PowerQuant, default) or uniform (the a = 1 baseline).")
+    private String method;
+
+    @Option(names = "--per-tensor", description = "One scale per tensor instead of one per output channel.")
+    private boolean perTensor;
+
+    @Option(names = "--exponent-min", paramLabel = "A", defaultValue = "0.2",
+            description = "Smallest exponent searched (default ${DEFAULT-VALUE}).")
+    private double exponentMin;
+
+    @Option(names = "--exponent-max", paramLabel = "A", defaultValue = "1.5",
+            description = "Largest exponent searched (default ${DEFAULT-VALUE}).")
+    private double exponentMax;
+
+    @Option(names = "--tolerance", paramLabel = "T", defaultValue = "0.001",
+            description = "Absolute tolerance of the exponent search (default ${DEFAULT-VALUE}).")
+    private double tolerance;
+
+    @Option(names = "--skip", paramLabel = "NAME", split = ",",
+            description = "Weights to leave in float, by name; * matches anything (e.g. conv1.weight,fc.*).")
+    private List<String> skip = new ArrayList<>();
+
+    @Option(names = "--output", paramLabel = "OUT.pt", description = "Where to save the quantized model.")
+    private Path output;
+
+    @Option(names = "--report", paramLabel = "REPORT.json", description = "Where to write the JSON report.")
+    private Path report;
+
+    @Override
+    public Integer call() throws IOException, ModelException {
+        PowerQuantTransform transform = transform();
+        checkModelFile(model);
+        if (output != null) {
+            ModelFiles.checkWritable(output, "--output");
+            if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--output " + output + " would overwrite the input model");
+            }
+        }
+        if (report != null) {
+            ModelFiles.checkWritable(report, "--report");
+        }
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(model)
+                .optEngine("PyTorch")
+                .optTranslator(new NoopTranslator())
+                .build();
+        try (QuantizedModel<NDList, NDList> quantized = loadQuantized(criteria, transform)) {
+            spec.commandLine().getOut().println(quantized.report().toTable());
+            if (output != null) {
+                PowerQuant.save(quantized.model(), output);
+                spec.commandLine().getOut().println("saved " + output);
+            }
+            if (report != null) {
+                quantized.report().writeJson(report);
+                spec.commandLine().getOut().println("report " + report);
+            }
+        }
+        return 0;
+    }
+
+    private QuantizedModel<NDList, NDList> loadQuantized(
+            Criteria<NDList, NDList> criteria, PowerQuantTransform transform) throws IOException, ModelException {
+        try {
+            return PowerQuant.loadQuantized(criteria, transform);
+        } catch (ModelException | ai.djl.engine.EngineException e) {
+            throw new IllegalArgumentException("--model " + model + " cannot be loaded as a TorchScript model: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private PowerQuantTransform transform() {
+        if (weightBits < 2 || weightBits > 8) {
+            throw new IllegalArgumentException("--weight-bits must be between 2 and 8, got " + weightBits);
+        }
+        try {
+            return PowerQuantTransform.builder()
+                    .weightBits(weightBits)
+                    .method(QuantizationMethod.parse(method))
+                    .perTensor(perTensor)
+                    .exponentBounds(exponentMin, exponentMax)
+                    .tolerance(tolerance)
+                    .skipLayers(skip)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad option: " + e.getMessage(), e);
+        }
+    }
+
+    static void checkModelFile(Path path) {
+        if (!Files.exists(path)) {
+            throw new IllegalArgumentException("--model " + path + " does not exist");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new IllegalArgumentException("--model " + path + " is not a readable file");
+        }
+    }
+}

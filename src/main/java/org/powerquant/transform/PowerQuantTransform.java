@@ -1,0 +1,307 @@
+package org.powerquant.transform;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.powerquant.quant.ExponentSearch;
+import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.QuantizedWeights;
+import org.powerquant.quant.ScaleMode;
+import org.powerquant.quant.WeightQuantizer;
+
+/**
+ * Quantizes the convolution and dense weights of a DJL model in place with PowerQuant (or the uniform baseline) and
+ * reports what it did.
+ *
+ * <pre>{@code
+ * PowerQuantTransform transform = PowerQuantTransform.builder().weightBits(4).build();
+ * QuantizationReport report = transform.apply(model);
+ * System.out.println(report.toTable());
+ * }</pre>
+ *
+ * <p>The walk ({@link BlockWalker}) covers DJL-native {@code Conv1d/2d/3d}, transposed convolutions and
+ * {@code Linear}, and TorchScript models by parameter name and shape. Biases and batch-norm parameters stay float.
+ * Layers are quantized in parallel; the weights are read from and written back to the engine on the calling thread.
+ * TorchScript parameters loaded with {@code trainParam=true} record gradients and refuse in-place writes: each such
+ * parameter is frozen for the write and its gradient recording restored afterwards.
+ *
+ * <p>Instances are immutable and can be applied to many models.
+ */
+public final class PowerQuantTransform {
+
+    private final WeightQuantizer quantizer;
+    private final Predicate<String> skip;
+    private final int threads;
+
+    private PowerQuantTransform(Builder builder) {
+        ExponentSearch search = ExponentSearch.builder()
+                .bounds(builder.lowerExponent, builder.upperExponent)
+                .tolerance(builder.tolerance)
+                .build();
+        quantizer = WeightQuantizer.builder()
+                .bits(builder.weightBits)
+                .scaleMode(builder.scaleMode)
+                .method(builder.method)
+                .search(search)
+                .build();
+        skip = builder.skip;
+        threads = builder.threads;
+    }
+
+    /** @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1.5] to 1e-3 */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the weight quantizer this transform applies to each layer */
+    public WeightQuantizer weightQuantizer() {
+        return quantizer;
+    }
+
+    /**
+     * Quantizes a model's weights in place.
+     *
+     * @param model the model (its block must be initialised or loaded)
+     * @return the report
+     * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
+     */
+    public QuantizationReport apply(Model model) {
+        if (model.getBlock() == null) {
+            throw new IllegalArgumentException("model " + model.getName() + " has no block to quantize");
+        }
+        return apply(model.getBlock());
+    }
+
+    /**
+     * Quantizes a block's weights in place.
+     *
+     * @param block the block
+     * @return the report
+     * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
+     */
+    public QuantizationReport apply(Block block) {
+        long start = System.nanoTime();
+        List<WeightSite> sites = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (WeightSite site : BlockWalker.sites(block)) {
+            if (skip.test(site.name())) {
+                skipped.add(site.name());
+            } else {
+                sites.add(site);
+            }
+        }
+        List<float[]> inputs = new ArrayList<>(sites.size());
+        for (WeightSite site : sites) {
+            NDArray array = site.parameter().getArray();
+            if (array.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException(
+                        "layer " + site.name() + ": weights of type " + array.getDataType() + " are not supported,"
+                                + " only float32");
+            }
+            inputs.add(array.toFloatArray());
+        }
+        List<QuantizedWeights> results = quantizeAll(sites, inputs);
+        List<LayerReport> layers = new ArrayList<>(sites.size());
+        for (int i = 0; i < sites.size(); i++) {
+            WeightSite site = sites.get(i);
+            QuantizedWeights q = results.get(i);
+            write(site.parameter().getArray(), q.values());
+            layers.add(new LayerReport(
+                    site.name(),
+                    site.kind(),
+                    q.shape(),
+                    q.bits(),
+                    q.exponent(),
+                    q.scaleMode() == ScaleMode.PER_CHANNEL ? "per-channel" : "per-tensor",
+                    q.scales(),
+                    q.count(),
+                    q.squaredError(),
+                    q.uniformSquaredError()));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String method = quantizer.method().name().toLowerCase(java.util.Locale.ROOT);
+        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped);
+    }
+
+    private List<QuantizedWeights> quantizeAll(List<WeightSite> sites, List<float[]> inputs) {
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            List<Future<QuantizedWeights>> futures = new ArrayList<>(sites.size());
+            for (int i = 0; i < sites.size(); i++) {
+                WeightSite site = sites.get(i);
+                float[] values = inputs.get(i);
+                long[] shape = site.parameter().getArray().getShape().getShape();
+                futures.add(pool.submit(() -> quantizer.quantize(site.name(), shape, values)));
+            }
+            List<QuantizedWeights> results = new ArrayList<>(futures.size());
+            for (Future<QuantizedWeights> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while quantizing", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void write(NDArray array, float[] values) {
+        boolean recordsGradient = array.hasGradient();
+        if (recordsGradient) {
+            array.setRequiresGradient(false);
+        }
+        array.set(values);
+        if (recordsGradient) {
+            array.setRequiresGradient(true);
+        }
+    }
+
+    /** Options of a {@link PowerQuantTransform}. */
+    public static final class Builder {
+        private int weightBits = 4;
+        private ScaleMode scaleMode = ScaleMode.PER_CHANNEL;
+        private QuantizationMethod method = QuantizationMethod.POWER;
+        private double lowerExponent = ExponentSearch.DEFAULT_LOWER;
+        private double upperExponent = ExponentSearch.DEFAULT_UPPER;
+        private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
+        private Predicate<String> skip = name -> false;
+        private int threads = Runtime.getRuntime().availableProcessors();
+
+        private Builder() {}
+
+        /**
+         * Sets the weight bit width.
+         *
+         * @param bits 2 to 8
+         * @return this builder
+         */
+        public Builder weightBits(int bits) {
+            WeightQuantizer.builder().bits(bits);
+            this.weightBits = bits;
+            return this;
+        }
+
+        /**
+         * Uses one scale per tensor instead of one per output channel.
+         *
+         * @param perTensor whether scales are per tensor
+         * @return this builder
+         */
+        public Builder perTensor(boolean perTensor) {
+            this.scaleMode = perTensor ? ScaleMode.PER_TENSOR : ScaleMode.PER_CHANNEL;
+            return this;
+        }
+
+        /**
+         * Chooses PowerQuant (the default) or the uniform baseline ({@code a = 1} through the same code).
+         *
+         * @param quantizationMethod the method
+         * @return this builder
+         */
+        public Builder method(QuantizationMethod quantizationMethod) {
+            this.method = quantizationMethod;
+            return this;
+        }
+
+        /**
+         * Sets the interval in which each layer's exponent is searched.
+         *
+         * @param lower the smallest exponent, {@code > 0}
+         * @param upper the largest, {@code > lower}
+         * @return this builder
+         */
+        public Builder exponentBounds(double lower, double upper) {
+            ExponentSearch.builder().bounds(lower, upper);
+            this.lowerExponent = lower;
+            this.upperExponent = upper;
+            return this;
+        }
+
+        /**
+         * Sets the absolute tolerance of the exponent search.
+         *
+         * @param absoluteTolerance the tolerance, {@code > 0}
+         * @return this builder
+         */
+        public Builder tolerance(double absoluteTolerance) {
+            ExponentSearch.builder().tolerance(absoluteTolerance);
+            this.tolerance = absoluteTolerance;
+            return this;
+        }
+
+        /**
+         * Leaves layers in float. Each pattern is a weight name as the report shows it; {@code *} matches any run of
+         * characters (e.g. {@code conv1.weight}, {@code fc.*}, {@code layer4.*}).
+         *
+         * @param patterns the names or patterns
+         * @return this builder
+         */
+        public Builder skipLayers(String... patterns) {
+            return skipLayers(Arrays.asList(patterns));
+        }
+
+        /**
+         * Leaves layers in float; see {@link #skipLayers(String...)}.
+         *
+         * @param patterns the names or patterns
+         * @return this builder
+         */
+        public Builder skipLayers(List<String> patterns) {
+            Set<Pattern> compiled = patterns.stream()
+                    .map(p -> Pattern.compile(Arrays.stream(p.split("\\*", -1)).map(Pattern::quote)
+                            .collect(Collectors.joining(".*"))))
+                    .collect(Collectors.toSet());
+            Predicate<String> previous = skip;
+            this.skip = name -> previous.test(name) || compiled.stream().anyMatch(p -> p.matcher(name).matches());
+            return this;
+        }
+
+        /**
+         * Leaves in float every layer a predicate accepts (in addition to {@link #skipLayers(String...)}).
+         *
+         * @param filter true for weights to skip
+         * @return this builder
+         */
+        public Builder skipIf(Predicate<String> filter) {
+            Predicate<String> previous = skip;
+            this.skip = name -> previous.test(name) || filter.test(name);
+            return this;
+        }
+
+        /**
+         * Sets how many layers are quantized at once (the number of processors by default).
+         *
+         * @param count at least 1
+         * @return this builder
+         */
+        public Builder threads(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + count);
+            }
+            this.threads = count;
+            return this;
+        }
+
+        /** @return the transform */
+        public PowerQuantTransform build() {
+            return new PowerQuantTransform(this);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package org.powerquant.transform;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals. Prints as a table
+ * ({@link #toTable()}) and serialises as JSON ({@link #toJson()}).
+ */
+public final class QuantizationReport {
+
+    private final String method;
+    private final int weightBits;
+    private final double seconds;
+    private final List<LayerReport> layers;
+    private final List<String> skipped;
+
+    /**
+     * Creates a report.
+     *
+     * @param method {@code power} or {@code uniform}
+     * @param weightBits the weight bit width
+     * @param seconds the time spent quantizing, model loading excluded
+     * @param layers one entry per quantized weight, in model order
+     * @param skipped names of weights the layer filter left in float
+     */
+    public QuantizationReport(
+            String method, int weightBits, double seconds, List<LayerReport> layers, List<String> skipped) {
+        this.method = method;
+        this.weightBits = weightBits;
+        this.seconds = seconds;
+        this.layers = List.copyOf(layers);
+        this.skipped = List.copyOf(skipped);
+    }
+
+    /** @return {@code power} or {@code uniform} */
+    public String method() {
+        return method;
+    }
+
+    /** @return the weight bit width */
+    public int weightBits() {
+        return weightBits;
+    }
+
+    /** @return the seconds spent quantizing */
+    public double seconds() {
+        return seconds;
+    }
+
+    /** @return the quantized layers, in model order */
+    public List<LayerReport> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** @return the weights left in float by the layer filter */
+    public List<String> skipped() {
+        return skipped;
+    }
+
+    /** @return the number of quantized weights */
+    public long totalWeights() {
+        return layers.stream().mapToLong(LayerReport::weights).sum();
+    }
+
+    /** @return the total squared error over all quantized weights */
+    public double totalSquaredError() {
+        return layers.stream().mapToDouble(LayerReport::squaredError).sum();
+    }
+
+    /** @return the total squared error uniform quantization would have given */
+    public double totalUniformSquaredError() {
+        return layers.stream().mapToDouble(LayerReport::uniformSquaredError).sum();
+    }
+
+    /**
+     * Finds a layer by name.
+     *
+     * @param name the weight's name
+     * @return its report
+     * @throws IllegalArgumentException if no such layer was quantized
+     */
+    public LayerReport layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no quantized layer named " + name));
+    }
+
+    /** @return an aligned text table, one row per layer, then the totals */
+    public String toTable() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"layer", "kind", "shape", "bits", "exponent", "scales", "mse", "uniform mse", "ratio"});
+        for (LayerReport l : layers) {
+            rows.add(new String[] {
+                l.name(), l.kind().label(), shape(l.shape()), Integer.toString(l.bits()), fmt("%.3f", l.exponent()),
+                l.scaleMode(), fmt("%.3e", l.mse()), fmt("%.3e", l.uniformMse()),
+                fmt("%.3f", ratio(l.squaredError(), l.uniformSquaredError()))
+            });
+        }
+        rows.add(new String[] {
+            "total (" + layers.size() + " layers)", "", totalWeights() + " weights", Integer.toString(weightBits), "",
+            "", fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
+            fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
+            fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))
+        });
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < rows.size(); r++) {
+            String[] row = rows.get(r);
+            for (int i = 0; i < row.length; i++) {
+                String cell = i < 3 || i == 5 ? pad(row[i], widths[i], false) : pad(row[i], widths[i], true);
+                sb.append(cell).append(i + 1 < row.length ? "  " : "");
+            }
+            sb.append(System.lineSeparator());
+            if (r == 0 || r == rows.size() - 2) {
+                sb.append("-".repeat(sumWidths(widths))).append(System.lineSeparator());
+            }
+        }
+        if (!skipped.isEmpty()) {
+            sb.append("left in float: ").append(String.join(", ", skipped)).append(System.lineSeparator());
+        }
+        sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
+        return sb.toString();
+    }
+
+    /** @return the report as a JSON object */
+    public JsonObject toJsonObject() {
+        JsonObject root = new JsonObject();
+        root.addProperty("method", method);
+        root.addProperty("weightBits", weightBits);
+        root.addProperty("seconds", seconds);
+        root.addProperty("weights", totalWeights());
+        root.addProperty("squaredError", totalSquaredError());
+        root.addProperty("uniformSquaredError", totalUniformSquaredError());
+        JsonArray array = new JsonArray();
+        for (LayerReport l : layers) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", l.name());
+            o.addProperty("kind", l.kind().label());
+            JsonArray shape = new JsonArray();
+            for (long d : l.shape()) {
+                shape.add(d);
+            }
+            o.add("shape", shape);
+            o.addProperty("bits", l.bits());
+            o.addProperty("exponent", l.exponent());
+            o.addProperty("scaleMode", l.scaleMode());
+            o.addProperty("weights", l.weights());
+            o.addProperty("mse", l.mse());
+            o.addProperty("uniformMse", l.uniformMse());
+            o.addProperty("squaredError", l.squaredError());
+            o.addProperty("uniformSquaredError", l.uniformSquaredError());
+            JsonArray scales = new JsonArray();
+            for (double s : l.scales()) {
+                scales.add(s);
+            }
+            o.add("scales", scales);
+            array.add(o);
+        }
+        root.add("layers", array);
+        JsonArray skippedArray = new JsonArray();
+        skipped.forEach(skippedArray::add);
+        root.add("skipped", skippedArray);
+        return root;
+    }
+
+    /** @return the report as pretty-printed JSON */
+    public String toJson() {
+        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        return gson.toJson(toJsonObject());
+    }
+
+    /**
+     * Writes the JSON report atomically.
+     *
+     * @param file the target file
+     * @throws IOException if it cannot be written
+     */
+    public void writeJson(Path file) throws IOException {
+        ModelFiles.writeString(file, toJson());
+    }
+
+    @Override
+    public String toString() {
+        return toTable();
+    }
+
+    private static double ratio(double a, double b) {
+        return b == 0 ? 1 : a / b;
+    }
+
+    private static String shape(long[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(')').toString();
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String spaces = " ".repeat(width - s.length());
+        return right ? spaces + s : s + spaces;
+    }
+
+    private static int sumWidths(int[] widths) {
+        int sum = 2 * (widths.length - 1);
+        for (int w : widths) {
+            sum += w;
+        }
+        return sum;
+    }
+}
