@@ -1,0 +1,44 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.SharedFixtures;
+
+/** {@code quantize} on the shared ResNet-18 (skipped when ../shared is absent). */
+class QuantizeCommandIT {
+
+    @Test
+    void quantizesSavesAndReports(@TempDir Path dir) throws Exception {
+        Path model = SharedFixtures.resnet18();
+        Path output = dir.resolve("w6.pt");
+        Path report = dir.resolve("w6.json");
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "6",
+                "--output", output.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("layer4.1.conv2.weight"), run.out());
+        assertTrue(Files.size(output) > 40_000_000, "a ResNet-18 .pt is about 45 MB");
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertEquals(6, json.get("weightBits").getAsInt());
+        assertTrue(json.get("seconds").getAsDouble() > 0);
+        JsonArray layers = json.getAsJsonArray("layers");
+        assertEquals(21, layers.size());
+        for (var element : layers) {
+            JsonObject layer = element.getAsJsonObject();
+            for (String field : new String[] {"name", "kind", "shape", "bits", "exponent", "mse", "uniformMse"}) {
+                assertTrue(layer.has(field), field);
+            }
+            assertTrue(layer.get("mse").getAsDouble() <= layer.get("uniformMse").getAsDouble(), layer.toString());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "only the two outputs, no temporary file left");
+        }
+    }
+}
