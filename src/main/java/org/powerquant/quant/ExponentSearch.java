@@ -19,8 +19,9 @@ import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
  *
  * <ol>
  *   <li>a coarse scan of the interval (step {@link Builder#coarseStep(double)}, 0.05 by default) brackets the basin;
- *   <li>a fine scan (step {@link Builder#fineStep(double)}, the tolerance by default) over two coarse steps either
- *       side of the best coarse point finds the deepest dent of the basin;
+ *   <li>a fine scan (step {@link Builder#fineStep(double)}, the tolerance by default) covers the basin: the coarse
+ *       points around the best whose error is within {@link Builder#basinMargin(double)} (5 %) of it, and one coarse
+ *       step beyond, so that a dent anywhere in a flat basin is found;
  *   <li>Commons Math's {@link BrentOptimizer} (golden-section search with parabolic steps) refines it within one fine
  *       step either side, to the requested absolute tolerance.
  * </ol>
@@ -43,6 +44,7 @@ public final class ExponentSearch {
     private final double tolerance;
     private final double coarseStep;
     private final double fineStep;
+    private final double basinMargin;
 
     private ExponentSearch(Builder builder) {
         lower = builder.lower;
@@ -50,6 +52,11 @@ public final class ExponentSearch {
         tolerance = builder.tolerance;
         coarseStep = builder.coarseStep;
         fineStep = Double.isNaN(builder.fineStep) ? tolerance : builder.fineStep;
+        basinMargin = builder.basinMargin;
+    }
+
+    private double coarsePoint(int i, int steps, double step) {
+        return i == steps ? upper : lower + i * step;
     }
 
     /** @return a builder with the defaults: {@code [0.2, 1.5]}, tolerance {@code 1e-3} */
@@ -84,28 +91,30 @@ public final class ExponentSearch {
         double bestError = uniform;
         int steps = Math.max(1, (int) Math.ceil((upper - lower) / coarseStep - 1e-9));
         double step = (upper - lower) / steps;
-        double scanA = lower;
-        double scanError = Double.POSITIVE_INFINITY;
+        double[] scanErrors = new double[steps + 1];
+        int best = 0;
         for (int i = 0; i <= steps; i++) {
-            double a = i == steps ? upper : lower + i * step;
-            double e = error.applyAsDouble(a);
-            if (e < scanError) {
-                scanError = e;
-                scanA = a;
+            scanErrors[i] = error.applyAsDouble(coarsePoint(i, steps, step));
+            if (scanErrors[i] < scanErrors[best]) {
+                best = i;
             }
         }
-        if (scanError < bestError) {
-            bestError = scanError;
-            bestA = scanA;
+        int left = best;
+        int right = best;
+        double basinLimit = scanErrors[best] * (1 + basinMargin);
+        while (left > 0 && scanErrors[left - 1] <= basinLimit) {
+            left--;
         }
-        double fineA = scanA;
-        double fineError = scanError;
-        int fineSteps = (int) Math.ceil(2 * step / fineStep);
-        for (int i = -fineSteps; i <= fineSteps; i++) {
-            double a = scanA + i * fineStep;
-            if (a < lower || a > upper || i == 0) {
-                continue;
-            }
+        while (right < steps && scanErrors[right + 1] <= basinLimit) {
+            right++;
+        }
+        double fineA = coarsePoint(best, steps, step);
+        double fineError = scanErrors[best];
+        double from = Math.max(lower, coarsePoint(left, steps, step) - step);
+        double to = Math.min(upper, coarsePoint(right, steps, step) + step);
+        int fineSteps = (int) Math.floor((to - from) / fineStep + 1e-9);
+        for (int i = 0; i <= fineSteps; i++) {
+            double a = from + i * fineStep;
             double e = error.applyAsDouble(a);
             if (e < fineError) {
                 fineError = e;
@@ -163,6 +172,7 @@ public final class ExponentSearch {
         private double tolerance = DEFAULT_TOLERANCE;
         private double coarseStep = 0.05;
         private double fineStep = Double.NaN;
+        private double basinMargin = 0.25;
 
         private Builder() {}
 
@@ -223,6 +233,21 @@ public final class ExponentSearch {
                 throw new IllegalArgumentException("fine step must be positive, got " + step);
             }
             this.fineStep = step;
+            return this;
+        }
+
+        /**
+         * Sets how far above the best coarse error a coarse point may lie and still count as part of the basin that
+         * the fine scan covers (0.05, i.e. 5 %, by default: several times the rounding noise of an 8-bit layer).
+         *
+         * @param margin the relative margin, {@code >= 0}
+         * @return this builder
+         */
+        public Builder basinMargin(double margin) {
+            if (!(margin >= 0) || Double.isInfinite(margin)) {
+                throw new IllegalArgumentException("basin margin must be non-negative, got " + margin);
+            }
+            this.basinMargin = margin;
             return this;
         }
 

@@ -126,6 +126,18 @@ public final class PowerQuantizer {
     }
 
     /**
+     * The rounding threshold between code {@code k} and {@code k + 1}: {@code ((k + 1/2) / N)^(1/a)}. Up to the
+     * rounding of the power, magnitudes below it get a code of at most {@code k}; {@link SortedMagnitudes} uses it to
+     * locate runs and the exact {@link #code(double)} to settle the neighbours.
+     *
+     * @param k a code in {@code [0, N)}
+     * @return the threshold, in normalised magnitude
+     */
+    public double threshold(int k) {
+        return Math.pow((k + 0.5) / maxCode, inverseExponent);
+    }
+
+    /**
      * Quantizes and dequantizes one normalised magnitude.
      *
      * @param x {@code |w| / s}
@@ -136,17 +148,27 @@ public final class PowerQuantizer {
     }
 
     /**
+     * The magnitude of a value relative to its scale, {@code |value| / scale} computed in float arithmetic as the
+     * tensors themselves are: every code in this project is taken from this float, so that sorting and per-weight
+     * quantization agree bit for bit.
+     *
+     * @param value the value
+     * @param scale the scale; zero or negative gives 0
+     * @return the normalised magnitude
+     */
+    public static float normalise(float value, float scale) {
+        return scale > 0 ? Math.abs(value) / scale : 0f;
+    }
+
+    /**
      * The signed code of a value under a scale.
      *
      * @param value the value
      * @param scale the scale {@code s > 0} (a zero scale gives code 0)
      * @return {@code sign(value) * round(N * (|value|/s)^a)}; for unsigned quantizers negative values give 0
      */
-    public int quantize(double value, double scale) {
-        if (!(scale > 0)) {
-            return 0;
-        }
-        int k = code(Math.abs(value) / scale);
+    public int quantize(float value, float scale) {
+        int k = code(normalise(value, scale));
         if (value < 0) {
             return signed ? -k : 0;
         }
@@ -160,7 +182,7 @@ public final class PowerQuantizer {
      * @param scale the scale
      * @return {@code sign(code) * (|code|/N)^(1/a) * s}
      */
-    public float dequantize(int code, double scale) {
+    public float dequantize(int code, float scale) {
         float magnitude = (float) (level(Math.abs(code)) * scale);
         return code < 0 ? -magnitude : magnitude;
     }

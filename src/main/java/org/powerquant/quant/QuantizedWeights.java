@@ -19,7 +19,7 @@ public record QuantizedWeights(
         int bits,
         ScaleMode scaleMode,
         double exponent,
-        double[] scales,
+        float[] scales,
         double squaredError,
         double uniformSquaredError,
         float[] values) {

@@ -8,41 +8,44 @@ import java.util.Arrays;
  *
  * <h2>Derivation</h2>
  *
- * <p>Let weight {@code i} belong to channel {@code c(i)} with scale {@code s_c = max|w|} over that channel, and let
- * {@code x_i = |w_i| / s_c} (one scale for the whole tensor in per-tensor mode). Dequantization gives
- * {@code sign(w_i) * r_k * s_c} with {@code k = round(N x_i^a)} and {@code r_k = (k/N)^(1/a)}, so the squared error
- * of the tensor is
+ * <p>Let weight {@code i} belong to channel {@code c(i)} with scale {@code s_c = max|w|} over that channel (one
+ * scale for the whole tensor in per-tensor mode). Its code is taken from the normalised magnitude
+ * {@code x_i = |w_i| / s_c} ({@link PowerQuantizer#normalise}), {@code k_i = round(N x_i^a)}, and it is
+ * reconstructed as {@code sign(w_i) r_k s_c} with {@code r_k = (k/N)^(1/a)}. The squared error of the tensor is
  *
- * <pre>  E(a) = sum_i s_c(i)^2 (x_i - r_k(i))^2.</pre>
+ * <pre>  E(a) = sum_i (|w_i| - r_k(i) s_c(i))^2 = sum_i v_i (u_i - r_k(i))^2,   v_i = s_c(i)^2,  u_i = |w_i| / s_c(i)</pre>
  *
- * <p>The code is non-decreasing in {@code x} ({@link PowerQuantizer#code(double)}), so once the {@code x_i} are sorted
- * the weights with code {@code k} form one contiguous run {@code [lo_k, hi_k)}. With per-weight factors
- * {@code v_i = s_c(i)^2} and prefix sums {@code V_j = sum_{i<j} v_i}, {@code X_j = sum_{i<j} v_i x_i},
- * {@code Q_j = sum_{i<j} v_i x_i^2}, the error of a run expands to
+ * <p>({@code u_i} is {@code x_i} in double precision). The code is non-decreasing in {@code x}
+ * ({@link PowerQuantizer#code(double)}), so once the weights are sorted by {@code x} the weights with code {@code k}
+ * form one contiguous run {@code [lo_k, hi_k)}. With prefix sums {@code V_j = sum_{i<j} v_i},
+ * {@code U_j = sum_{i<j} v_i u_i} and {@code Q_j = sum_{i<j} v_i u_i^2} over the sorted order, the error of a run
+ * expands to
  *
- * <pre>  sum_{i in run} v_i (x_i - r)^2 = r^2 (V_hi - V_lo) - 2 r (X_hi - X_lo) + (Q_hi - Q_lo).</pre>
+ * <pre>  sum_{i in run} v_i (u_i - r)^2 = r^2 (V_hi - V_lo) - 2 r (U_hi - U_lo) + (Q_hi - Q_lo).</pre>
  *
- * <p>Each run's end is found by binary search with the quantizer's own rounding as the predicate
- * ({@code code(x) >= k + 1}), never by an approximate threshold, so the runs are exactly those the per-weight
- * quantizer produces. One evaluation costs {@code O(levels * log n)} and is exact up to floating-point rounding.
- * Because the run error is a difference of nearly equal numbers when the error is small, the prefix sums are kept
- * in double-double arithmetic (a high and a low part, accumulated with Knuth's two-sum), which keeps the relative
- * error of {@code E(a)} near {@code 1e-11} even at 8 bits on millions of weights.
+ * <p>A run's end is located by binary search for the rounding threshold {@code ((k + 1/2) / N)^(1/a)}, then
+ * corrected with the quantizer's own rounding as the predicate ({@code code(x) > k}) on the neighbours, so the runs
+ * are exactly those the per-weight quantizer produces even where the threshold itself rounds. One evaluation costs
+ * about {@code 3N} powers and {@code N log n} comparisons, whatever the number of weights, and is exact up to
+ * floating-point rounding. Because a run's error is a difference of nearly equal numbers when the error is small,
+ * the prefix sums are kept in double-double arithmetic (a high and a low part, accumulated with Knuth's two-sum),
+ * which keeps the relative error of {@code E(a)} near {@code 1e-11} even at 8 bits on millions of weights.
  *
- * <p>Sorting carries each magnitude's position; it is an LSD radix sort on the IEEE bit pattern of the non-negative
- * doubles (monotone for non-negative values), because the JDK has no primitive sort with a payload and sorting boxed
- * indices costs several times more on ResNet-sized layers.
+ * <p>Sorting packs each magnitude's float bit pattern (monotone for non-negative floats) above its position in one
+ * {@code long} and sorts those with a three-pass LSD radix sort on the upper 32 bits: the JDK has no primitive sort
+ * with a payload, and a comparison sort of 25 million keys costs several times more.
  */
 public final class SortedMagnitudes {
 
     private static final int DIGIT_BITS = 11;
     private static final int BUCKETS = 1 << DIGIT_BITS;
+    private static final long POSITION_MASK = 0xffff_ffffL;
 
     private final int size;
     private final int channelLength;
-    private final double[] scales;
-    private final long[] keys;
-    private final int[] positions;
+    private final float[] scales;
+    /** Sorted: float bits of {@code x} in the upper 32 bits, the weight's position in the lower 32. */
+    private final long[] entries;
     private final double[] weightHi;
     private final double[] weightLo;
     private final double[] firstHi;
@@ -57,11 +60,14 @@ public final class SortedMagnitudes {
                     "a tensor of " + size + " values cannot be split into " + channels + " channels");
         }
         int scaleCount = mode == ScaleMode.PER_CHANNEL ? channels : 1;
-        channelLength = scaleCount == 0 ? 0 : size / scaleCount;
-        scales = new double[scaleCount];
+        channelLength = Math.max(1, size / scaleCount);
+        scales = new float[scaleCount];
+        long[] unsorted = new long[size];
         for (int c = 0; c < scaleCount; c++) {
             float max = 0;
-            for (int i = c * channelLength, end = i + channelLength; i < end; i++) {
+            int begin = c * channelLength;
+            int end = Math.min(size, begin + channelLength);
+            for (int i = begin; i < end; i++) {
                 float v = values[i];
                 if (!Float.isFinite(v)) {
                     throw new IllegalArgumentException("non-finite weight " + v + " at flat index " + i);
@@ -69,20 +75,12 @@ public final class SortedMagnitudes {
                 max = Math.max(max, Math.abs(v));
             }
             scales[c] = max;
+            for (int i = begin; i < end; i++) {
+                long bits = Float.floatToRawIntBits(PowerQuantizer.normalise(values[i], max));
+                unsorted[i] = bits << 32 | i;
+            }
         }
-        long[] unsortedKeys = new long[size];
-        int[] unsortedPositions = new int[size];
-        for (int i = 0; i < size; i++) {
-            double s = scales[i / channelLength];
-            double x = s > 0 ? Math.abs((double) values[i]) / s : 0;
-            unsortedKeys[i] = Double.doubleToRawLongBits(x);
-            unsortedPositions[i] = i;
-        }
-        long[][] sortedKeys = {unsortedKeys, new long[size]};
-        int[][] sortedPositions = {unsortedPositions, new int[size]};
-        int current = radixSort(sortedKeys, sortedPositions);
-        keys = sortedKeys[current];
-        positions = sortedPositions[current];
+        entries = radixSortUpperHalf(unsorted);
 
         weightHi = new double[size + 1];
         weightLo = new double[size + 1];
@@ -91,13 +89,14 @@ public final class SortedMagnitudes {
         secondHi = new double[size + 1];
         secondLo = new double[size + 1];
         for (int j = 0; j < size; j++) {
-            double s = scales[positions[j] / channelLength];
+            int i = position(j);
+            double s = scales[i / channelLength];
             double v = s * s;
-            double x = Double.longBitsToDouble(keys[j]);
-            double vx = v * x;
+            double u = s > 0 ? Math.abs((double) values[i]) / s : 0;
+            double vu = v * u;
             accumulate(weightHi, weightLo, j, v);
-            accumulate(firstHi, firstLo, j, vx);
-            accumulate(secondHi, secondLo, j, vx * x);
+            accumulate(firstHi, firstLo, j, vu);
+            accumulate(secondHi, secondLo, j, vu * u);
         }
     }
 
@@ -120,18 +119,8 @@ public final class SortedMagnitudes {
     }
 
     /** @return the scales, one per channel in per-channel mode, one in per-tensor mode (a copy) */
-    public double[] scales() {
+    public float[] scales() {
         return scales.clone();
-    }
-
-    /**
-     * The scale that applies to a weight.
-     *
-     * @param flatIndex the weight's position in the tensor
-     * @return its channel's scale
-     */
-    public double scaleOf(int flatIndex) {
-        return scales[flatIndex / channelLength];
     }
 
     /**
@@ -166,7 +155,7 @@ public final class SortedMagnitudes {
         forEachRun(quantizer, (start, end, code) -> {
             double level = quantizer.level(code);
             for (int j = start; j < end; j++) {
-                int i = positions[j];
+                int i = position(j);
                 float magnitude = (float) (level * scales[i / channelLength]);
                 out[i] = values[i] < 0 ? -magnitude : magnitude;
             }
@@ -186,7 +175,7 @@ public final class SortedMagnitudes {
         int[] out = new int[size];
         forEachRun(quantizer, (start, end, code) -> {
             for (int j = start; j < end; j++) {
-                int i = positions[j];
+                int i = position(j);
                 out[i] = values[i] < 0 && quantizer.isSigned() ? -code : code;
             }
         });
@@ -213,26 +202,43 @@ public final class SortedMagnitudes {
         }
     }
 
-    private double magnitude(int sortedIndex) {
-        return Double.longBitsToDouble(keys[sortedIndex]);
+    private float magnitude(int sortedIndex) {
+        return Float.intBitsToFloat((int) (entries[sortedIndex] >>> 32));
     }
 
-    /** The first sorted position at or after {@code from} whose code exceeds {@code k}, by binary search. */
+    private int position(int sortedIndex) {
+        return (int) (entries[sortedIndex] & POSITION_MASK);
+    }
+
+    /**
+     * The first sorted position after {@code from} whose code exceeds {@code k}: binary search for the rounding
+     * threshold on the sorted bit patterns, then the exact predicate on the neighbours.
+     */
     private int endOfRun(PowerQuantizer quantizer, int k, int from) {
         if (k >= quantizer.maxCode()) {
             return size;
         }
+        double threshold = quantizer.threshold(k);
+        long key = threshold > 1 ? Long.MAX_VALUE
+                : (long) Float.floatToRawIntBits((float) threshold) << 32;
         int lo = from + 1;
         int hi = size;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (quantizer.code(magnitude(mid)) > k) {
+            if (entries[mid] >= key) {
                 hi = mid;
             } else {
                 lo = mid + 1;
             }
         }
-        return lo;
+        int end = lo;
+        while (end > from + 1 && quantizer.code(magnitude(end - 1)) > k) {
+            end--;
+        }
+        while (end < size && quantizer.code(magnitude(end)) <= k) {
+            end++;
+        }
+        return end;
     }
 
     private double runError(int start, int end, double level) {
@@ -259,18 +265,15 @@ public final class SortedMagnitudes {
     }
 
     /**
-     * LSD radix sort of non-negative doubles' bit patterns with their positions as payload; stable, digit by digit,
-     * skipping digits on which every key agrees.
-     *
-     * @return which of the two buffers holds the result
+     * Stable LSD radix sort of non-negative longs by their upper 32 bits (the lower half, a position, only rides
+     * along), skipping digits on which every key agrees.
      */
-    private static int radixSort(long[][] keyBuffers, int[][] positionBuffers) {
-        int n = keyBuffers[0].length;
-        int current = 0;
+    private static long[] radixSortUpperHalf(long[] keys) {
+        int n = keys.length;
+        long[] src = keys;
+        long[] dst = new long[n];
         int[] counts = new int[BUCKETS];
-        for (int shift = 0; shift < Long.SIZE; shift += DIGIT_BITS) {
-            long[] src = keyBuffers[current];
-            int[] srcPos = positionBuffers[current];
+        for (int shift = 32; shift < Long.SIZE; shift += DIGIT_BITS) {
             Arrays.fill(counts, 0);
             for (int i = 0; i < n; i++) {
                 counts[(int) (src[i] >>> shift) & (BUCKETS - 1)]++;
@@ -284,16 +287,14 @@ public final class SortedMagnitudes {
                 counts[b] = total;
                 total += c;
             }
-            long[] dst = keyBuffers[1 - current];
-            int[] dstPos = positionBuffers[1 - current];
             for (int i = 0; i < n; i++) {
-                int b = (int) (src[i] >>> shift) & (BUCKETS - 1);
-                int at = counts[b]++;
-                dst[at] = src[i];
-                dstPos[at] = srcPos[i];
+                long key = src[i];
+                dst[counts[(int) (key >>> shift) & (BUCKETS - 1)]++] = key;
             }
-            current = 1 - current;
+            long[] swap = src;
+            src = dst;
+            dst = swap;
         }
-        return current;
+        return src;
     }
 }

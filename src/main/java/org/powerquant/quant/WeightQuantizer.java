@@ -1,5 +1,15 @@
 package org.powerquant.quant;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
 /**
  * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that layer (or fixed at
  * one for the uniform baseline), and the dequantized values.
@@ -85,6 +95,48 @@ public final class WeightQuantizer {
                 result.error(),
                 result.uniformError(),
                 magnitudes.dequantize(grid, values));
+    }
+
+    /**
+     * Quantizes many tensors, several at once, largest first so that the threads finish together.
+     *
+     * @param tensors the tensors
+     * @param threads how many tensors to quantize at once, at least 1
+     * @return the results, in the order of {@code tensors}
+     * @throws IllegalArgumentException naming the layer if a weight is not finite
+     */
+    public List<QuantizedWeights> quantizeAll(List<WeightTensor> tensors, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Integer[] order = new Integer[tensors.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> tensors.get(i).values().length).reversed());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, order.length)));
+        try {
+            List<Future<QuantizedWeights>> futures = new ArrayList<>(Collections.nCopies(order.length, null));
+            for (int i : order) {
+                WeightTensor t = tensors.get(i);
+                futures.set(i, pool.submit(() -> quantize(t.name(), t.shape(), t.values())));
+            }
+            List<QuantizedWeights> results = new ArrayList<>(order.length);
+            for (Future<QuantizedWeights> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while quantizing", e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Options of a {@link WeightQuantizer}. */

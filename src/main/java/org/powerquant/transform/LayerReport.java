@@ -21,7 +21,7 @@ public record LayerReport(
         int bits,
         double exponent,
         String scaleMode,
-        double[] scales,
+        float[] scales,
         long weights,
         double squaredError,
         double uniformSquaredError) {

@@ -8,9 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -19,6 +16,7 @@ import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.QuantizedWeights;
 import org.powerquant.quant.ScaleMode;
 import org.powerquant.quant.WeightQuantizer;
+import org.powerquant.quant.WeightTensor;
 
 /**
  * Quantizes the convolution and dense weights of a DJL model in place with PowerQuant (or the uniform baseline) and
@@ -101,7 +99,7 @@ public final class PowerQuantTransform {
                 sites.add(site);
             }
         }
-        List<float[]> inputs = new ArrayList<>(sites.size());
+        List<WeightTensor> inputs = new ArrayList<>(sites.size());
         for (WeightSite site : sites) {
             NDArray array = site.parameter().getArray();
             if (array.getDataType() != DataType.FLOAT32) {
@@ -109,9 +107,9 @@ public final class PowerQuantTransform {
                         "layer " + site.name() + ": weights of type " + array.getDataType() + " are not supported,"
                                 + " only float32");
             }
-            inputs.add(array.toFloatArray());
+            inputs.add(new WeightTensor(site.name(), array.getShape().getShape(), array.toFloatArray()));
         }
-        List<QuantizedWeights> results = quantizeAll(sites, inputs);
+        List<QuantizedWeights> results = quantizer.quantizeAll(inputs, threads);
         List<LayerReport> layers = new ArrayList<>(sites.size());
         for (int i = 0; i < sites.size(); i++) {
             WeightSite site = sites.get(i);
@@ -132,34 +130,6 @@ public final class PowerQuantTransform {
         double seconds = (System.nanoTime() - start) / 1e9;
         String method = quantizer.method().name().toLowerCase(java.util.Locale.ROOT);
         return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped);
-    }
-
-    private List<QuantizedWeights> quantizeAll(List<WeightSite> sites, List<float[]> inputs) {
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            List<Future<QuantizedWeights>> futures = new ArrayList<>(sites.size());
-            for (int i = 0; i < sites.size(); i++) {
-                WeightSite site = sites.get(i);
-                float[] values = inputs.get(i);
-                long[] shape = site.parameter().getArray().getShape().getShape();
-                futures.add(pool.submit(() -> quantizer.quantize(site.name(), shape, values)));
-            }
-            List<QuantizedWeights> results = new ArrayList<>(futures.size());
-            for (Future<QuantizedWeights> future : futures) {
-                results.add(future.get());
-            }
-            return results;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while quantizing", e);
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     private static void write(NDArray array, float[] values) {

@@ -163,7 +163,7 @@ public final class QuantizationReport {
             o.addProperty("squaredError", l.squaredError());
             o.addProperty("uniformSquaredError", l.uniformSquaredError());
             JsonArray scales = new JsonArray();
-            for (double s : l.scales()) {
+            for (float s : l.scales()) {
                 scales.add(s);
             }
             o.add("scales", scales);

@@ -20,10 +20,11 @@ class PowerQuantizerTest {
         for (int i = 0; i < CASES; i++) {
             int bits = 2 + random.nextInt(7);
             int n = (1 << (bits - 1)) - 1;
-            double scale = 0.01 + random.nextDouble();
-            double w = (2 * random.nextDouble() - 1) * scale;
+            float scale = (float) (0.01 + random.nextDouble());
+            float w = (float) ((2 * random.nextDouble() - 1) * scale);
             PowerQuantizer q = PowerQuantizer.signed(bits, 1.0);
-            long uniformCode = Math.round(w / scale * n);
+            long magnitudeCode = Math.round((double) n * (Math.abs(w) / scale));
+            long uniformCode = w < 0 ? -magnitudeCode : magnitudeCode;
             assertEquals(uniformCode, q.quantize(w, scale), () -> "w=" + w + " s=" + scale);
             assertEquals((float) (Math.abs(uniformCode) / (double) n * scale) * Math.signum(uniformCode),
                     q.dequantize((int) uniformCode, scale), 0.0);
@@ -36,8 +37,8 @@ class PowerQuantizerTest {
         for (int i = 0; i < CASES; i++) {
             int bits = 2 + random.nextInt(7);
             double a = 0.1 + 2 * random.nextDouble();
-            double scale = random.nextDouble() * 3;
-            double value = (random.nextDouble() - 0.5) * 10;
+            float scale = (float) (random.nextDouble() * 3);
+            float value = (float) ((random.nextDouble() - 0.5) * 10);
             PowerQuantizer signed = PowerQuantizer.signed(bits, a);
             PowerQuantizer unsigned = PowerQuantizer.unsigned(bits, a);
             int k = signed.quantize(value, scale);
@@ -54,7 +55,7 @@ class PowerQuantizerTest {
             int bits = 2 + random.nextInt(7);
             double a = 0.2 + 1.3 * random.nextDouble();
             float scale = (float) (0.001 + random.nextDouble());
-            double w = (2 * random.nextDouble() - 1) * scale;
+            float w = (float) ((2 * random.nextDouble() - 1) * scale);
             PowerQuantizer q = PowerQuantizer.signed(bits, a);
             int code = q.quantize(w, scale);
             float once = q.dequantize(code, scale);

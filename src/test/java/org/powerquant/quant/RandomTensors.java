@@ -39,14 +39,14 @@ final class RandomTensors {
 
     /** The squared error of quantizing every weight one by one with {@link PowerQuantizer}, in double precision. */
     static double naiveSquaredError(float[] w, int channels, ScaleMode mode, PowerQuantizer q) {
-        double[] scales = scales(w, channels, mode);
+        float[] scales = scales(w, channels, mode);
         int length = w.length / scales.length;
         double sum = 0;
         double compensation = 0;
         for (int i = 0; i < w.length; i++) {
-            double s = scales[i / length];
+            float s = scales[i / length];
             int code = q.quantize(w[i], s);
-            double reconstructed = Math.signum(code) * q.level(Math.abs(code)) * s;
+            double reconstructed = Math.signum(code) * q.level(Math.abs(code)) * (double) s;
             double d = w[i] - reconstructed;
             double y = d * d - compensation;
             double t = sum + y;
@@ -56,10 +56,10 @@ final class RandomTensors {
         return sum;
     }
 
-    static double[] scales(float[] w, int channels, ScaleMode mode) {
+    static float[] scales(float[] w, int channels, ScaleMode mode) {
         int count = mode == ScaleMode.PER_CHANNEL ? channels : 1;
         int length = w.length / count;
-        double[] scales = new double[count];
+        float[] scales = new float[count];
         for (int i = 0; i < w.length; i++) {
             scales[i / length] = Math.max(scales[i / length], Math.abs(w[i]));
         }

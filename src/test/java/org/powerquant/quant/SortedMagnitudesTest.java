@@ -53,7 +53,7 @@ class SortedMagnitudesTest {
             float[] w = RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
             PowerQuantizer q = PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, mode);
-            double[] scales = RandomTensors.scales(w, channels, mode);
+            float[] scales = RandomTensors.scales(w, channels, mode);
             int length = w.length / scales.length;
             int[] codes = sorted.codes(q, w);
             float[] values = sorted.dequantize(q, w);
@@ -76,7 +76,7 @@ class SortedMagnitudesTest {
         }
         assertEquals(0.5f, values[4], 0.0f);
         assertTrue(Double.isFinite(sorted.squaredError(q)));
-        assertArrayEquals(new double[] {0, 0.5}, sorted.scales(), 0.0);
+        assertArrayEquals(new float[] {0, 0.5f}, sorted.scales(), 0.0f);
         SortedMagnitudes zeros = SortedMagnitudes.of(new float[12], 3, ScaleMode.PER_TENSOR);
         assertEquals(0.0, zeros.squaredError(q), 0.0);
         assertArrayEquals(new float[12], zeros.dequantize(q, new float[12]), 0.0f);

@@ -28,14 +28,14 @@ class WeightQuantizerTest {
             PowerQuantizer grid = PowerQuantizer.signed(bits, q.exponent());
             int length = w.length / q.scales().length;
             for (int i = 0; i < w.length; i++) {
-                double s = q.scales()[i / length];
+                float s = q.scales()[i / length];
                 float v = q.values()[i];
                 assertEquals(v, grid.dequantize(grid.quantize(v, s), s), 0.0f, "weight " + i + " leaves its grid");
             }
             QuantizedWeights again = WeightQuantizer.builder().bits(bits).scaleMode(mode)
                     .method(QuantizationMethod.UNIFORM).build()
                     .quantize("layer", new long[] {channels, perChannel}, q.values());
-            assertArrayEquals(q.scales(), again.scales(), 0.0, "re-quantizing keeps the scales");
+            assertArrayEquals(q.scales(), again.scales(), 0.0f, "re-quantizing keeps the scales");
         }
     }
 

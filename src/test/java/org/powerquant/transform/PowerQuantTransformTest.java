@@ -98,7 +98,7 @@ class PowerQuantTransformTest {
                         .mapToObj(i -> grid.quantize(w[i], layer.scales()[i / length])).distinct().count();
                 assertTrue(distinct <= 2 * grid.maxCode() + 1, site.name() + " uses more codes than the grid has");
                 for (int i = 0; i < w.length; i++) {
-                    double s = layer.scales()[i / length];
+                    float s = layer.scales()[i / length];
                     assertEquals(w[i], grid.dequantize(grid.quantize(w[i], s), s), 0.0f, site.name() + " #" + i);
                 }
             }

@@ -89,7 +89,7 @@ class TorchScriptQuantizationIT {
             PowerQuantizer grid = PowerQuantizer.signed(layer.bits(), layer.exponent());
             int length = w.length / layer.scales().length;
             for (int i = 0; i < w.length; i++) {
-                double s = layer.scales()[i / length];
+                float s = layer.scales()[i / length];
                 assertEquals(w[i], grid.dequantize(grid.quantize(w[i], s), s), 0.0f,
                         layer.name() + " weight " + i + " is off its grid");
             }
