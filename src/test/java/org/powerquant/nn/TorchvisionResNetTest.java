@@ -124,6 +124,63 @@ class TorchvisionResNetTest {
     }
 
     @Test
+    void parametersSurviveDjlSaveAndLoad() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Shape in = new Shape(2, 3, 32, 32);
+            TorchvisionResNet a = TorchvisionResNet.resnet50().setLayers(1, 1).optBaseWidth(4).optNumClasses(3).build();
+            a.initialize(manager, DataType.FLOAT32, in);
+            for (Parameter p : a.getTorchParameters().values()) {
+                p.getArray().set(manager.randomUniform(0.5f, 1.5f, p.getArray().getShape()).toByteBuffer());
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            a.saveParameters(new java.io.DataOutputStream(bytes));
+            TorchvisionResNet b = TorchvisionResNet.resnet50().setLayers(1, 1).optBaseWidth(4).optNumClasses(3).build();
+            b.initialize(manager, DataType.FLOAT32, in);
+            b.loadParameters(manager, new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+            NDArray x = manager.randomNormal(in);
+            ParameterStore ps = new ParameterStore(manager, false);
+            assertEquals(a.forward(ps, new NDList(x), false).singletonOrThrow(),
+                    b.forward(ps, new NDList(x), false).singletonOrThrow());
+        }
+    }
+
+    @Test
+    void trainsWithDjlTrainerOnSmallImages() {
+        try (ai.djl.Model model = ai.djl.Model.newInstance("tiny")) {
+            model.setBlock(TorchvisionResNet.resnet18().setLayers(1, 1).optSmallInput(true).optBaseWidth(8)
+                    .optInputChannels(1).optNumClasses(4).build());
+            ai.djl.training.DefaultTrainingConfig config =
+                    new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.softmaxCrossEntropyLoss())
+                            .optOptimizer(ai.djl.training.optimizer.Optimizer.adam()
+                                    .optLearningRateTracker(ai.djl.training.tracker.Tracker.fixed(0.01f)).build());
+            try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
+                NDManager manager = trainer.getManager();
+                Shape in = new Shape(8, 1, 16, 16);
+                trainer.initialize(in);
+                manager.getEngine().setRandomSeed(3);
+                NDArray x = manager.randomNormal(in);
+                NDArray y = manager.create(new float[] {0, 1, 2, 3, 0, 1, 2, 3});
+                float first = Float.NaN;
+                float last = Float.NaN;
+                for (int step = 0; step < 20; step++) {
+                    try (ai.djl.training.GradientCollector gc = trainer.newGradientCollector()) {
+                        NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
+                        gc.backward(loss);
+                        last = loss.getFloat();
+                        first = step == 0 ? last : first;
+                    }
+                    trainer.step();
+                }
+                assertTrue(last < first / 2, "loss " + first + " -> " + last);
+                TorchvisionResNet net = (TorchvisionResNet) model.getBlock();
+                NDArray runningMean = net.getTorchParameters().get("bn1.running_mean").getArray();
+                assertTrue(runningMean.abs().sum().getFloat() > 0f, "training updates BatchNorm running statistics");
+            }
+        }
+    }
+
+    @Test
     void builderRejectsMissingOrNonPositiveLayers() {
         assertThrows(IllegalArgumentException.class, () -> TorchvisionResNet.builder().setKind(ResidualKind.BASIC).build());
         assertThrows(IllegalArgumentException.class,
