@@ -28,7 +28,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Rebuilds a TorchScript torchvision ResNet as a DJL-native {@link TorchvisionResNet} with the same
@@ -38,9 +41,10 @@ import java.util.Set;
  * {@code BasicBlock} or only {@code Bottleneck} units, with any number of stages and units, any
  * base width, {@code width_per_group}, input channels and classes, with the 7x7/2 stem and max
  * pooling or the small-input 3x3 stem with {@code maxpool = Identity}. Every tensor must have the
- * shape torchvision would give it and no module or tensor may be added or missing. What the
- * archive's pickle does not record (strides, paddings, BatchNorm epsilon, the forward code) is
- * taken to be torchvision's.
+ * shape torchvision would give it and no module or tensor may be added or missing. For a traced
+ * model, the TorchScript code of every convolution, batch norm and max pooling is checked to hold
+ * torchvision's stride, padding, dilation, groups and epsilon; where the archive has no such code
+ * (e.g. a scripted model) these, and the forward wiring, are taken to be torchvision's.
  */
 public final class ResNetImporter {
 
@@ -51,6 +55,19 @@ public final class ResNetImporter {
                     + " model";
     private static final Set<String> STEM_NAMES =
             Set.of("conv1", "bn1", "relu", "maxpool", "avgpool", "fc");
+
+    private static final String INTS = "(\\[\\d+(?:, \\d+)*\\])";
+    private static final Pattern TRACED_CONV =
+            Pattern.compile(
+                    "torch\\._convolution\\(\\w+, \\w+, \\w+, " + INTS + ", " + INTS + ", " + INTS
+                            + ", False, \\[0, 0\\], (\\d+),");
+    private static final Pattern TRACED_BATCH_NORM =
+            Pattern.compile(
+                    "torch\\.batch_norm\\((?:\\w+, ){5}(?:False|True), [^,]+, ([^,]+), (?:False|True)\\)");
+    private static final Pattern TRACED_MAX_POOL =
+            Pattern.compile(
+                    "torch\\.max_pool2d\\(\\w+, " + INTS + ", " + INTS + ", " + INTS + ", " + INTS
+                            + "(?:, (False|True))?\\)");
 
     private ResNetImporter() {}
 
@@ -95,6 +112,7 @@ public final class ResNetImporter {
         Map<String, Parameter> parameters = net.getTorchParameters();
         checkTensors(archive, parameters);
         checkModules(archive, net);
+        checkTracedHyperParameters(archive, net);
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             e.getValue().getArray().set(FloatBuffer.wrap(archive.getTensor(e.getKey()).values()));
         }
@@ -222,6 +240,54 @@ public final class ResNetImporter {
                 throw unsupported(archive, "unexpected module " + module.name() + " of class " + module.className());
             }
         }
+    }
+
+    private static void checkTracedHyperParameters(TorchScriptArchive archive, TorchvisionResNet net)
+            throws UnsupportedModelException {
+        Map<String, Block> blocks = TorchNames.blocks(net);
+        for (TorchModule module : archive.getModules().values()) {
+            Block block = blocks.get(module.name());
+            Optional<String> source = archive.getSource(module);
+            if (block == null || source.isEmpty()) {
+                continue;
+            }
+            String found = null;
+            String expected = null;
+            if (block instanceof Conv2d conv) {
+                Matcher m = TRACED_CONV.matcher(source.get());
+                if (m.find()) {
+                    found = "stride " + m.group(1) + ", padding " + m.group(2) + ", dilation "
+                            + m.group(3) + ", groups " + m.group(4);
+                    expected = "stride " + list(conv.getStride()) + ", padding "
+                            + list(conv.getPadding()) + ", dilation [1, 1], groups 1";
+                }
+            } else if (block instanceof BatchNorm) {
+                Matcher m = TRACED_BATCH_NORM.matcher(source.get());
+                if (m.find()) {
+                    double eps = Double.parseDouble(m.group(1));
+                    found = "epsilon " + eps;
+                    expected = Math.abs(eps - 1e-5) <= 1e-12 ? found : "epsilon 1.0E-5";
+                }
+            } else if ("maxpool".equals(module.name())) {
+                Matcher m = TRACED_MAX_POOL.matcher(source.get());
+                if (m.find()) {
+                    found = "kernel " + m.group(1) + ", stride " + m.group(2) + ", padding "
+                            + m.group(3) + ", dilation " + m.group(4)
+                            + ("True".equals(m.group(5)) ? ", ceil_mode" : "");
+                    expected = "kernel [3, 3], stride [2, 2], padding [1, 1], dilation [1, 1]";
+                }
+            }
+            if (found != null && !found.equals(expected)) {
+                throw unsupported(
+                        archive,
+                        module.name() + " has " + found + " in its TorchScript code, torchvision's "
+                                + expected);
+            }
+        }
+    }
+
+    private static String list(Shape shape) {
+        return Arrays.toString(shape.getShape());
     }
 
     private static String torchClassOf(String name, Block block) {

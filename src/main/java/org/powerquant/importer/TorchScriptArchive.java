@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -29,7 +31,8 @@ import java.util.zip.ZipFile;
  * torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)}. This class exposes every
  * tensor attribute of every module by dotted name, <em>including</em> buffers such as BatchNorm's
  * {@code running_mean}, {@code running_var} and {@code num_batches_tracked} (which DJL's {@code
- * PtSymbolBlock} does not expose), and every module's class. The TorchScript code is not read.
+ * PtSymbolBlock} does not expose), every module's class, and the TorchScript source of each class
+ * (which, for a traced model, records hyper-parameters such as strides and epsilons).
  */
 public final class TorchScriptArchive {
 
@@ -38,12 +41,17 @@ public final class TorchScriptArchive {
     private final Path file;
     private final Map<String, TorchModule> modules;
     private final Map<String, TorchTensor> tensors;
+    private final Map<String, String> code;
 
     private TorchScriptArchive(
-            Path file, Map<String, TorchModule> modules, Map<String, TorchTensor> tensors) {
+            Path file,
+            Map<String, TorchModule> modules,
+            Map<String, TorchTensor> tensors,
+            Map<String, String> code) {
         this.file = file;
         this.modules = Collections.unmodifiableMap(modules);
         this.tensors = Collections.unmodifiableMap(tensors);
+        this.code = code;
     }
 
     /**
@@ -78,7 +86,9 @@ public final class TorchScriptArchive {
             Map<String, TorchModule> modules = new LinkedHashMap<>();
             Map<String, TorchTensor> tensors = new LinkedHashMap<>();
             collect(object, "", modules, tensors);
-            return new TorchScriptArchive(file, modules, tensors);
+            return new TorchScriptArchive(file, modules, tensors, readCode(zip, root));
+        } catch (UncheckedIOException e) {
+            throw new MalformedModelException(file + ": unreadable entry (" + oneLine(e) + ")", e);
         } catch (ZipException e) {
             throw new MalformedModelException(file + ": not a zip archive (" + oneLine(e) + ")", e);
         }
@@ -129,6 +139,30 @@ public final class TorchScriptArchive {
     }
 
     /**
+     * Returns the TorchScript source of a module's class ({@code class Name(Module): ...} from
+     * {@code code/}), if the archive holds it.
+     *
+     * @param module a module of this archive
+     * @return the class source, or empty if the archive has no code for it
+     */
+    public Optional<String> getSource(TorchModule module) {
+        String qualified = module.pickledClassName();
+        int dot = qualified.lastIndexOf('.');
+        String path = qualified.substring(0, dot).replace('.', '/') + ".py";
+        String text = code.get(path);
+        if (text == null) {
+            return Optional.empty();
+        }
+        String header = "class " + qualified.substring(dot + 1) + "(";
+        int start = text.startsWith(header) ? 0 : text.indexOf("\n" + header);
+        if (start < 0) {
+            return Optional.empty();
+        }
+        int end = text.indexOf("\nclass ", start + 1);
+        return Optional.of(text.substring(start, end < 0 ? text.length() : end).strip());
+    }
+
+    /**
      * Removes the {@code .___torch_mangle_N} segment TorchScript adds to the module of a class.
      *
      * @param className a TorchScript class name
@@ -143,7 +177,8 @@ public final class TorchScriptArchive {
             String name,
             Map<String, TorchModule> modules,
             Map<String, TorchTensor> tensors) {
-        modules.put(name, new TorchModule(name, unmangle(object.className)));
+        modules.put(
+                name, new TorchModule(name, unmangle(object.className), object.className));
         String prefix = name.isEmpty() ? "" : name + ".";
         for (Map.Entry<Object, Object> e : object.state.entrySet()) {
             String key = String.valueOf(e.getKey());
@@ -182,6 +217,19 @@ public final class TorchScriptArchive {
                 throw new MalformedModelException(file + ": unsupported byte order " + order);
             }
         }
+    }
+
+    private static Map<String, String> readCode(ZipFile zip, String root) {
+        Map<String, String> code = new HashMap<>();
+        String prefix = root + "code/";
+        Enumeration<? extends ZipEntry> entries = zip.entries();
+        while (entries.hasMoreElements()) {
+            String n = entries.nextElement().getName();
+            if (n.startsWith(prefix) && n.endsWith(".py")) {
+                code.put(n.substring(prefix.length()), new String(readEntry(zip, n), StandardCharsets.UTF_8));
+            }
+        }
+        return Collections.unmodifiableMap(code);
     }
 
     private static String oneLine(Exception e) {

@@ -128,6 +128,23 @@ class ResNetImporterSharedModelTest {
     }
 
     @Test
+    void tracedStrideOfTheRealModelIsChecked(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path copy = Files.copy(modelFile, dir.resolve("stem_stride1.pt"));
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(copy)) {
+            Path code = zip.getPath("fmnist_resnet18/code/__torch__/torch/nn/modules/conv.py");
+            String text = Files.readString(code);
+            Assumptions.assumeTrue(text.contains("[2, 2], [3, 3]"), "unexpected stem code");
+            Files.writeString(code, text.replace("[2, 2], [3, 3]", "[1, 1], [3, 3]"));
+        }
+        TorchScriptArchive archive = TorchScriptArchive.read(copy);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            UnsupportedModelException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    UnsupportedModelException.class, () -> ResNetImporter.importBlock(archive, manager));
+            assertTrue(e.getMessage().contains("conv1 has stride [1, 1]"), e.getMessage());
+        }
+    }
+
+    @Test
     void importedNetworkMatchesTorchScriptLogitsOnRealImages() throws Exception {
         try (ZooModel<NDList, NDList> torchScript = loadTorchScript();
                 Model imported = ResNetImporter.importModel(modelFile, Device.cpu());

@@ -117,6 +117,51 @@ class ResNetImporterTest {
         }
     }
 
+    /** The code file torch.jit.trace writes for a module's class, with the given forward body. */
+    private static Map<String, String> tracedCode(Module module, String body) {
+        String path = "code/" + module.module.replace('.', '/') + ".py";
+        String text = "class Other(Module):\n  x : int\nclass " + module.name + "(Module):\n"
+                + "  def forward(self, argument_1: Tensor) -> Tensor:\n    input = " + body + "\n    return input\n";
+        return Map.of(path, text);
+    }
+
+    @Test
+    void tracedCodeMustHoldTorchvisionHyperParameters() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net = randomNet(manager, TorchvisionResNet.resnet50().setLayers(1, 1).optBaseWidth(4), 64);
+            Module root = ResNetArchives.modulesOf(net);
+            Module stem = (Module) root.attributes.get("conv1");
+            Module unitConv2 = (Module) ((Module) ((Module) root.attributes.get("layer2")).attributes.get("0")).attributes.get("conv2");
+            Module bn = (Module) root.attributes.get("bn1");
+            Module pool = (Module) root.attributes.get("maxpool");
+            String conv = "torch._convolution(argument_1, weight, None, %s, %s, [1, 1], False, [0, 0], 1, False, False, True, True)";
+            String norm = "torch.batch_norm(argument_1, weight, bias, running_mean, running_var, False, 0.10000000000000001, %s, True)";
+            String maxPool = "torch.max_pool2d(argument_1, [3, 3], [2, 2], %s, [1, 1])";
+            Map<String, Map<String, String>> rejected = Map.of(
+                    "conv1 has stride [1, 1], padding [3, 3]", tracedCode(stem, conv.formatted("[1, 1]", "[3, 3]")),
+                    "layer2.0.conv2 has stride [1, 1]", tracedCode(unitConv2, conv.formatted("[1, 1]", "[1, 1]")),
+                    "bn1 has epsilon 0.001", tracedCode(bn, norm.formatted("0.001")),
+                    "maxpool has kernel [3, 3], stride [2, 2], padding [0, 0]", tracedCode(pool, maxPool.formatted("[0, 0]")));
+            for (Map.Entry<String, Map<String, String>> c : rejected.entrySet()) {
+                Path file = dir.resolve("traced.pt");
+                TorchScriptArchiveWriter.write(file, "model", root, c.getValue());
+                UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
+                        () -> ResNetImporter.importBlock(TorchScriptArchive.read(file), manager), c.getKey());
+                assertTrue(e.getMessage().contains(c.getKey()), e.getMessage());
+            }
+            Map<String, String> torchvision = new java.util.HashMap<>();
+            torchvision.putAll(tracedCode(stem, conv.formatted("[2, 2]", "[3, 3]")));
+            torchvision.putAll(tracedCode(unitConv2, conv.formatted("[2, 2]", "[1, 1]")));
+            torchvision.putAll(tracedCode(bn, norm.formatted("1.0000000000000001e-05")));
+            torchvision.putAll(tracedCode(pool, maxPool.formatted("[1, 1]")));
+            Path file = dir.resolve("good.pt");
+            TorchScriptArchiveWriter.write(file, "model", root, torchvision);
+            TorchScriptArchive archive = TorchScriptArchive.read(file);
+            assertTrue(archive.getSource(archive.getModules().get("conv1")).orElseThrow().startsWith("class Conv2d("));
+            ResNetImporter.importBlock(archive, manager);
+        }
+    }
+
     @Test
     void anythingElseIsRejectedWithTheWeightOnlyAdvice() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {

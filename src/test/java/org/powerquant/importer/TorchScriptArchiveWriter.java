@@ -78,6 +78,11 @@ final class TorchScriptArchiveWriter {
 
     /** Writes {@code root} as {@code <rootName>/data.pkl} plus storages into {@code file}. */
     static void write(Path file, String rootName, Module root) throws IOException {
+        write(file, rootName, root, Map.of());
+    }
+
+    /** As {@link #write(Path, String, Module)}, plus entries {@code <rootName>/<path>} with the given text. */
+    static void write(Path file, String rootName, Module root, Map<String, String> extra) throws IOException {
         TorchScriptArchiveWriter w = new TorchScriptArchiveWriter();
         w.op(0x80).op(2);
         w.object(root);
@@ -89,6 +94,9 @@ final class TorchScriptArchiveWriter {
                 entry(zip, rootName + "/data/" + i, bytes(w.storages.get(i)));
             }
             entry(zip, rootName + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            for (Map.Entry<String, String> e : extra.entrySet()) {
+                entry(zip, rootName + "/" + e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+            }
         }
     }
 
