@@ -107,8 +107,9 @@ public final class ResNetImporter {
     public static TorchvisionResNet importBlock(TorchScriptArchive archive, NDManager manager)
             throws UnsupportedModelException {
         TorchvisionResNet net = recognize(archive).build();
-        long inputChannels = archive.getTensor("conv1.weight").shape()[1];
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, inputChannels, 64, 64));
+        // any input the network reduces to at least 1x1 before its global pooling
+        long side = Math.max(32, (net.isSmallInput() ? 2L : 8L) << net.getLayers().length);
+        net.initialize(manager, DataType.FLOAT32, new Shape(1, net.getInputChannels(), side, side));
         Map<String, Parameter> parameters = net.getTorchParameters();
         checkTensors(archive, parameters);
         checkModules(archive, net);

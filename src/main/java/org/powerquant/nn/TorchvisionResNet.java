@@ -243,6 +243,23 @@ public class TorchvisionResNet extends AbstractBlock {
         return current;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
+     */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        if (inputShapes.length != 1
+                || inputShapes[0].dimension() != 4
+                || inputShapes[0].get(1) != inputChannels) {
+            throw new IllegalArgumentException(
+                    this + ": input must be (N, " + inputChannels + ", H, W), got "
+                            + Arrays.toString(inputShapes));
+        }
+        super.beforeInitialize(inputShapes);
+    }
+
     /** {@inheritDoc} */
     @Override
     protected void initializeChildBlocks(
@@ -258,7 +275,8 @@ public class TorchvisionResNet extends AbstractBlock {
     @Override
     public String toString() {
         return "TorchvisionResNet(" + kind + ", layers=" + Arrays.toString(layers)
-                + ", baseWidth=" + baseWidth + ", classes=" + numClasses
+                + ", baseWidth=" + baseWidth + ", inputChannels=" + inputChannels
+                + ", classes=" + numClasses
                 + (smallInput ? ", small-input stem" : "") + ")";
     }
 
@@ -322,8 +340,8 @@ public class TorchvisionResNet extends AbstractBlock {
         }
 
         /**
-         * Sets the number of input channels (default 3). Only used for validation by callers:
-         * the convolution infers its input channels at initialization.
+         * Sets the number of input channels (default 3); initialising with another channel
+         * count is an error.
          *
          * @param inputChannels the input channels
          * @return this builder

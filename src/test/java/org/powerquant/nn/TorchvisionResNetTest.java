@@ -94,7 +94,7 @@ class TorchvisionResNetTest {
     void smallInputVariantKeepsResolutionInStem() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net =
-                    TorchvisionResNet.resnet18().optSmallInput(true).optBaseWidth(16).optNumClasses(10).build();
+                    TorchvisionResNet.resnet18().optSmallInput(true).optBaseWidth(16).optInputChannels(1).optNumClasses(10).build();
             Shape in = new Shape(4, 1, 28, 28);
             net.initialize(manager, DataType.FLOAT32, in);
             assertFalse(TorchNames.blocks(net).containsKey("maxpool"));
@@ -186,5 +186,11 @@ class TorchvisionResNetTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TorchvisionResNet.builder().setKind(ResidualKind.BASIC).setLayers(2, 0).build());
         assertThrows(IllegalArgumentException.class, () -> TorchvisionResNet.builder().setLayers(2, 2).build());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet grey = TorchvisionResNet.resnet18().optInputChannels(1).build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> grey.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32)));
+            assertTrue(e.getMessage().contains("(N, 1, H, W)"), e.getMessage());
+        }
     }
 }
