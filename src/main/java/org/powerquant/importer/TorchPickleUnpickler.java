@@ -54,11 +54,9 @@ final class TorchPickleUnpickler extends Unpickler {
     static final class PickledObject {
         final String className;
         final Map<Object, Object> state = new LinkedHashMap<>();
-        final Object[] args;
 
-        PickledObject(String className, Object[] args) {
+        PickledObject(String className) {
             this.className = className;
-            this.args = args;
         }
     }
 
@@ -85,7 +83,7 @@ final class TorchPickleUnpickler extends Unpickler {
                 case "torch._utils._rebuild_parameter":
                     return args[0];
                 default:
-                    return new PickledObject(qualified, args);
+                    return new PickledObject(qualified);
             }
         }
     }
