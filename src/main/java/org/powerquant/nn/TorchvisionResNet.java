@@ -1,0 +1,401 @@
+package org.powerquant.nn;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DJL-native block that computes exactly what torchvision's {@code ResNet} computes.
+ *
+ * <p>Structure (children in forward order, named as in torchvision): {@code conv1} (7x7/2 pad 3,
+ * no bias), {@code bn1}, {@code relu}, {@code maxpool} (3x3/2 pad 1), {@code layer1} ...
+ * {@code layerN} (each a {@link SequentialBlock} of {@link BasicBlock} or {@link Bottleneck} units
+ * named {@code 0, 1, ...}; the first unit of stage i &gt; 0 has stride 2), {@code avgpool} (global
+ * average pooling, flattened) and {@code fc}. The small-input variant replaces the stem by a 3x3/1
+ * pad 1 convolution and has no {@code maxpool}. BatchNorm uses PyTorch's epsilon 1e-5 and momentum
+ * 0.1. {@link TorchNames#parameters(Block)} gives torchvision's dotted parameter names.
+ */
+public class TorchvisionResNet extends AbstractBlock {
+
+    private final ResidualKind kind;
+    private final int[] layers;
+    private final int baseWidth;
+    private final int widthPerGroup;
+    private final int inputChannels;
+    private final int numClasses;
+    private final boolean smallInput;
+
+    TorchvisionResNet(Builder builder) {
+        kind = builder.kind;
+        layers = builder.layers.clone();
+        baseWidth = builder.baseWidth;
+        widthPerGroup = builder.widthPerGroup;
+        inputChannels = builder.inputChannels;
+        numClasses = builder.numClasses;
+        smallInput = builder.smallInput;
+
+        if (smallInput) {
+            addChildBlock("conv1", TorchLayers.conv(baseWidth, 3, 1, 1));
+        } else {
+            addChildBlock("conv1", TorchLayers.conv(baseWidth, 7, 2, 3));
+        }
+        addChildBlock("bn1", TorchLayers.batchNorm());
+        addChildBlock("relu", new Relu());
+        if (!smallInput) {
+            addChildBlock(
+                    "maxpool",
+                    Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+        }
+        int inplanes = baseWidth;
+        for (int stage = 0; stage < layers.length; stage++) {
+            int planes = baseWidth << stage;
+            int stride = stage == 0 ? 1 : 2;
+            int out = planes * kind.getExpansion();
+            SequentialBlock layer = new SequentialBlock();
+            for (int i = 0; i < layers[stage]; i++) {
+                int s = i == 0 ? stride : 1;
+                boolean project = i == 0 && (s != 1 || inplanes != out);
+                if (kind == ResidualKind.BASIC) {
+                    layer.add(new BasicBlock(planes, s, project));
+                } else {
+                    int width = planes * widthPerGroup / 64;
+                    layer.add(new Bottleneck(width, out, s, project));
+                }
+                inplanes = out;
+            }
+            addChildBlock("layer" + (stage + 1), layer);
+        }
+        addChildBlock("avgpool", Pool.globalAvgPool2dBlock());
+        addChildBlock("fc", Linear.builder().setUnits(numClasses).optBias(true).build());
+    }
+
+    /**
+     * Creates a builder with no preset; {@link Builder#setKind} and {@link Builder#setLayers} are
+     * required.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code resnet18} (BasicBlock, 2,2,2,2).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnet18() {
+        return builder().setKind(ResidualKind.BASIC).setLayers(2, 2, 2, 2);
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code resnet34} (BasicBlock, 3,4,6,3).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnet34() {
+        return builder().setKind(ResidualKind.BASIC).setLayers(3, 4, 6, 3);
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code resnet50} (Bottleneck, 3,4,6,3).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnet50() {
+        return builder().setKind(ResidualKind.BOTTLENECK).setLayers(3, 4, 6, 3);
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code resnet101} (Bottleneck, 3,4,23,3).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnet101() {
+        return builder().setKind(ResidualKind.BOTTLENECK).setLayers(3, 4, 23, 3);
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code resnet152} (Bottleneck, 3,8,36,3).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnet152() {
+        return builder().setKind(ResidualKind.BOTTLENECK).setLayers(3, 8, 36, 3);
+    }
+
+    /**
+     * Returns the kind of residual unit.
+     *
+     * @return the residual kind
+     */
+    public ResidualKind getKind() {
+        return kind;
+    }
+
+    /**
+     * Returns the number of residual units in each stage.
+     *
+     * @return a copy of the units per stage
+     */
+    public int[] getLayers() {
+        return layers.clone();
+    }
+
+    /**
+     * Returns the stem width (channels of {@code conv1} and planes of {@code layer1}).
+     *
+     * @return the base width
+     */
+    public int getBaseWidth() {
+        return baseWidth;
+    }
+
+    /**
+     * Returns torchvision's {@code width_per_group} (64 except for wide ResNets).
+     *
+     * @return the bottleneck width per group
+     */
+    public int getWidthPerGroup() {
+        return widthPerGroup;
+    }
+
+    /**
+     * Returns the number of input channels.
+     *
+     * @return the input channels
+     */
+    public int getInputChannels() {
+        return inputChannels;
+    }
+
+    /**
+     * Returns the number of output classes.
+     *
+     * @return the number of classes
+     */
+    public int getNumClasses() {
+        return numClasses;
+    }
+
+    /**
+     * Returns whether this is the small-input variant (3x3/1 stem, no max pooling).
+     *
+     * @return true for the small-input stem
+     */
+    public boolean isSmallInput() {
+        return smallInput;
+    }
+
+    /**
+     * Returns every parameter (including BatchNorm running statistics) by torchvision dotted name,
+     * e.g. {@code layer1.0.conv1.weight} or {@code bn1.running_var}.
+     *
+     * @return an insertion-ordered map from dotted name to parameter
+     */
+    public Map<String, Parameter> getTorchParameters() {
+        return TorchNames.parameters(this);
+    }
+
+    /**
+     * Returns every convolution that feeds a batch norm, in forward order.
+     *
+     * @return the conv/batch-norm pairs
+     */
+    public List<ConvBatchNormPair> getConvBatchNormPairs() {
+        return ConvBatchNormPair.findAll(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDList current = inputs;
+        for (Block block : children.values()) {
+            current = block.forward(parameterStore, current, training, params);
+        }
+        return current;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape[] current = inputShapes;
+        for (Block block : children.values()) {
+            current = block.getOutputShapes(current);
+        }
+        return current;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
+     */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        if (inputShapes.length != 1
+                || inputShapes[0].dimension() != 4
+                || inputShapes[0].get(1) != inputChannels) {
+            throw new IllegalArgumentException(
+                    this + ": input must be (N, " + inputChannels + ", H, W), got "
+                            + Arrays.toString(inputShapes));
+        }
+        super.beforeInitialize(inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape[] shapes = inputShapes;
+        for (Block block : children.values()) {
+            block.initialize(manager, dataType, shapes);
+            shapes = block.getOutputShapes(shapes);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "TorchvisionResNet(" + kind + ", layers=" + Arrays.toString(layers)
+                + ", baseWidth=" + baseWidth + ", inputChannels=" + inputChannels
+                + ", classes=" + numClasses
+                + (smallInput ? ", small-input stem" : "") + ")";
+    }
+
+    /** The builder of {@link TorchvisionResNet}. */
+    public static final class Builder {
+
+        private ResidualKind kind;
+        private int[] layers;
+        private int baseWidth = 64;
+        private int widthPerGroup = 64;
+        private int inputChannels = 3;
+        private int numClasses = 1000;
+        private boolean smallInput;
+
+        Builder() {}
+
+        /**
+         * Sets the kind of residual unit.
+         *
+         * @param kind {@link ResidualKind#BASIC} or {@link ResidualKind#BOTTLENECK}
+         * @return this builder
+         */
+        public Builder setKind(ResidualKind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /**
+         * Sets the number of residual units per stage; the number of values is the number of
+         * stages (4 in torchvision), e.g. {@code 2,2,2,2} for ResNet-18.
+         *
+         * @param unitsPerStage the units of each stage, each at least 1
+         * @return this builder
+         */
+        public Builder setLayers(int... unitsPerStage) {
+            this.layers = unitsPerStage.clone();
+            return this;
+        }
+
+        /**
+         * Sets the stem width, doubled at every later stage (default 64).
+         *
+         * @param baseWidth the base width
+         * @return this builder
+         */
+        public Builder optBaseWidth(int baseWidth) {
+            this.baseWidth = baseWidth;
+            return this;
+        }
+
+        /**
+         * Sets torchvision's {@code width_per_group} for bottleneck units (default 64; 128 for
+         * {@code wide_resnet50_2}).
+         *
+         * @param widthPerGroup the bottleneck width per group
+         * @return this builder
+         */
+        public Builder optWidthPerGroup(int widthPerGroup) {
+            this.widthPerGroup = widthPerGroup;
+            return this;
+        }
+
+        /**
+         * Sets the number of input channels (default 3); initialising with another channel
+         * count is an error.
+         *
+         * @param inputChannels the input channels
+         * @return this builder
+         */
+        public Builder optInputChannels(int inputChannels) {
+            this.inputChannels = inputChannels;
+            return this;
+        }
+
+        /**
+         * Sets the number of classes of the final linear layer (default 1000).
+         *
+         * @param numClasses the number of classes
+         * @return this builder
+         */
+        public Builder optNumClasses(int numClasses) {
+            this.numClasses = numClasses;
+            return this;
+        }
+
+        /**
+         * Selects the small-input stem (3x3 stride 1 pad 1 convolution, no max pooling) for small
+         * images such as 28x28 Fashion-MNIST (default false).
+         *
+         * @param smallInput whether to use the small-input stem
+         * @return this builder
+         */
+        public Builder optSmallInput(boolean smallInput) {
+            this.smallInput = smallInput;
+            return this;
+        }
+
+        /**
+         * Builds the network.
+         *
+         * @return the block, not yet initialized
+         * @throws IllegalArgumentException if the kind or layers are missing or a size is not
+         *     positive
+         */
+        public TorchvisionResNet build() {
+            if (kind == null) {
+                throw new IllegalArgumentException("TorchvisionResNet: residual kind not set");
+            }
+            if (layers == null || layers.length == 0 || Arrays.stream(layers).anyMatch(n -> n < 1)) {
+                throw new IllegalArgumentException(
+                        "TorchvisionResNet: layers must be one or more positive counts, got "
+                                + Arrays.toString(layers));
+            }
+            if (baseWidth < 1 || widthPerGroup < 1 || inputChannels < 1 || numClasses < 1) {
+                throw new IllegalArgumentException(
+                        "TorchvisionResNet: baseWidth, widthPerGroup, inputChannels and numClasses"
+                                + " must be positive");
+            }
+            return new TorchvisionResNet(this);
+        }
+    }
+}
