@@ -80,8 +80,8 @@ public final class PowerQuantCli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = PowerQuantCli.class.getPackage().getImplementationVersion();
-            return new String[] {"powerquant " + (version == null ? "(development)" : version)};
+            org.powerquant.PluginDescriptor plugin = org.powerquant.PluginDescriptor.load();
+            return new String[] {plugin.name() + " " + plugin.version(), "requires " + String.join(", ", plugin.requires())};
         }
     }
 }
