@@ -229,29 +229,10 @@ public final class SortedMagnitudes {
         long key = threshold > 1 ? Long.MAX_VALUE
                 : (long) Float.floatToRawIntBits((float) threshold) << 32;
         // First entry >= key: locate its block in the sample, then search within the block.
-        int blockLo = 0;
-        int blockHi = sample.length;
-        while (blockLo < blockHi) {
-            int mid = (blockLo + blockHi) >>> 1;
-            if (sample[mid] >= key) {
-                blockHi = mid;
-            } else {
-                blockLo = mid + 1;
-            }
-        }
-        int lo = Math.max(from + 1, (blockLo - 1) << SAMPLE_SHIFT);
-        int hi = Math.min(size, blockLo << SAMPLE_SHIFT);
-        if (lo > hi) {
-            hi = lo;
-        }
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (entries[mid] >= key) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
+        int block = firstAtLeast(sample, 0, sample.length, key);
+        int lo = Math.max(from + 1, (block - 1) << SAMPLE_SHIFT);
+        int hi = Math.max(lo, Math.min(size, block << SAMPLE_SHIFT));
+        lo = firstAtLeast(entries, lo, hi, key);
         int end = lo;
         while (end > from + 1 && quantizer.code(magnitude(end - 1)) > k) {
             end--;
@@ -260,6 +241,19 @@ public final class SortedMagnitudes {
             end++;
         }
         return end;
+    }
+
+    /** Binary search: the first index in {@code [lo, hi)} whose value is at least {@code key}, or {@code hi}. */
+    private static int firstAtLeast(long[] sorted, int lo, int hi, long key) {
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] >= key) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
     }
 
     private double runError(int start, int end, double level) {

@@ -123,16 +123,9 @@ public final class WeightSearchBenchmark {
         for (int i = 0; i < tensors.size(); i++) {
             WeightTensor t = tensors.get(i);
             SortedMagnitudes sorted = SortedMagnitudes.of(t.values(), (int) t.shape()[0], ScaleMode.PER_CHANNEL);
-            double bestA = 1;
-            double bestError = Double.POSITIVE_INFINITY;
-            for (int k = 0; k <= 1300; k++) {
-                double a = 0.2 + k * 0.001;
-                double e = sorted.squaredError(PowerQuantizer.signed(bits, a));
-                if (e < bestError) {
-                    bestError = e;
-                    bestA = a;
-                }
-            }
+            double[] grid = RandomTensors.bruteForceGrid(sorted, bits);
+            double bestA = grid[0];
+            double bestError = grid[1];
             double difference = Math.abs(bestA - results.get(i).exponent());
             maxDifference = Math.max(maxDifference, difference);
             within += difference <= 0.002 ? 1 : 0;
