@@ -1,10 +1,15 @@
 package org.powerquant.eval;
 
 /**
- * Bilinear resizing with the exact semantics of torch {@code interpolate(mode="bilinear",
- * align_corners=False, antialias=False)}: the source coordinate of output pixel {@code i} is
+ * Bilinear resizing with the semantics of torch {@code interpolate(mode="bilinear",
+ * align_corners=False)}.
+ *
+ * <p>Without antialiasing (torch's default) the source coordinate of output pixel {@code i} is
  * {@code (i + 0.5) * in / out - 0.5}, clamped below at 0, and the two neighbours are blended
- * linearly (the upper one clamped to the border).
+ * linearly (the upper one clamped to the border). With antialiasing ({@code antialias=True}, what
+ * torchvision's {@code Resize} uses on tensors, close to PIL, and what DJL's {@code
+ * NDImageUtils.resize} does on the PyTorch engine) a downscaled axis uses a triangle filter
+ * stretched by the scale factor; an upscaled axis is the same in both modes.
  */
 public final class BilinearResize {
 
@@ -19,6 +24,26 @@ public final class BilinearResize {
      * @return the resized image, with as many channels as the source
      */
     public static DecodedImage resize(DecodedImage image, int height, int width) {
+        return resize(image, height, width, false);
+    }
+
+    /**
+     * Resizes an image, optionally with torch's antialiasing.
+     *
+     * @param image the source image
+     * @param height the output height
+     * @param width the output width
+     * @param antialias true for {@code antialias=True} semantics
+     * @return the resized image, with as many channels as the source
+     */
+    public static DecodedImage resize(
+            DecodedImage image, int height, int width, boolean antialias) {
+        if (antialias && (height < image.height() || width < image.width())) {
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("bad resize target " + height + "x" + width);
+            }
+            return resizeAntialiased(image, height, width);
+        }
         if (height < 1 || width < 1) {
             throw new IllegalArgumentException("bad resize target " + height + "x" + width);
         }
@@ -70,6 +95,90 @@ public final class BilinearResize {
             lo[i] = i0;
             hi[i] = i0 < in - 1 ? i0 + 1 : i0;
             lambda[i] = src - i0;
+        }
+    }
+
+    /** Separable triangle-filter resize: width first, then height, as torch's CPU kernel. */
+    private static DecodedImage resizeAntialiased(DecodedImage image, int height, int width) {
+        int c = image.channels();
+        int inH = image.height();
+        int inW = image.width();
+        float[] src = image.pixels();
+        // Width pass: (c, inH, inW) -> (c, inH, width)
+        Taps tx = Taps.of(inW, width);
+        float[] mid = new float[c * inH * width];
+        for (int row = 0; row < c * inH; row++) {
+            int in = row * inW;
+            int out = row * width;
+            for (int x = 0; x < width; x++) {
+                float sum = 0;
+                float[] w = tx.weights[x];
+                int s0 = in + tx.start[x];
+                for (int k = 0; k < w.length; k++) {
+                    sum += w[k] * src[s0 + k];
+                }
+                mid[out + x] = sum;
+            }
+        }
+        // Height pass: (c, inH, width) -> (c, height, width)
+        Taps ty = Taps.of(inH, height);
+        float[] dst = new float[c * height * width];
+        for (int ch = 0; ch < c; ch++) {
+            int inBase = ch * inH * width;
+            int outBase = ch * height * width;
+            for (int y = 0; y < height; y++) {
+                float[] w = ty.weights[y];
+                int r0 = inBase + ty.start[y] * width;
+                int o = outBase + y * width;
+                for (int x = 0; x < width; x++) {
+                    float sum = 0;
+                    for (int k = 0; k < w.length; k++) {
+                        sum += w[k] * mid[r0 + k * width + x];
+                    }
+                    dst[o + x] = sum;
+                }
+            }
+        }
+        return new DecodedImage(c, height, width, dst);
+    }
+
+    /** Per-output-pixel source ranges and normalised triangle weights (torch's aa weights). */
+    private static final class Taps {
+        final int[] start;
+        final float[][] weights;
+
+        private Taps(int[] start, float[][] weights) {
+            this.start = start;
+            this.weights = weights;
+        }
+
+        static Taps of(int in, int out) {
+            float scale = (float) in / out;
+            float support = scale >= 1f ? scale : 1f;
+            float invScale = scale >= 1f ? 1f / scale : 1f;
+            int[] start = new int[out];
+            float[][] weights = new float[out][];
+            for (int i = 0; i < out; i++) {
+                float center = scale * (i + 0.5f);
+                int xmin = Math.max((int) (center - support + 0.5f), 0);
+                int xsize = Math.min((int) (center + support + 0.5f), in) - xmin;
+                float[] w = new float[Math.max(xsize, 0)];
+                float total = 0;
+                for (int j = 0; j < w.length; j++) {
+                    float x = (j + xmin - center + 0.5f) * invScale;
+                    float v = Math.abs(x) < 1f ? 1f - Math.abs(x) : 0f;
+                    w[j] = v;
+                    total += v;
+                }
+                if (total != 0) {
+                    for (int j = 0; j < w.length; j++) {
+                        w[j] /= total;
+                    }
+                }
+                start[i] = xmin;
+                weights[i] = w;
+            }
+            return new Taps(start, weights);
         }
     }
 }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * CenterCrop}, {@code Normalize}.
  *
  * <p>Resizing is bilinear with torch {@code interpolate} semantics ({@code align_corners=False},
- * no antialiasing), see {@link BilinearResize}. The defaults are ImageNet's: short side 256, centre
+ * no antialiasing unless {@link Builder#antialias(boolean)} is set), see {@link BilinearResize}.
+ * The defaults are ImageNet's: short side 256, centre
  * crop 224, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), three channels.
  *
  * <pre>{@code
@@ -24,6 +25,7 @@ public final class Preprocessing {
     private final int centerCrop;
     private final float[] mean;
     private final float[] std;
+    private final boolean antialias;
 
     private Preprocessing(Builder builder) {
         channels = builder.channels;
@@ -32,6 +34,7 @@ public final class Preprocessing {
         centerCrop = builder.centerCrop;
         mean = expand(builder.mean, channels, "mean");
         std = expand(builder.std, channels, "std");
+        antialias = builder.antialias;
         for (float s : std) {
             if (!(s > 0)) {
                 throw new IllegalArgumentException("--std: values must be > 0, got " + s);
@@ -67,7 +70,7 @@ public final class Preprocessing {
     public DecodedImage apply(DecodedImage image) {
         DecodedImage x = image.withChannels(channels);
         if (imageSize > 0) {
-            x = BilinearResize.resize(x, imageSize, imageSize);
+            x = BilinearResize.resize(x, imageSize, imageSize, antialias);
         } else if (resizeShort > 0) {
             int h = x.height();
             int w = x.width();
@@ -76,8 +79,8 @@ public final class Preprocessing {
             int newLong = (int) ((double) resizeShort * longSide / shortSide);
             x =
                     h <= w
-                            ? BilinearResize.resize(x, resizeShort, newLong)
-                            : BilinearResize.resize(x, newLong, resizeShort);
+                            ? BilinearResize.resize(x, resizeShort, newLong, antialias)
+                            : BilinearResize.resize(x, newLong, resizeShort, antialias);
         }
         if (centerCrop > 0) {
             x = centerCrop(x, centerCrop);
@@ -126,7 +129,8 @@ public final class Preprocessing {
         }
         sb.append(", mean=").append(Arrays.toString(mean));
         sb.append(", std=").append(Arrays.toString(std));
-        sb.append(", channels=").append(channels).append(']');
+        sb.append(", channels=").append(channels);
+        sb.append(", antialias=").append(antialias).append(']');
         return sb.toString();
     }
 
@@ -200,8 +204,23 @@ public final class Preprocessing {
         private int centerCrop = 224;
         private float[] mean = {0.485f, 0.456f, 0.406f};
         private float[] std = {0.229f, 0.224f, 0.225f};
+        private boolean antialias;
 
         Builder() {}
+
+        /**
+         * Antialiases downscaling like torch {@code interpolate(..., antialias=True)} (default
+         * false: torch's {@code interpolate} default). True is what torchvision's {@code Resize}
+         * does on tensors, is close to PIL's bilinear resize, and is what DJL's {@code
+         * NDImageUtils.resize} does on the PyTorch engine; upscaling is the same either way.
+         *
+         * @param antialias whether to antialias downscaling
+         * @return this builder
+         */
+        public Builder antialias(boolean antialias) {
+            this.antialias = antialias;
+            return this;
+        }
 
         /**
          * Resizes the shorter side to {@code size} keeping the aspect ratio (torchvision {@code
