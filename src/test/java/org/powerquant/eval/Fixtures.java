@@ -89,7 +89,7 @@ final class Fixtures {
                         list -> {
                             NDArray x = list.singletonOrThrow();
                             int n = (int) x.getShape().get(0);
-                            float[] means = x.mean(new int[] {1, 2, 3}).toFloatArray();
+                            float[] means = x.reshape(n, -1).mean(new int[] {1}).toFloatArray();
                             float[] out = new float[n * width];
                             for (int i = 0; i < n; i++) {
                                 int id = (int) Math.floor(means[i] * 255 / STEP);
