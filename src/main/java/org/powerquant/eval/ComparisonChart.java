@@ -3,15 +3,19 @@ package org.powerquant.eval;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.geom.Line2D;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItem;
+import org.jfree.chart.LegendItemCollection;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.labels.ItemLabelAnchor;
@@ -24,7 +28,6 @@ import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.Layer;
-import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
@@ -32,7 +35,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 /**
  * Draws a {@link ComparisonTable} as grouped bars with JFreeChart: one group per quantization
  * setting, one bar per method (value-labelled top-1 accuracy in percent), and the float model as a
- * dashed reference line. Rendering needs no display ({@code java.awt.headless} is set when
+ * dashed reference line named in the legend. Rendering needs no display ({@code java.awt.headless} is set when
  * unset).
  */
 public final class ComparisonChart {
@@ -131,7 +134,7 @@ public final class ComparisonChart {
             renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         }
         renderer.setDefaultItemLabelGenerator(
-                new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat("0.0")));
+                new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat("0.00")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
         renderer.setDefaultPositiveItemLabelPosition(
@@ -140,24 +143,35 @@ public final class ComparisonChart {
         Optional<ComparisonTable.Row> ref = table.reference();
         if (ref.isPresent()) {
             double f = 100 * ref.get().top1();
-            ValueMarker marker = new ValueMarker(f);
-            marker.setPaint(new Color(0x333333));
-            marker.setStroke(
+            Color paint = new Color(0x333333);
+            BasicStroke dashed =
                     new BasicStroke(
                             2f,
                             BasicStroke.CAP_BUTT,
                             BasicStroke.JOIN_MITER,
                             10f,
                             new float[] {8f, 5f},
-                            0f));
-            marker.setLabel(
-                    String.format(
-                            java.util.Locale.ROOT, "float (%s): %.1f %%", ref.get().setting(), f));
-            marker.setLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-            marker.setLabelPaint(new Color(0x333333));
-            marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-            marker.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
-            plot.addRangeMarker(marker, Layer.FOREGROUND);
+                            0f);
+            ValueMarker marker = new ValueMarker(f, paint, dashed);
+            // Behind the bars, so that value labels stay readable; named in the legend.
+            plot.addRangeMarker(marker, Layer.BACKGROUND);
+            LegendItemCollection items = plot.getLegendItems();
+            LegendItem item =
+                    new LegendItem(
+                            String.format(
+                                    Locale.ROOT,
+                                    "float (%s): %.2f %%",
+                                    ref.get().setting(),
+                                    f),
+                            null,
+                            null,
+                            null,
+                            new Line2D.Double(-12, 0, 12, 0),
+                            dashed,
+                            paint);
+            item.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+            items.add(item);
+            plot.setFixedLegendItems(items);
         }
         return chart;
     }

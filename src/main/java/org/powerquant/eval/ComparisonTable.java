@@ -138,7 +138,9 @@ public final class ComparisonTable {
                         r.method(),
                         String.format(Locale.ROOT, "%.2f", 100 * r.top1()),
                         String.format(Locale.ROOT, "%.2f", 100 * r.top5()),
-                        Double.isNaN(drop) ? "-" : String.format(Locale.ROOT, "%+.2f", -drop)
+                        Double.isNaN(drop)
+                                ? "-"
+                                : String.format(Locale.ROOT, "%.2f", drop == 0 ? 0.0 : drop)
                     });
         }
         int[] widths = new int[header.length];
