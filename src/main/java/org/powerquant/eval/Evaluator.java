@@ -15,6 +15,7 @@ import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -199,7 +200,7 @@ public final class Evaluator {
          * @return this builder
          */
         public Builder preprocessing(Preprocessing preprocessing) {
-            this.preprocessing = java.util.Objects.requireNonNull(preprocessing, "preprocessing");
+            this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
             return this;
         }
 
@@ -224,7 +225,7 @@ public final class Evaluator {
          * @return this builder
          */
         public Builder device(Device device) {
-            this.device = java.util.Objects.requireNonNull(device, "device");
+            this.device = Objects.requireNonNull(device, "device");
             return this;
         }
 
