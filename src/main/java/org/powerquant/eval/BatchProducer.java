@@ -1,0 +1,198 @@
+package org.powerquant.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Decodes and preprocesses images into batches on its own thread, handing them over through a
+ * bounded queue. Unreadable images are skipped and recorded; any other failure ends the stream
+ * with an end marker carrying the exception.
+ */
+final class BatchProducer implements Runnable {
+
+    private final LabelledImageDataset dataset;
+    private final Preprocessing preprocessing;
+    private final int total;
+    private final int batchSize;
+    private final BlockingQueue<Batch> queue;
+    private final List<SkippedImage> skipped = Collections.synchronizedList(new ArrayList<>());
+
+    BatchProducer(
+            LabelledImageDataset dataset,
+            Preprocessing preprocessing,
+            int total,
+            int batchSize,
+            BlockingQueue<Batch> queue) {
+        this.dataset = dataset;
+        this.preprocessing = preprocessing;
+        this.total = total;
+        this.batchSize = batchSize;
+        this.queue = queue;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void run() {
+        try {
+            produce();
+            queue.put(Batch.end(null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            try {
+                queue.put(Batch.end(e));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    List<SkippedImage> skipped() {
+        synchronized (skipped) {
+            return new ArrayList<>(skipped);
+        }
+    }
+
+    private void produce() throws InterruptedException {
+        int[] shape = null; // (C, H, W) of the first readable image
+        String first = null;
+        Batch batch = null;
+        for (int i = 0; i < total; i++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+            DecodedImage image;
+            try {
+                image = preprocessing.apply(dataset.image(i));
+            } catch (IOException | UncheckedIOException e) {
+                skipped.add(new SkippedImage(dataset.describe(i), oneLine(e)));
+                continue;
+            }
+            if (shape == null) {
+                shape = new int[] {image.channels(), image.height(), image.width()};
+                first = dataset.describe(i);
+            } else if (image.channels() != shape[0]
+                    || image.height() != shape[1]
+                    || image.width() != shape[2]) {
+                throw new IllegalArgumentException(
+                        String.format(
+                                "image %s preprocesses to (%d, %d, %d) but %s to (%d, %d, %d):"
+                                        + " set an image size or a centre crop",
+                                dataset.describe(i),
+                                image.channels(),
+                                image.height(),
+                                image.width(),
+                                first,
+                                shape[0],
+                                shape[1],
+                                shape[2]));
+            }
+            if (batch == null) {
+                batch = new Batch(batchSize, shape[0], shape[1], shape[2]);
+            }
+            batch.add(image.pixels(), dataset.label(i));
+            if (batch.count() == batchSize) {
+                queue.put(batch);
+                batch = null;
+            }
+        }
+        if (batch != null) {
+            queue.put(batch);
+        }
+    }
+
+    private static String oneLine(Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** A batch of preprocessed images in (N, C, H, W) order, or the end-of-stream marker. */
+    static final class Batch {
+
+        private final float[] data;
+        private final int[] labels;
+        private final int channels;
+        private final int height;
+        private final int width;
+        private final RuntimeException failure;
+        private final Error error;
+        private final boolean end;
+        private int count;
+
+        private Batch(int capacity, int channels, int height, int width) {
+            this.data = new float[capacity * channels * height * width];
+            this.labels = new int[capacity];
+            this.channels = channels;
+            this.height = height;
+            this.width = width;
+            this.failure = null;
+            this.error = null;
+            this.end = false;
+        }
+
+        private Batch(Throwable t) {
+            data = null;
+            labels = null;
+            channels = 0;
+            height = 0;
+            width = 0;
+            failure = t instanceof RuntimeException ? (RuntimeException) t : null;
+            error = t instanceof Error ? (Error) t : null;
+            end = true;
+        }
+
+        static Batch end(Throwable failure) {
+            return new Batch(failure);
+        }
+
+        void add(float[] pixels, int label) {
+            System.arraycopy(pixels, 0, data, count * pixels.length, pixels.length);
+            labels[count++] = label;
+        }
+
+        boolean isEnd() {
+            return end;
+        }
+
+        void rethrow() {
+            if (failure != null) {
+                throw failure;
+            }
+            if (error != null) {
+                throw error;
+            }
+        }
+
+        float[] data() {
+            return data;
+        }
+
+        int[] labels() {
+            return labels;
+        }
+
+        int count() {
+            return count;
+        }
+
+        int channels() {
+            return channels;
+        }
+
+        int height() {
+            return height;
+        }
+
+        int width() {
+            return width;
+        }
+
+        int imageLength() {
+            return channels * height * width;
+        }
+    }
+}
