@@ -53,14 +53,14 @@ public final class DatasetSpec {
      */
     public static DatasetSpec parse(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("--data: empty data set specification");
+            throw new IllegalArgumentException("--dataset: empty data set specification");
         }
         String s = spec.trim();
         if (s.startsWith("idx:")) {
             String[] parts = s.substring(4).split(",", -1);
             if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
                 throw new IllegalArgumentException(
-                        "--data: expected idx:IMAGES,LABELS but got '" + spec + "'");
+                        "--dataset: expected idx:IMAGES,LABELS but got '" + spec + "'");
             }
             return new DatasetSpec(
                     Kind.IDX, Paths.get(parts[0].trim()), Paths.get(parts[1].trim()), s);
@@ -76,7 +76,7 @@ public final class DatasetSpec {
 
     private static Path folder(String text, String spec) {
         if (text.isBlank()) {
-            throw new IllegalArgumentException("--data: missing folder in '" + spec + "'");
+            throw new IllegalArgumentException("--dataset: missing folder in '" + spec + "'");
         }
         return Paths.get(text.trim());
     }
