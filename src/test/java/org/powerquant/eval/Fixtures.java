@@ -17,7 +17,7 @@ import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 
 /** Generated test data: IDX files, tiny images, and a fake classifier with known logits. */
-final class Fixtures {
+public final class Fixtures {
 
     /** Grey level step used to encode an image id in its pixels (survives JPEG). */
     static final int STEP = 16;
@@ -35,7 +35,7 @@ final class Fixtures {
     }
 
     /** Writes a constant grey PNG or JPEG (by extension) of the given size encoding {@code id}. */
-    static void writeImage(Path file, int id, int width, int height, boolean colour)
+    public static void writeImage(Path file, int id, int width, int height, boolean colour)
             throws IOException {
         BufferedImage image =
                 new BufferedImage(
@@ -61,7 +61,7 @@ final class Fixtures {
     }
 
     /** Writes an IDX unsigned-byte file with the given dimensions, gzip-compressed on request. */
-    static void writeIdx(Path file, int[] dims, byte[] data, boolean gzip) throws IOException {
+    public static void writeIdx(Path file, int[] dims, byte[] data, boolean gzip) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(0x0800 | dims.length);
