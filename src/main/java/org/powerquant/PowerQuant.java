@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.powerquant.transform.ModelFiles;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.TorchScriptWeights;
@@ -91,7 +91,7 @@ public final class PowerQuant {
             model.save(temp, model.getName());
             try (Stream<Path> files = Files.list(temp)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    ModelFiles.moveAtomically(file, directory.resolve(file.getFileName()));
+                    AtomicFiles.moveAtomically(file, directory.resolve(file.getFileName()));
                 }
             }
         } finally {

@@ -14,7 +14,7 @@ import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.quant.QuantizationMethod;
-import org.powerquant.transform.ModelFiles;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,10 +59,10 @@ public final class CompareCommand implements Callable<Integer> {
         List<QuantizationSetting> settingList = parseSettings(settings);
         List<QuantizationMethod> methodList = parseMethods(methods);
         if (json != null) {
-            ModelFiles.checkWritable(json, "--json");
+            AtomicFiles.checkWritable(json, "--json");
         }
         if (plot != null) {
-            ModelFiles.checkWritable(plot, "--plot");
+            AtomicFiles.checkWritable(plot, "--plot");
         }
         Device device = evaluation.device();
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);

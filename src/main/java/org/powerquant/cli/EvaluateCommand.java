@@ -16,7 +16,7 @@ import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.quant.QuantizationMethod;
-import org.powerquant.transform.ModelFiles;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
@@ -58,7 +58,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         QuantizationSetting setting = weightBits == null ? QuantizationSetting.FLOAT
                 : QuantizationSetting.parse("w" + checkBits(weightBits, "--weight-bits"));
         if (json != null) {
-            ModelFiles.checkWritable(json, "--json");
+            AtomicFiles.checkWritable(json, "--json");
         }
         Device device = evaluation.device();
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
@@ -85,7 +85,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             JsonObject object = result.toJsonTree();
             object.addProperty("setting", setting.label());
             object.addProperty("method", setting.isFloat() ? "float" : report.method());
-            ModelFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
+            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
         }
         return 0;
     }

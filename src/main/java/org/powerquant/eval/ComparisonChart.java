@@ -31,6 +31,7 @@ import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.powerquant.io.AtomicFiles;
 
 /**
  * Draws a {@link ComparisonTable} as grouped bars with JFreeChart: one group per quantization

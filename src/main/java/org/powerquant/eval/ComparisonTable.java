@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.powerquant.io.AtomicFiles;
 
 /**
  * Accuracy of one model under several quantization settings and methods, with the drop from the
