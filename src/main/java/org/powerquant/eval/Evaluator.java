@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.time.Duration;
@@ -71,14 +70,11 @@ public final class Evaluator {
      *
      * @param model the model (float or quantized, TorchScript or DJL-native)
      * @param dataset the labelled images
-     * @return accuracy, timing and skipped images
-     * @throws IOException never for unreadable images (they are skipped), but when reading fails
-     *     in a way that is not specific to one image
+     * @return accuracy, timing and skipped images (unreadable images are skipped, not fatal)
      * @throws IllegalArgumentException when no image is readable, images preprocess to different
      *     sizes, or the model's output is narrower than the number of classes
      */
-    public EvaluationResult evaluate(Model model, LabelledImageDataset dataset)
-            throws IOException {
+    public EvaluationResult evaluate(Model model, LabelledImageDataset dataset) {
         try (NDManager manager = model.getNDManager().newSubManager(device)) {
             return evaluate(model.getBlock(), manager, dataset, model.getName());
         }
@@ -92,11 +88,10 @@ public final class Evaluator {
      * @param dataset the labelled images
      * @param modelName a name for error messages
      * @return accuracy, timing and skipped images
-     * @throws IOException see {@link #evaluate(Model, LabelledImageDataset)}
+     * @throws IllegalArgumentException see {@link #evaluate(Model, LabelledImageDataset)}
      */
     public EvaluationResult evaluate(
-            Block block, NDManager manager, LabelledImageDataset dataset, String modelName)
-            throws IOException {
+            Block block, NDManager manager, LabelledImageDataset dataset, String modelName) {
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
         int classes = dataset.classNames().size();
         long start = System.nanoTime();
@@ -124,14 +119,11 @@ public final class Evaluator {
                 float[] logits;
                 int width;
                 try (NDManager batchManager = manager.newSubManager()) {
-                    NDArray x =
-                            batchManager.create(
-                                    FloatBuffer.wrap(batch.data(), 0, batch.count() * batch.imageLength()),
-                                    new Shape(
-                                            batch.count(),
-                                            batch.channels(),
-                                            batch.height(),
-                                            batch.width()));
+                    FloatBuffer pixels =
+                            FloatBuffer.wrap(batch.data(), 0, batch.count() * batch.imageLength());
+                    Shape inputShape =
+                            new Shape(batch.count(), batch.channels(), batch.height(), batch.width());
+                    NDArray x = batchManager.create(pixels, inputShape);
                     NDList out = block.forward(parameters, new NDList(x), false);
                     NDArray y = out.get(0);
                     Shape shape = y.getShape();
