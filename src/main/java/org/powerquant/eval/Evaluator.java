@@ -24,10 +24,10 @@ import java.util.concurrent.Executors;
  * Measures top-1 and top-5 accuracy of a classifier on a {@link LabelledImageDataset}.
  *
  * <p>The model's block must take one float32 (N, C, H, W) array and return (N, K) logits with K at
- * least the data set's number of classes. A producer thread decodes and preprocesses images (pure
- * Java, no native memory) into a bounded queue of ready batches while the calling thread turns
- * each batch into an {@link NDArray} on the chosen device and runs the forward pass, so decoding
- * overlaps with inference.
+ * least the data set's number of classes. A producer thread (helped by {@code decoderThreads}
+ * threads if set) decodes and preprocesses images in pure Java, without native memory, into a
+ * bounded queue of ready batches while the calling thread turns each batch into an {@link NDArray}
+ * on the chosen device and runs the forward pass, so decoding overlaps with inference.
  *
  * <pre>{@code
  * EvaluationResult r = Evaluator.builder()
@@ -43,6 +43,7 @@ public final class Evaluator {
     private final Device device;
     private final int limit;
     private final int prefetch;
+    private final int decoderThreads;
     private final PrintStream progress;
     private final long progressIntervalNanos;
 
@@ -52,6 +53,7 @@ public final class Evaluator {
         device = builder.device;
         limit = builder.limit;
         prefetch = builder.prefetch;
+        decoderThreads = builder.decoderThreads;
         progress = builder.progress;
         progressIntervalNanos = builder.progressInterval.toNanos();
     }
@@ -99,7 +101,8 @@ public final class Evaluator {
         TopKScorer scorer = new TopKScorer();
         BlockingQueue<BatchProducer.Batch> queue = new ArrayBlockingQueue<>(prefetch);
         BatchProducer producer =
-                new BatchProducer(dataset, preprocessing, total, batchSize, queue);
+                new BatchProducer(
+                        dataset, preprocessing, total, batchSize, queue, decoderThreads);
         ExecutorService executor =
                 Executors.newSingleThreadExecutor(
                         r -> {
@@ -180,6 +183,7 @@ public final class Evaluator {
         private Device device = Device.cpu();
         private int limit;
         private int prefetch = 4;
+        private int decoderThreads = 1;
         private PrintStream progress;
         private Duration progressInterval = Duration.ofSeconds(2);
 
@@ -246,6 +250,23 @@ public final class Evaluator {
                 throw new IllegalArgumentException("--prefetch: must be >= 1, got " + batches);
             }
             this.prefetch = batches;
+            return this;
+        }
+
+        /**
+         * Sets how many threads decode and preprocess images (default 1: one producer thread
+         * beside the model). More help when decoding large JPEGs cannot keep up with the model,
+         * e.g. ImageNet on a GPU; the order of the data set is kept either way.
+         *
+         * @param threads at least 1
+         * @return this builder
+         */
+        public Builder decoderThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException(
+                        "--decoder-threads: must be >= 1, got " + threads);
+            }
+            this.decoderThreads = threads;
             return this;
         }
 
