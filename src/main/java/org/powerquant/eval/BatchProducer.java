@@ -6,11 +6,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Decodes and preprocesses images into batches on its own thread, handing them over through a
- * bounded queue. Unreadable images are skipped and recorded; any other failure ends the stream
- * with an end marker carrying the exception.
+ * Decodes and preprocesses images into batches on its own thread (helped by a pool of decoder
+ * threads when asked for more than one), handing them over in data set order through a bounded
+ * queue. Unreadable images are skipped and recorded; any other failure ends the stream with an end
+ * marker carrying the exception.
  */
 final class BatchProducer implements Runnable {
 
@@ -19,6 +24,7 @@ final class BatchProducer implements Runnable {
     private final int total;
     private final int batchSize;
     private final BlockingQueue<Batch> queue;
+    private final int decoderThreads;
     private final List<SkippedImage> skipped = Collections.synchronizedList(new ArrayList<>());
 
     BatchProducer(
@@ -26,19 +32,31 @@ final class BatchProducer implements Runnable {
             Preprocessing preprocessing,
             int total,
             int batchSize,
-            BlockingQueue<Batch> queue) {
+            BlockingQueue<Batch> queue,
+            int decoderThreads) {
         this.dataset = dataset;
         this.preprocessing = preprocessing;
         this.total = total;
         this.batchSize = batchSize;
         this.queue = queue;
+        this.decoderThreads = decoderThreads;
     }
 
     /** {@inheritDoc} */
     @Override
     public void run() {
+        ExecutorService pool =
+                decoderThreads > 1
+                        ? Executors.newFixedThreadPool(
+                                decoderThreads,
+                                r -> {
+                                    Thread t = new Thread(r, "powerquant-eval-decoder-pool");
+                                    t.setDaemon(true);
+                                    return t;
+                                })
+                        : null;
         try {
-            produce();
+            produce(pool);
             queue.put(Batch.end(null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -47,6 +65,10 @@ final class BatchProducer implements Runnable {
                 queue.put(Batch.end(e));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
             }
         }
     }
@@ -57,21 +79,26 @@ final class BatchProducer implements Runnable {
         }
     }
 
-    private void produce() throws InterruptedException {
+    private void produce(ExecutorService pool) throws InterruptedException {
         int[] shape = null; // (C, H, W) of the first readable image
         String first = null;
         Batch batch = null;
+        Object[] chunk = new Object[0];
+        int chunkStart = 0;
         for (int i = 0; i < total; i++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
-            DecodedImage image;
-            try {
-                image = preprocessing.apply(dataset.image(i));
-            } catch (IOException | UncheckedIOException e) {
-                skipped.add(new SkippedImage(dataset.describe(i), oneLine(e)));
+            if (i == chunkStart + chunk.length) {
+                chunkStart = i;
+                chunk = decode(pool, i, Math.min(total, i + batchSize));
+            }
+            Object decoded = chunk[i - chunkStart];
+            if (decoded instanceof Exception) {
+                skipped.add(new SkippedImage(dataset.describe(i), oneLine((Exception) decoded)));
                 continue;
             }
+            DecodedImage image = (DecodedImage) decoded;
             if (shape == null) {
                 shape = new int[] {image.channels(), image.height(), image.width()};
                 first = dataset.describe(i);
@@ -102,6 +129,48 @@ final class BatchProducer implements Runnable {
         }
         if (batch != null) {
             queue.put(batch);
+        }
+    }
+
+    /**
+     * Decodes and preprocesses images [from, to): each entry is a {@link DecodedImage} or the
+     * {@link IOException} that makes the image unreadable; other failures are thrown.
+     */
+    private Object[] decode(ExecutorService pool, int from, int to) throws InterruptedException {
+        Object[] out = new Object[to - from];
+        if (pool == null) {
+            for (int i = from; i < to; i++) {
+                out[i - from] = decodeOne(i);
+            }
+            return out;
+        }
+        List<Future<Object>> futures = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            int index = i;
+            futures.add(pool.submit(() -> decodeOne(index)));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                out[i] = futures.get(i).get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                if (cause instanceof Error) {
+                    throw (Error) cause;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+        return out;
+    }
+
+    private Object decodeOne(int index) {
+        try {
+            return preprocessing.apply(dataset.image(index));
+        } catch (IOException | UncheckedIOException e) {
+            return e;
         }
     }
 

@@ -177,17 +177,16 @@ public final class ImageFolderDataset implements LabelledImageDataset {
     @Override
     public DecodedImage image(int index) throws IOException {
         Path file = files.get(index);
-        BufferedImage image;
         try (InputStream in = Files.newInputStream(file)) {
-            image = ImageIO.read(in);
+            BufferedImage image = ImageIO.read(in);
+            if (image == null) {
+                throw new IOException("no image decoder recognises " + file);
+            }
+            return DecodedImage.of(image);
         } catch (RuntimeException e) {
             // Some ImageIO plug-ins throw unchecked exceptions on corrupt data.
             throw new IOException("cannot decode " + file + ": " + e, e);
         }
-        if (image == null) {
-            throw new IOException("no image decoder recognises " + file);
-        }
-        return DecodedImage.of(image);
     }
 
     /** {@inheritDoc} */

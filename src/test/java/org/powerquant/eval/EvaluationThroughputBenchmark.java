@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
@@ -15,7 +17,10 @@ import org.junit.jupiter.api.Tag;
  * Compares the evaluator's throughput with the model's bare forward throughput at the same batch
  * size, on the shared Fashion-MNIST ResNet-18, in one run. Short rounds alternate (bare, evaluate,
  * bare, ...) so that a machine shared with other work slows both alike; the median of the
- * per-round ratios is reported with the medians of both throughputs.
+ * per-round ratios is reported with the medians of both throughputs. Because wall-clock rates
+ * swing with other load, the process CPU time per image of both phases is reported too: their
+ * ratio (bare / evaluate) is the throughput ratio to expect when the model has the cores to
+ * itself.
  *
  * <p>Not a test (surefire skips it): run with {@code java -Dai.djl.offline=true -cp ...
  * org.powerquant.eval.EvaluationThroughputBenchmark [rounds] [batchesPerRound] [batchSize]}.
@@ -60,13 +65,22 @@ public final class EvaluationThroughputBenchmark {
             double[] bare = new double[rounds];
             double[] eval = new double[rounds];
             double[] ratio = new double[rounds];
+            OperatingSystemMXBean os =
+                    (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long bareCpu = 0;
+            long evalCpu = 0;
             for (int r = 0; r < rounds; r++) {
+                long c0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 for (int b = 0; b < batches; b++) {
                     forward(block, ps, input);
                 }
                 bare[r] = images / ((System.nanoTime() - t0) / 1e9);
+                long c1 = os.getProcessCpuTime();
                 eval[r] = evaluator.evaluate(model, data).imagesPerSecond();
+                long c2 = os.getProcessCpuTime();
+                bareCpu += c1 - c0;
+                evalCpu += c2 - c1;
                 ratio[r] = eval[r] / bare[r];
                 System.out.printf(
                         Locale.ROOT,
@@ -87,6 +101,14 @@ public final class EvaluationThroughputBenchmark {
                     median(bare),
                     median(eval),
                     median(ratio));
+            double total = (double) rounds * images;
+            System.out.printf(
+                    Locale.ROOT,
+                    "process CPU per image: bare forward %.2f ms, evaluate %.2f ms,"
+                            + " bare/evaluate %.3f%n",
+                    bareCpu / 1e6 / total,
+                    evalCpu / 1e6 / total,
+                    (double) bareCpu / evalCpu);
         }
     }
 

@@ -95,6 +95,7 @@ class EvaluatorTest {
                         Evaluator.builder()
                                 .preprocessing(Fixtures.identity(6))
                                 .batchSize(batch)
+                                .decoderThreads(1 + batch % 3)
                                 .build()
                                 .evaluate(model, data);
                 assertEquals(n, r.images());
@@ -153,18 +154,21 @@ class EvaluatorTest {
         assertEquals(IDS + 1, data.size());
         int[] ids = expectedIds.stream().mapToInt(Integer::intValue).toArray();
         try (Model model = Fixtures.lookupModel(truth.logits)) {
-            EvaluationResult r =
-                    Evaluator.builder()
-                            .preprocessing(Fixtures.identity(5))
-                            .batchSize(3)
-                            .build()
-                            .evaluate(model, data);
-            assertEquals(IDS, r.images());
-            assertEquals(truth.top1(ids), r.top1Correct());
-            assertEquals(truth.top5(ids), r.top5Correct());
-            assertEquals(1, r.skippedImages().size());
-            assertEquals(broken.toString(), r.skippedImages().get(0).image());
-            assertTrue(r.toJson().contains("zz-broken.png"));
+            for (int threads : new int[] {1, 3}) {
+                EvaluationResult r =
+                        Evaluator.builder()
+                                .preprocessing(Fixtures.identity(5))
+                                .batchSize(3)
+                                .decoderThreads(threads)
+                                .build()
+                                .evaluate(model, data);
+                assertEquals(IDS, r.images());
+                assertEquals(truth.top1(ids), r.top1Correct(), threads + " decoder threads");
+                assertEquals(truth.top5(ids), r.top5Correct(), threads + " decoder threads");
+                assertEquals(1, r.skippedImages().size());
+                assertEquals(broken.toString(), r.skippedImages().get(0).image());
+                assertTrue(r.toJson().contains("zz-broken.png"));
+            }
         }
     }
 
@@ -288,6 +292,7 @@ class EvaluatorTest {
         assertThrows(IllegalArgumentException.class, () -> Evaluator.builder().batchSize(0));
         assertThrows(IllegalArgumentException.class, () -> Evaluator.builder().limit(-1));
         assertThrows(IllegalArgumentException.class, () -> Evaluator.builder().prefetch(0));
+        assertThrows(IllegalArgumentException.class, () -> Evaluator.builder().decoderThreads(0));
     }
 
     @Test

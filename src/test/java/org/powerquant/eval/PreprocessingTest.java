@@ -196,6 +196,23 @@ class PreprocessingTest {
     }
 
     @Test
+    void greyImagesGiveTheSameInputAsTheirThreeChannelCopies() {
+        Random random = new Random(6);
+        Preprocessing p =
+                Preprocessing.builder()
+                        .resizeShort(1 + random.nextInt(40))
+                        .centerCrop(1 + random.nextInt(30))
+                        .mean(0.1f, 0.2f, 0.3f)
+                        .std(0.4f, 0.5f, 0.6f)
+                        .build();
+        for (int trial = 0; trial < 30; trial++) {
+            DecodedImage grey = randomImage(random, 1, 1 + random.nextInt(50), 1 + random.nextInt(50));
+            assertArrayEquals(
+                    p.apply(grey.withChannels(3)).pixels(), p.apply(grey).pixels(), 0f);
+        }
+    }
+
+    @Test
     void oneChannelReducesColourToLuminance() {
         Preprocessing p =
                 Preprocessing.builder().imageSize(1).channels(1).mean(0f).std(1f).build();
