@@ -52,6 +52,11 @@ final class EvaluationOptions {
             description = "3 (grey images repeated, default) or 1.")
     int channels;
 
+    @Option(names = "--antialias",
+            description = "Antialias when shrinking (as PIL and torchvision's Resize on images do); off by default,"
+                    + " as torch interpolate.")
+    boolean antialias;
+
     @Option(names = "--quiet", description = "No progress bar on stderr.")
     boolean quiet;
 
@@ -60,7 +65,7 @@ final class EvaluationOptions {
     }
 
     Preprocessing preprocessing() {
-        Preprocessing.Builder builder = Preprocessing.builder().channels(channels);
+        Preprocessing.Builder builder = Preprocessing.builder().channels(channels).antialias(antialias);
         if (imageSize != null) {
             if (resizeShort != null || centerCrop != null) {
                 throw new IllegalArgumentException("--image-size cannot be combined with --resize-short/--center-crop");

@@ -118,11 +118,15 @@ public final class ComparisonChart {
         domain.setCategoryMargin(0.25);
 
         double max = 0;
+        double min = 100;
         for (ComparisonTable.Row r : table.rows()) {
             max = Math.max(max, 100 * r.top1());
+            min = Math.min(min, 100 * r.top1());
         }
+        // Zoom on the accuracies: the differences between settings are a few points, invisible on a 0-100 axis.
         NumberAxis range = (NumberAxis) plot.getRangeAxis();
-        range.setRange(0, Math.min(100, max) + 10);
+        double lower = Math.max(0, 5 * Math.floor((min - 3) / 5));
+        range.setRange(lower, Math.min(100, max) + Math.max(2, (max - lower) * 0.12));
         range.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         range.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
 
