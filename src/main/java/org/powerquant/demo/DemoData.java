@@ -10,8 +10,8 @@ import java.util.zip.GZIPInputStream;
  * The Fashion-MNIST test set bundled in the jar: 10,000 grey-scale 28x28 images with labels 0-9 (Zalando Research,
  * MIT licence; the files of Debian's {@code dataset-fashion-mnist} package, unchanged).
  *
- * <p>Instances are immutable: accessors return copies. {@link #testImages()} and {@link #testLabels()} give the raw
- * gzip-compressed IDX streams for readers of their own.
+ * <p>Instances are immutable: accessors return copies. {@link #openTestImages()} and {@link #openTestLabels()}
+ * give the raw gzip-compressed IDX streams for readers of their own.
  */
 public final class DemoData {
 
@@ -43,8 +43,8 @@ public final class DemoData {
      * @throws IOException if a bundled file cannot be read or is not a valid IDX file
      */
     public static DemoData testSet() throws IOException {
-        try (InputStream images = testImages();
-                InputStream labels = testLabels()) {
+        try (InputStream images = openTestImages();
+                InputStream labels = openTestLabels()) {
             return parse(images, TEST_IMAGES_RESOURCE, labels, TEST_LABELS_RESOURCE);
         }
     }
@@ -55,7 +55,7 @@ public final class DemoData {
      * @return a new stream
      * @throws IllegalStateException if the resource is missing from the classpath
      */
-    public static InputStream testImages() {
+    public static InputStream openTestImages() {
         return open(TEST_IMAGES_RESOURCE);
     }
 
@@ -65,7 +65,7 @@ public final class DemoData {
      * @return a new stream
      * @throws IllegalStateException if the resource is missing from the classpath
      */
-    public static InputStream testLabels() {
+    public static InputStream openTestLabels() {
         return open(TEST_LABELS_RESOURCE);
     }
 

@@ -61,8 +61,8 @@ class DemoDataTest {
         Path shared = Paths.get(System.getProperty("powerquant.shared", "../shared"), "data", "fashion-mnist");
         Assumptions.assumeTrue(Files.isDirectory(shared), "../shared absent: skipping byte comparison of the bundled "
                 + "Fashion-MNIST test set");
-        try (InputStream images = DemoData.testImages();
-                InputStream labels = DemoData.testLabels()) {
+        try (InputStream images = DemoData.openTestImages();
+                InputStream labels = DemoData.openTestLabels()) {
             assertArrayEquals(Files.readAllBytes(shared.resolve("t10k-images-idx3-ubyte.gz")), images.readAllBytes());
             assertArrayEquals(Files.readAllBytes(shared.resolve("t10k-labels-idx1-ubyte.gz")), labels.readAllBytes());
         }
