@@ -28,6 +28,7 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.evaluator.Accuracy;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
@@ -71,7 +72,7 @@ public final class TrainDemoModel {
         Map<String, String> opt = parse(args);
         Path data = dataDir(opt.get("data"));
         Path out = Paths.get(opt.getOrDefault("out", "src/main/resources/org/powerquant/demo"));
-        int epochs = Integer.parseInt(opt.getOrDefault("epochs", "8"));
+        int epochs = Integer.parseInt(opt.getOrDefault("epochs", "3"));
         int width = Integer.parseInt(opt.getOrDefault("width", "16"));
         int[] layers = Arrays.stream(opt.getOrDefault("layers", "1,1,1").split(","))
                 .mapToInt(Integer::parseInt).toArray();
@@ -117,7 +118,18 @@ public final class TrainDemoModel {
                                 new Shape(nTrain, 1, SIDE, SIDE));
                         ArrayDataset train = new ArrayDataset.Builder().setData(images).optLabels(trainLabels)
                                 .setSampling(batch, true).build();
-                        EasyTrain.fit(trainer, 1, train, test);
+                        int step = 0;
+                        for (Batch b : trainer.iterateDataset(train)) {
+                            EasyTrain.trainBatch(trainer, b);
+                            trainer.step();
+                            b.close();
+                            if (++step % 100 == 0) {
+                                System.out.printf(Locale.ROOT, "  epoch %d: %d/%d batches, %.0f s%n", epoch + 1,
+                                        step, stepsPerEpoch, (System.nanoTime() - start) / 1e9);
+                            }
+                        }
+                        EasyTrain.evaluateDataset(trainer, test);
+                        trainer.notifyListeners(listener -> listener.onEpoch(trainer));
                     }
                     var result = trainer.getTrainingResult();
                     System.out.printf(Locale.ROOT, "epoch %d/%d: train acc %.4f, test acc %.4f, %.0f s%n",
