@@ -23,8 +23,8 @@ public final class IdxDataset implements LabelledImageDataset {
 
     private static final int UNSIGNED_BYTE = 0x08;
 
-    private final Path imagesFile;
-    private final Path labelsFile;
+    private final String imagesFile;
+    private final String labelsFile;
     private final int count;
     private final int rows;
     private final int cols;
@@ -32,11 +32,12 @@ public final class IdxDataset implements LabelledImageDataset {
     private final byte[] labels;
     private final List<String> classNames;
 
-    private IdxDataset(Path imagesFile, Path labelsFile) throws IOException {
+    private IdxDataset(InputStream imagesIn, String imagesFile, InputStream labelsIn, String labelsFile)
+            throws IOException {
         this.imagesFile = imagesFile;
         this.labelsFile = labelsFile;
         int[] imageDims;
-        try (DataInputStream in = open(imagesFile)) {
+        try (DataInputStream in = decode(imagesIn)) {
             imageDims = header(in, imagesFile, 3);
             count = imageDims[0];
             rows = imageDims[1];
@@ -44,7 +45,7 @@ public final class IdxDataset implements LabelledImageDataset {
             pixels = readBody(in, imagesFile, (long) count * rows * cols);
         }
         int[] labelDims;
-        try (DataInputStream in = open(labelsFile)) {
+        try (DataInputStream in = decode(labelsIn)) {
             labelDims = header(in, labelsFile, 1);
             if (labelDims[0] != count) {
                 throw new IllegalArgumentException(
@@ -79,7 +80,28 @@ public final class IdxDataset implements LabelledImageDataset {
      *     empty, or the counts differ
      */
     public static IdxDataset open(Path images, Path labels) throws IOException {
-        return new IdxDataset(images, labels);
+        checkFile(images);
+        checkFile(labels);
+        try (InputStream imagesIn = Files.newInputStream(images);
+                InputStream labelsIn = Files.newInputStream(labels)) {
+            return new IdxDataset(imagesIn, images.toString(), labelsIn, labels.toString());
+        }
+    }
+
+    /**
+     * Reads IDX images and labels from streams (e.g. class-path resources); the streams are closed.
+     *
+     * @param images the image stream, (N, rows, cols) unsigned bytes, raw or gzip
+     * @param imagesName the name messages give the image stream
+     * @param labels the label stream, (N) unsigned bytes, raw or gzip
+     * @param labelsName the name messages give the label stream
+     * @return the data set
+     * @throws IOException when a stream cannot be read
+     * @throws IllegalArgumentException naming the stream at fault when it is malformed, empty, or the counts differ
+     */
+    public static IdxDataset read(InputStream images, String imagesName, InputStream labels, String labelsName)
+            throws IOException {
+        return new IdxDataset(images, imagesName, labels, labelsName);
     }
 
     /**
@@ -142,11 +164,14 @@ public final class IdxDataset implements LabelledImageDataset {
         return "idx:" + imagesFile + "," + labelsFile;
     }
 
-    private static DataInputStream open(Path file) throws IOException {
+    private static void checkFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("IDX file not found: " + file);
         }
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    }
+
+    private static DataInputStream decode(InputStream raw) throws IOException {
+        InputStream in = new BufferedInputStream(raw, 1 << 16);
         in.mark(2);
         int b0 = in.read();
         int b1 = in.read();
@@ -157,7 +182,7 @@ public final class IdxDataset implements LabelledImageDataset {
         return new DataInputStream(in);
     }
 
-    private static int[] header(DataInputStream in, Path file, int expectedDims)
+    private static int[] header(DataInputStream in, String file, int expectedDims)
             throws IOException {
         int magic;
         try {
@@ -183,7 +208,7 @@ public final class IdxDataset implements LabelledImageDataset {
         return shape;
     }
 
-    private static byte[] readBody(DataInputStream in, Path file, long length) throws IOException {
+    private static byte[] readBody(DataInputStream in, String file, long length) throws IOException {
         if (length > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("IDX file too large: " + file);
         }
