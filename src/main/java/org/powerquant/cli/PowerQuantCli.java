@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PowerQuantCli.Version.class,
         description = "Data-free power-function quantization of DJL models (PowerQuant).",
-        subcommands = {QuantizeCommand.class, EvaluateCommand.class, CompareCommand.class})
+        subcommands = {QuantizeCommand.class, EvaluateCommand.class, CompareCommand.class, DemoCommand.class})
 public final class PowerQuantCli {
 
     /** Exit code of bad input. */

@@ -1,0 +1,122 @@
+package org.powerquant.cli;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ModelException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.powerquant.demo.DemoData;
+import org.powerquant.demo.DemoModel;
+import org.powerquant.eval.Comparison;
+import org.powerquant.eval.ComparisonTable;
+import org.powerquant.eval.Devices;
+import org.powerquant.eval.Evaluator;
+import org.powerquant.eval.IdxDataset;
+import org.powerquant.eval.LabelledImageDataset;
+import org.powerquant.eval.ModelSource;
+import org.powerquant.eval.Preprocessing;
+import org.powerquant.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code powerquant demo}: the bundled Fashion-MNIST ResNet quantized at 8, 6 and 4 bits with both methods, evaluated
+ * on the bundled test set. Runs offline on a fresh clone.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = "Quantize the bundled Fashion-MNIST ResNet at several bit widths with uniform and PowerQuant,"
+                + " and compare them on the bundled 10,000-image test set.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--settings", paramLabel = "LIST", defaultValue = "fp32,w8,w6,w4",
+            description = "Comma-separated settings (fp32, wB, wBaA). Default: ${DEFAULT-VALUE}.")
+    private String settings;
+
+    @Option(names = "--methods", paramLabel = "LIST", defaultValue = "uniform,power",
+            description = "Methods for each quantized setting. Default: ${DEFAULT-VALUE}.")
+    private String methods;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Only the first N test images.")
+    private int limit;
+
+    @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or gpu.")
+    private String device;
+
+    @Option(names = "--json", paramLabel = "OUT.json", description = "Write the table as JSON.")
+    private Path json;
+
+    @Option(names = "--plot", paramLabel = "OUT.png", description = "Draw the table as a bar chart (PNG).")
+    private Path plot;
+
+    @Override
+    public Integer call() throws IOException, ModelException {
+        var settingList = CompareCommand.parseSettings(settings);
+        var methodList = CompareCommand.parseMethods(methods);
+        if (json != null) {
+            AtomicFiles.checkWritable(json, "--json");
+        }
+        if (plot != null) {
+            AtomicFiles.checkWritable(plot, "--plot");
+        }
+        if (limit < 0) {
+            throw new IllegalArgumentException("--limit must not be negative, got " + limit);
+        }
+        Device target = Devices.resolve(device);
+        DemoModel demo = DemoModel.bundled();
+        LabelledImageDataset testSet = IdxDataset.read(
+                DemoData.openTestImages(), "bundled Fashion-MNIST test images",
+                DemoData.openTestLabels(), "bundled Fashion-MNIST test labels");
+        Preprocessing preprocessing = Preprocessing.builder()
+                .imageSize((int) demo.getInputShape().get(2))
+                .channels(1)
+                .mean(demo.getMean())
+                .std(demo.getStd())
+                .build();
+        Evaluator evaluator = Evaluator.builder()
+                .preprocessing(preprocessing)
+                .batchSize(250)
+                .device(target)
+                .limit(limit)
+                .build();
+        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+        out.println(String.format(Locale.ROOT,
+                "PowerQuant demo: %s (%s), Fashion-MNIST test set (%d images), %s", DemoModel.NAME,
+                "DJL-native torchvision-style ResNet, batch norm", limit > 0 ? Math.min(limit, testSet.size())
+                        : testSet.size(), target));
+        ModelSource source = new ModelSource() {
+            @Override
+            public String name() {
+                return DemoModel.NAME;
+            }
+
+            @Override
+            public Model open(boolean nativeGraph) throws IOException, ModelException {
+                return demo.loadModel(target);
+            }
+        };
+        long start = System.nanoTime();
+        ComparisonTable table = Comparison.builder()
+                .source(source)
+                .dataset(testSet)
+                .evaluator(evaluator)
+                .settings(settingList)
+                .methods(methodList)
+                .log(out::println)
+                .build()
+                .run();
+        out.println();
+        CompareCommand.report(spec, table, json, plot, DemoModel.NAME + " on the bundled Fashion-MNIST test set");
+        out.println(String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
+        return 0;
+    }
+}
