@@ -35,12 +35,11 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
+import org.powerquant.eval.IdxDataset;
 import org.powerquant.nn.ResidualKind;
 import org.powerquant.nn.TorchvisionResNet;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +51,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
-import java.util.zip.GZIPInputStream;
 
 /** Trains and saves the bundled Fashion-MNIST demo model. */
 public final class TrainDemoModel {
@@ -82,12 +80,15 @@ public final class TrainDemoModel {
 
         Engine.getInstance().setRandomSeed(seed);
         Random random = new Random(seed);
-        byte[] trainX = readIdx(data.resolve("train-images-idx3-ubyte.gz"), 2051);
-        byte[] trainY = readIdx(data.resolve("train-labels-idx1-ubyte.gz"), 2049);
-        byte[] testX = readIdx(data.resolve("t10k-images-idx3-ubyte.gz"), 2051);
-        byte[] testY = readIdx(data.resolve("t10k-labels-idx1-ubyte.gz"), 2049);
-        int nTrain = Math.min(trainY.length, Integer.parseInt(opt.getOrDefault("limit", "60000")));
-        int nTest = testY.length;
+        IdxDataset trainSet = IdxDataset.open(data.resolve("train-images-idx3-ubyte.gz"),
+                data.resolve("train-labels-idx1-ubyte.gz"));
+        IdxDataset testSet = IdxDataset.open(data.resolve("t10k-images-idx3-ubyte.gz"),
+                data.resolve("t10k-labels-idx1-ubyte.gz"));
+        int nTrain = Math.min(trainSet.size(), Integer.parseInt(opt.getOrDefault("limit", "60000")));
+        int nTest = testSet.size();
+        float[] trainX = pixels(trainSet, nTrain);
+        float[] testX = pixels(testSet, nTest);
+        int[] testY = labels(testSet, nTest);
         System.out.printf("data %s: %d train, %d test images%n", data, nTrain, nTest);
 
         Block block = newBlock(width, layers);
@@ -108,7 +109,7 @@ public final class TrainDemoModel {
             NDArray testLabels = manager.create(toFloat(testY));
             ArrayDataset test = new ArrayDataset.Builder().setData(testImages).optLabels(testLabels)
                     .setSampling(500, false).build();
-            NDArray trainLabels = manager.create(toFloat(Arrays.copyOf(trainY, nTrain)));
+            NDArray trainLabels = manager.create(toFloat(labels(trainSet, nTrain)));
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(1, 1, SIDE, SIDE));
                 System.out.printf("%s: %d parameters%n", describe(width, layers), countParameters(block));
@@ -173,7 +174,7 @@ public final class TrainDemoModel {
     }
 
     /** Top-1 accuracy in inference mode (batch norm uses its running statistics). */
-    static float top1(Block block, NDManager manager, NDArray images, byte[] labels) {
+    static float top1(Block block, NDManager manager, NDArray images, int[] labels) {
         int correct = 0;
         int n = labels.length;
         for (int from = 0; from < n; from += 500) {
@@ -195,7 +196,7 @@ public final class TrainDemoModel {
     }
 
     /** Random shift of up to PAD pixels (zero fill, i.e. a padded random crop) and a random horizontal flip. */
-    static float[] augment(byte[] images, int n, Random random) {
+    static float[] augment(float[] images, int n, Random random) {
         float[] out = new float[n * PIXELS];
         float background = (0f - MEAN) / STD;
         for (int k = 0; k < n; k++) {
@@ -209,7 +210,7 @@ public final class TrainDemoModel {
                     int sx = (flip ? SIDE - 1 - x : x) + dx;
                     float v = background;
                     if (sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE) {
-                        v = ((images[base + sy * SIDE + sx] & 0xFF) / 255f - MEAN) / STD;
+                        v = (images[base + sy * SIDE + sx] - MEAN) / STD;
                     }
                     out[base + y * SIDE + x] = v;
                 }
@@ -218,35 +219,43 @@ public final class TrainDemoModel {
         return out;
     }
 
-    static float[] normalise(byte[] images) {
+    static float[] normalise(float[] images) {
         float[] out = new float[images.length];
         for (int i = 0; i < images.length; i++) {
-            out[i] = ((images[i] & 0xFF) / 255f - MEAN) / STD;
+            out[i] = (images[i] - MEAN) / STD;
         }
         return out;
     }
 
-    static float[] toFloat(byte[] labels) {
+    /** The first n images, one after the other, row-major, in [0, 1]. */
+    static float[] pixels(IdxDataset data, int n) {
+        float[] out = new float[n * PIXELS];
+        for (int i = 0; i < n; i++) {
+            float[] image = data.image(i).pixels();
+            if (image.length != PIXELS) {
+                throw new IllegalArgumentException(data.description() + ": images are " + data.rows() + "x"
+                        + data.cols() + ", expected " + SIDE + "x" + SIDE);
+            }
+            System.arraycopy(image, 0, out, i * PIXELS, PIXELS);
+        }
+        return out;
+    }
+
+    /** The first n labels. */
+    static int[] labels(IdxDataset data, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = data.label(i);
+        }
+        return out;
+    }
+
+    static float[] toFloat(int[] labels) {
         float[] out = new float[labels.length];
         for (int i = 0; i < labels.length; i++) {
             out[i] = labels[i];
         }
         return out;
-    }
-
-    /** Reads a gzip'd IDX file of unsigned bytes; returns the payload after the header. */
-    static byte[] readIdx(Path file, int magic) throws IOException {
-        byte[] all;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-            all = in.readAllBytes();
-        }
-        ByteBuffer header = ByteBuffer.wrap(all);
-        if (all.length < 8 || header.getInt(0) != magic) {
-            throw new IOException(file + ": not an IDX file with magic " + magic);
-        }
-        int dims = magic & 0xFF;
-        int headerLength = 4 + 4 * dims;
-        return Arrays.copyOfRange(all, headerLength, all.length);
     }
 
     static Path dataDir(String given) {

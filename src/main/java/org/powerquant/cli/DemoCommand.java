@@ -14,7 +14,6 @@ import org.powerquant.eval.Comparison;
 import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
-import org.powerquant.eval.IdxDataset;
 import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.eval.Preprocessing;
@@ -73,9 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Device target = Devices.resolve(device);
         DemoModel demo = DemoModel.bundled();
-        LabelledImageDataset testSet = IdxDataset.read(
-                DemoData.openTestImages(), "bundled Fashion-MNIST test images",
-                DemoData.openTestLabels(), "bundled Fashion-MNIST test labels");
+        LabelledImageDataset testSet = DemoData.testSet();
         Preprocessing preprocessing = Preprocessing.builder()
                 .imageSize((int) demo.getInputShape().get(2))
                 .channels(1)

@@ -3,8 +3,6 @@ package org.powerquant.demo;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import org.powerquant.nn.ResidualKind;
@@ -24,15 +22,19 @@ import java.util.Properties;
  * {@code examples/TrainDemoModel.java}.
  *
  * <p>An instance describes the bundled model as its descriptor {@value #DESCRIPTOR_RESOURCE} records it:
- * architecture, input preprocessing and the float top-1 accuracy measured on the full bundled test set
+ * architecture, input normalisation and the float top-1 accuracy measured on the bundled test set
  * ({@link DemoData#testSet()}). {@link #loadModel(Device)} builds the same block and loads the trained parameters
- * from the classpath, offline. Instances are immutable.
+ * from the classpath, offline. Instances are immutable. The model takes images scaled to [0, 1] (as
+ * {@link org.powerquant.eval.IdxDataset} decodes them), normalised with {@link #getMean()} and {@link #getStd()}:
  *
  * <pre>{@code
  * DemoModel demo = DemoModel.bundled();
- * try (Model model = demo.loadModel(Device.cpu()); NDManager manager = NDManager.newBaseManager()) {
- *     NDArray input = demo.preprocess(manager, DemoData.testSet().pixels(0, 100));
- *     ...
+ * Evaluator evaluator = Evaluator.builder()
+ *         .preprocessing(Preprocessing.builder().imageSize(28).channels(1)
+ *                 .mean(demo.getMean()).std(demo.getStd()).build())
+ *         .build();
+ * try (Model model = demo.loadModel(Device.cpu())) {
+ *     EvaluationResult result = evaluator.evaluate(model, DemoData.testSet());
  * }
  * }</pre>
  */
@@ -54,7 +56,6 @@ public final class DemoModel {
     private final boolean smallInput;
     private final String paramsResource;
     private final Shape inputShape;
-    private final float scale;
     private final float mean;
     private final float std;
     private final List<String> classNames;
@@ -72,7 +73,6 @@ public final class DemoModel {
         paramsResource = RESOURCE_DIR + required(p, "params", source);
         inputShape = new Shape(Arrays.stream(required(p, "input.shape", source).split(","))
                 .map(String::trim).mapToLong(Long::parseLong).toArray());
-        scale = Float.parseFloat(required(p, "preprocess.scale", source));
         mean = Float.parseFloat(required(p, "preprocess.mean", source));
         std = Float.parseFloat(required(p, "preprocess.std", source));
         classNames = List.of(required(p, "classNames", source).split(","));
@@ -158,29 +158,6 @@ public final class DemoModel {
             model.close();
             throw e;
         }
-    }
-
-    /**
-     * Turns unsigned-byte images, laid out as {@link DemoData#pixels()} does, into the model's input: pixel *
-     * scale, minus mean, over std, shaped {@code (N, channels, height, width)}.
-     *
-     * @param manager the manager to own the result
-     * @param pixels whole images, row-major
-     * @return a float32 array of N images
-     * @throws IllegalArgumentException if the length is not a whole number of images
-     */
-    public NDArray preprocess(NDManager manager, byte[] pixels) {
-        long perImage = inputShape.slice(1).size();
-        if (pixels.length % perImage != 0) {
-            throw new IllegalArgumentException(
-                    "pixels: " + pixels.length + " bytes is not a whole number of " + perImage + "-byte images");
-        }
-        float[] values = new float[pixels.length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = ((pixels[i] & 0xFF) * scale - mean) / std;
-        }
-        long n = pixels.length / perImage;
-        return manager.create(values, new Shape(n, inputShape.get(1), inputShape.get(2), inputShape.get(3)));
     }
 
     /**

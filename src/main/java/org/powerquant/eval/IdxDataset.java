@@ -89,7 +89,7 @@ public final class IdxDataset implements LabelledImageDataset {
     }
 
     /**
-     * Reads IDX images and labels from streams (e.g. class-path resources); the streams are closed.
+     * Reads IDX images and labels from streams (e.g. class-path resources); both streams are closed, also on error.
      *
      * @param images the image stream, (N, rows, cols) unsigned bytes, raw or gzip
      * @param imagesName the name messages give the image stream
@@ -101,7 +101,10 @@ public final class IdxDataset implements LabelledImageDataset {
      */
     public static IdxDataset read(InputStream images, String imagesName, InputStream labels, String labelsName)
             throws IOException {
-        return new IdxDataset(images, imagesName, labels, labelsName);
+        try (images;
+                labels) {
+            return new IdxDataset(images, imagesName, labels, labelsName);
+        }
     }
 
     /**

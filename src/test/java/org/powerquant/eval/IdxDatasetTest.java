@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,76 @@ class IdxDatasetTest {
         Path garbage = dir.resolve("garbage.txt");
         Files.writeString(garbage, "hello");
         assertMessageNames(garbage, () -> IdxDataset.open(garbage, labels));
+    }
+
+    @Test
+    void readsAnyWellFormedPairOfStreams() throws IOException {
+        Random random = new Random(3);
+        for (int trial = 0; trial < 30; trial++) {
+            int n = 1 + random.nextInt(20);
+            int rows = 1 + random.nextInt(9);
+            int cols = 1 + random.nextInt(9);
+            byte[] pixels = randomBytes(random, n * rows * cols);
+            byte[] labels = randomBytes(random, n);
+            Path images = dir.resolve("s-images");
+            Path labelFile = dir.resolve("s-labels");
+            Fixtures.writeIdx(images, new int[] {n, rows, cols}, pixels, random.nextBoolean());
+            Fixtures.writeIdx(labelFile, new int[] {n}, labels, random.nextBoolean());
+            IdxDataset data =
+                    IdxDataset.read(
+                            Files.newInputStream(images), "images stream",
+                            Files.newInputStream(labelFile), "labels stream");
+            assertEquals(n, data.size());
+            assertEquals(rows, data.rows());
+            assertEquals(cols, data.cols());
+            for (int i = 0; i < n; i++) {
+                assertEquals(labels[i] & 0xff, data.label(i));
+                float[] image = data.image(i).pixels();
+                for (int p = 0; p < rows * cols; p++) {
+                    assertEquals((pixels[i * rows * cols + p] & 0xff) / 255f, image[p]);
+                }
+            }
+            assertTrue(data.description().contains("images stream"), data.description());
+        }
+    }
+
+    @Test
+    void namesTheMalformedStreamAndClosesBothStreams() throws IOException {
+        Path images = dir.resolve("img.idx");
+        Path labels = dir.resolve("lab.idx");
+        Path truncated = dir.resolve("short.idx");
+        Path fewLabels = dir.resolve("few.idx");
+        Fixtures.writeIdx(images, new int[] {4, 2, 2}, new byte[16], true);
+        Fixtures.writeIdx(labels, new int[] {4}, new byte[4], true);
+        Fixtures.writeIdx(truncated, new int[] {4, 2, 2}, new byte[10], true);
+        Fixtures.writeIdx(fewLabels, new int[] {3}, new byte[3], true);
+        Path[][] cases = {{truncated, labels}, {labels, images}, {images, fewLabels}};
+        String[] culprit = {"image resource", "image resource", "label resource"};
+        for (int c = 0; c < cases.length; c++) {
+            ClosingStream in = new ClosingStream(Files.readAllBytes(cases[c][0]));
+            ClosingStream lin = new ClosingStream(Files.readAllBytes(cases[c][1]));
+            IllegalArgumentException ex =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> IdxDataset.read(in, "image resource", lin, "label resource"));
+            assertTrue(ex.getMessage().contains(culprit[c]), ex.getMessage());
+            assertTrue(!ex.getMessage().contains("\n"), "one-line message");
+            assertTrue(in.closed && lin.closed, "both streams closed after " + ex.getMessage());
+        }
+    }
+
+    /** A byte stream that records whether it was closed. */
+    private static final class ClosingStream extends ByteArrayInputStream {
+        boolean closed;
+
+        ClosingStream(byte[] bytes) {
+            super(bytes);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     private static void assertMessageNames(Path file, org.junit.jupiter.api.function.Executable e) {
