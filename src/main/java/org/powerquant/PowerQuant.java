@@ -14,7 +14,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.util.Map;
 import org.powerquant.importer.ResNetImporter;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.ModelFiles;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
@@ -36,6 +40,9 @@ import org.powerquant.transform.TorchScriptWeights;
  * }</pre>
  */
 public final class PowerQuant {
+
+    /** Suffix of the JSON sidecar that holds a saved DJL-native model's activation grids. */
+    public static final String ACTIVATIONS_SUFFIX = "-activations.json";
 
     private PowerQuant() {}
 
@@ -133,7 +140,10 @@ public final class PowerQuant {
     /**
      * Saves a (quantized) model. A TorchScript model is written as one {@code .pt} file that loads in DJL and in
      * PyTorch; a DJL-native model is written with {@link Model#save(Path, String)} into the directory {@code target}
-     * as {@code <model name>-0000.params}. Either way the files appear atomically.
+     * as {@code <model name>-0000.params}, with its activation quantizers' grids, if any, beside it in
+     * {@code <model name>-activations.json} ({@link ActivationQuantizers#toJson}; after {@code Model.load} of a
+     * {@link TorchvisionResNet}, {@link ActivationQuantizers#install} puts them back). Either way the files appear
+     * atomically.
      *
      * @param model the model
      * @param target the {@code .pt} file (TorchScript) or the directory (DJL-native)
@@ -147,6 +157,13 @@ public final class PowerQuant {
         }
         Path directory = target.toAbsolutePath();
         Files.createDirectories(directory);
+        if (block instanceof TorchvisionResNet network) {
+            Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
+            if (!grids.isEmpty()) {
+                ModelFiles.writeString(directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
+                        ActivationQuantizers.toJson(grids));
+            }
+        }
         Path temp = Files.createTempDirectory(directory, ".save-");
         try {
             model.save(temp, model.getName());
