@@ -42,13 +42,22 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * @return the codes, same shape
      */
     public NDArray codes(NDArray y) {
+        return scaledCodes(y).toType(DataType.INT32, false);
+    }
+
+    /** The codes as float64 values, computed with as few full-tensor passes as possible. */
+    private NDArray scaledCodes(NDArray y) {
         int n = grid.quantizer().maxCode();
-        NDArray x = y.toType(DataType.FLOAT64, false).sub(grid.lower()).clip(0, grid.range())
-                .div(grid.range());
-        if (grid.exponent() != 1.0) {
-            x = x.pow(grid.exponent());
+        NDArray x = y.toType(DataType.FLOAT64, true);
+        if (grid.lower() != 0) {
+            x.subi(grid.lower());
         }
-        return x.mul(n).add(0.5).floor().toType(DataType.INT32, false);
+        x = x.clip(0, grid.range());
+        x.divi(grid.range());
+        if (grid.exponent() != 1.0) {
+            x.powi(grid.exponent());
+        }
+        return x.muli(n).addi(0.5).floor();
     }
 
     /**
@@ -60,11 +69,15 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     @Override
     public NDArray apply(NDArray y) {
         int n = grid.quantizer().maxCode();
-        NDArray levels = codes(y).toType(DataType.FLOAT64, false).div(n);
+        NDArray levels = scaledCodes(y).divi(n);
         if (grid.exponent() != 1.0) {
-            levels = levels.pow(1.0 / grid.exponent());
+            levels.powi(1.0 / grid.exponent());
         }
-        return levels.mul(grid.range()).add(grid.lower()).toType(y.getDataType(), false);
+        levels.muli(grid.range());
+        if (grid.lower() != 0) {
+            levels.addi(grid.lower());
+        }
+        return levels.toType(y.getDataType(), false);
     }
 
     @Override
