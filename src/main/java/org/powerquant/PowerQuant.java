@@ -16,10 +16,10 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import java.util.Map;
 import org.powerquant.importer.ResNetImporter;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
-import org.powerquant.transform.ModelFiles;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.TorchScriptWeights;
@@ -160,7 +160,7 @@ public final class PowerQuant {
         if (block instanceof TorchvisionResNet network) {
             Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
             if (!grids.isEmpty()) {
-                ModelFiles.writeString(directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
+                AtomicFiles.writeString(directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
                         ActivationQuantizers.toJson(grids));
             }
         }
@@ -169,7 +169,7 @@ public final class PowerQuant {
             model.save(temp, model.getName());
             try (Stream<Path> files = Files.list(temp)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    ModelFiles.moveAtomically(file, directory.resolve(file.getFileName()));
+                    AtomicFiles.moveAtomically(file, directory.resolve(file.getFileName()));
                 }
             }
         } finally {

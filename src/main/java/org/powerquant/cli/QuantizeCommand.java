@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.quant.QuantizationMethod;
-import org.powerquant.transform.ModelFiles;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.transform.PowerQuantTransform;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,14 +92,14 @@ public final class QuantizeCommand implements Callable<Integer> {
             if (transform.activationBits() > 0) {
                 checkWritableDirectory(output);
             } else {
-                ModelFiles.checkWritable(output, "--output");
+                AtomicFiles.checkWritable(output, "--output");
             }
             if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException("--output " + output + " would overwrite the input model");
             }
         }
         if (report != null) {
-            ModelFiles.checkWritable(report, "--report");
+            AtomicFiles.checkWritable(report, "--report");
         }
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)

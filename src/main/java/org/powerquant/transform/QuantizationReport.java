@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.powerquant.io.AtomicFiles;
 
 /**
  * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals. Prints as a table
@@ -280,7 +281,7 @@ public final class QuantizationReport {
      * @throws IOException if it cannot be written
      */
     public void writeJson(Path file) throws IOException {
-        ModelFiles.writeString(file, toJson());
+        AtomicFiles.writeString(file, toJson());
     }
 
     @Override
