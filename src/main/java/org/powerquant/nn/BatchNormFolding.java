@@ -32,8 +32,8 @@ import java.util.List;
  * {@link TorchvisionResNet}) and its parameter names. What the batch norms said about their
  * outputs is returned as {@link FoldedBatchNorm} records for data-free calibration.
  *
- * <p>A batch norm already folded ({@code γ = 1, μ = 0, σ² + ε = 1}) is left alone and reported
- * as a unit-variance channel; fold a network once.
+ * <p>Folding is done once: a batch norm that is already folded ({@code γ = 1, μ = 0, σ² = 1 − ε}
+ * in every channel) has lost its statistics, and folding it again is an error.
  */
 public final class BatchNormFolding {
 
@@ -60,8 +60,8 @@ public final class BatchNormFolding {
      *
      * @param pair the convolution and the batch norm that consumes its output
      * @return the statistics of the batch norm
-     * @throws IllegalArgumentException naming the layer if a parameter is missing or its shape does
-     *     not match
+     * @throws IllegalArgumentException naming the layer if a parameter is missing, its shape does
+     *     not match, or the batch norm is already folded
      */
     public static FoldedBatchNorm fold(ConvBatchNormPair pair) {
         BatchNorm bn = pair.batchNorm();
@@ -81,6 +81,11 @@ public final class BatchNormFolding {
         }
         float[] gammaValues = gamma.toFloatArray();
         float[] betaValues = beta.toFloatArray();
+        if (isFolded(gammaValues, mean.toFloatArray(), variance.toFloatArray(), epsilon)) {
+            throw new IllegalArgumentException(
+                    "batch norm " + pair.batchNormName() + " is already folded into " + pair.convName()
+                            + ": fold (and activation-quantize) a fresh copy of the model");
+        }
         float[] std = new float[gammaValues.length];
         for (int c = 0; c < std.length; c++) {
             std[c] = Math.abs(gammaValues[c]);
@@ -121,6 +126,15 @@ public final class BatchNormFolding {
             throw new IllegalStateException(
                     "cannot read the epsilon of a DJL BatchNorm in this DJL version", e);
         }
+    }
+
+    private static boolean isFolded(float[] gamma, float[] mean, float[] variance, float epsilon) {
+        for (int c = 0; c < gamma.length; c++) {
+            if (gamma[c] != 1f || mean[c] != 0f || variance[c] != 1f - epsilon) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static NDArray array(Block block, String name, String layer) {

@@ -120,6 +120,10 @@ class BatchNormFoldingTest {
             for (float m : p.get("layer1.0.bn2.running_mean").getArray().toFloatArray()) {
                 assertEquals(0f, m);
             }
+            IllegalArgumentException again = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> BatchNormFolding.fold(net));
+            assertTrue(again.getMessage().contains("bn1") && again.getMessage().contains("already folded"),
+                    again.getMessage());
         }
     }
 
