@@ -44,6 +44,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--weight-bits", paramLabel = "B", description = "Quantize weights to B bits (2-8) first.")
     private Integer weightBits;
 
+    @Option(names = "--activation-bits", paramLabel = "A", defaultValue = "float",
+            description = "Quantize activations to A bits (2-8, needs --weight-bits) with the data-free"
+                    + " batch-norm model, or float (default).")
+    private String activationBits;
+
     @Option(names = "--method", paramLabel = "M", defaultValue = "power",
             description = "power (default) or uniform (the a = 1 baseline, same code).")
     private String method;
@@ -55,8 +60,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException, ModelException {
         QuantizeCommand.checkModelFile(model);
         QuantizationMethod quantizationMethod = QuantizationMethod.parse(method);
+        int aBits = QuantizeCommand.parseActivationBits(activationBits);
+        if (aBits > 0 && weightBits == null) {
+            throw new IllegalArgumentException("--activation-bits needs --weight-bits");
+        }
         QuantizationSetting setting = weightBits == null ? QuantizationSetting.FLOAT
-                : QuantizationSetting.parse("w" + checkBits(weightBits, "--weight-bits"));
+                : QuantizationSetting.parse("w" + checkBits(weightBits, "--weight-bits") + (aBits > 0 ? "a" + aBits : ""));
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }

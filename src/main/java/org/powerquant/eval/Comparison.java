@@ -61,7 +61,8 @@ public final class Comparison {
      * @return the transform
      */
     public static PowerQuantTransform defaultTransform(QuantizationSetting setting, QuantizationMethod method) {
-        return PowerQuantTransform.builder().weightBits(setting.weightBits()).method(method).build();
+        return PowerQuantTransform.builder().weightBits(setting.weightBits())
+                .activationBits(setting.activationBits()).method(method).build();
     }
 
     /**
