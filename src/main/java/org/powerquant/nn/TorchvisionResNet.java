@@ -1,5 +1,6 @@
 package org.powerquant.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +17,8 @@ import ai.djl.util.PairList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A DJL-native block that computes exactly what torchvision's {@code ResNet} computes.
@@ -37,6 +40,8 @@ public class TorchvisionResNet extends AbstractBlock {
     private final int inputChannels;
     private final int numClasses;
     private final boolean smallInput;
+    private UnaryOperator<NDArray> inputTransform = UnaryOperator.identity();
+    private UnaryOperator<NDArray> classifierInputTransform = UnaryOperator.identity();
 
     TorchvisionResNet(Builder builder) {
         kind = builder.kind;
@@ -219,6 +224,44 @@ public class TorchvisionResNet extends AbstractBlock {
         return ConvBatchNormPair.findAll(this);
     }
 
+    /**
+     * Returns the transform applied to the network's input before {@code conv1}.
+     *
+     * @return the input transform, the identity unless one was set
+     */
+    public UnaryOperator<NDArray> getInputTransform() {
+        return inputTransform;
+    }
+
+    /**
+     * Sets the transform applied to the network's input before {@code conv1} (e.g. an input
+     * fake-quantizer or a calibration observer).
+     *
+     * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
+     */
+    public void setInputTransform(UnaryOperator<NDArray> transform) {
+        this.inputTransform = Objects.requireNonNull(transform, "transform");
+    }
+
+    /**
+     * Returns the transform applied to the input of {@code fc} (the pooled features).
+     *
+     * @return the classifier-input transform, the identity unless one was set
+     */
+    public UnaryOperator<NDArray> getClassifierInputTransform() {
+        return classifierInputTransform;
+    }
+
+    /**
+     * Sets the transform applied to the input of the final dense layer {@code fc}, i.e. to the
+     * globally pooled features (e.g. an activation fake-quantizer or a calibration observer).
+     *
+     * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
+     */
+    public void setClassifierInputTransform(UnaryOperator<NDArray> transform) {
+        this.classifierInputTransform = Objects.requireNonNull(transform, "transform");
+    }
+
     /** {@inheritDoc} */
     @Override
     protected NDList forwardInternal(
@@ -226,8 +269,12 @@ public class TorchvisionResNet extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDList current = inputs;
+        NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
+        Block fc = children.get(children.size() - 1).getValue();
         for (Block block : children.values()) {
+            if (block == fc) {
+                current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
+            }
             current = block.forward(parameterStore, current, training, params);
         }
         return current;

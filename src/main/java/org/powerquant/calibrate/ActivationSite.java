@@ -1,0 +1,85 @@
+package org.powerquant.calibrate;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * One tensor of a network that gets an activation quantizer: where it is, how many bits it gets,
+ * and the hook through which a transform (a fake-quantizer, or a calibration observer that records
+ * the tensor and returns it unchanged) is installed on it.
+ */
+public final class ActivationSite {
+
+    /** What kind of tensor a site is. */
+    public enum Kind {
+        /** The output of a {@link org.powerquant.nn.Relu} (non-negative). */
+        RELU,
+        /** The input of the final dense layer, i.e. the pooled features (non-negative). */
+        CLASSIFIER_INPUT,
+        /** The network's (normalised, signed) image input. */
+        IMAGE_INPUT
+    }
+
+    private final String name;
+    private final Kind kind;
+    private final int bits;
+    private final Consumer<UnaryOperator<NDArray>> installer;
+
+    /**
+     * Creates a site.
+     *
+     * @param name the site's name: the ReLU's dotted name (e.g. {@code layer1.0.relu1}), {@code
+     *     fc.input} or {@code input}
+     * @param kind the kind of tensor
+     * @param bits the bit width it is quantized at, 2 to 8
+     * @param installer sets the transform applied to the tensor in the forward pass
+     */
+    public ActivationSite(
+            String name, Kind kind, int bits, Consumer<UnaryOperator<NDArray>> installer) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.bits = bits;
+        this.installer = Objects.requireNonNull(installer, "installer");
+    }
+
+    /** @return the site's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the kind of tensor */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** @return the bit width */
+    public int bits() {
+        return bits;
+    }
+
+    /** @return whether the tensor is non-negative (a ReLU output or pooled ReLU outputs) */
+    public boolean isNonNegative() {
+        return kind != Kind.IMAGE_INPUT;
+    }
+
+    /**
+     * Installs a transform on the tensor, replacing any previous one.
+     *
+     * @param transform the transform, applied in every later forward pass
+     */
+    public void install(UnaryOperator<NDArray> transform) {
+        installer.accept(Objects.requireNonNull(transform, "transform"));
+    }
+
+    /** Removes any transform (installs the identity). */
+    public void clear() {
+        installer.accept(UnaryOperator.identity());
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + kind + ", " + bits + " bits)";
+    }
+}

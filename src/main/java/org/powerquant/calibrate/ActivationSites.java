@@ -1,0 +1,133 @@
+package org.powerquant.calibrate;
+
+import ai.djl.nn.Block;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.powerquant.nn.Relu;
+import org.powerquant.nn.TorchNames;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.PowerQuantizer;
+
+/**
+ * The activation tensors of a {@link TorchvisionResNet} that get quantizers, with their bit widths,
+ * under the data-free protocol of SQuant (so that figures compare with published data-free
+ * results):
+ *
+ * <ul>
+ *   <li>every ReLU output that feeds a convolution gets {@code bits} (all ReLUs but the last
+ *       unit's output ReLU, which feeds the global pooling);
+ *   <li>the input of the final dense layer {@code fc} (the pooled features, site {@code fc.input})
+ *       gets {@code lastLayerBits}, {@code max(bits, 8)} by default;
+ *   <li>the image input (site {@code input}) stays float unless {@code quantizeInput} is set, when
+ *       it gets {@code bits}.
+ * </ul>
+ *
+ * <p>Sites are listed in forward order.
+ */
+public final class ActivationSites implements Iterable<ActivationSite> {
+
+    /** Name of the classifier-input site. */
+    public static final String CLASSIFIER_INPUT = "fc.input";
+    /** Name of the image-input site. */
+    public static final String IMAGE_INPUT = "input";
+
+    private final int bits;
+    private final List<ActivationSite> sites;
+
+    private ActivationSites(int bits, List<ActivationSite> sites) {
+        this.bits = bits;
+        this.sites = Collections.unmodifiableList(sites);
+    }
+
+    /**
+     * Lists the sites of a network.
+     *
+     * @param network the network
+     * @param bits the activation bit width, 2 to 8
+     * @param lastLayerBits the bit width of the classifier input, 2 to 8
+     * @param quantizeInput whether the image input is quantized (at {@code bits})
+     * @return the sites in forward order
+     * @throws IllegalArgumentException if a bit width is out of range
+     */
+    public static ActivationSites of(
+            TorchvisionResNet network, int bits, int lastLayerBits, boolean quantizeInput) {
+        checkBits("activation bits", bits);
+        checkBits("last-layer bits", lastLayerBits);
+        List<ActivationSite> sites = new ArrayList<>();
+        if (quantizeInput) {
+            sites.add(new ActivationSite(
+                    IMAGE_INPUT, ActivationSite.Kind.IMAGE_INPUT, bits, network::setInputTransform));
+        }
+        List<Map.Entry<String, Block>> relus = new ArrayList<>();
+        for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
+            if (e.getValue() instanceof Relu) {
+                relus.add(e);
+            }
+        }
+        // The last ReLU feeds the global pooling and fc, whose input is the classifier site.
+        for (int i = 0; i < relus.size() - 1; i++) {
+            Relu relu = (Relu) relus.get(i).getValue();
+            sites.add(new ActivationSite(
+                    relus.get(i).getKey(), ActivationSite.Kind.RELU, bits, relu::setOutputTransform));
+        }
+        sites.add(new ActivationSite(
+                CLASSIFIER_INPUT,
+                ActivationSite.Kind.CLASSIFIER_INPUT,
+                lastLayerBits,
+                network::setClassifierInputTransform));
+        return new ActivationSites(bits, sites);
+    }
+
+    /**
+     * Lists the sites of a network under the default protocol: classifier input at {@code max(bits,
+     * 8)}, image input float.
+     *
+     * @param network the network
+     * @param bits the activation bit width, 2 to 8
+     * @return the sites in forward order
+     */
+    public static ActivationSites of(TorchvisionResNet network, int bits) {
+        return of(network, bits, Math.max(bits, PowerQuantizer.MAX_BITS), false);
+    }
+
+    /** @return the activation bit width of the ReLU sites */
+    public int bits() {
+        return bits;
+    }
+
+    /** @return the sites in forward order */
+    public List<ActivationSite> list() {
+        return sites;
+    }
+
+    /**
+     * Finds a site by name.
+     *
+     * @param name the site's name
+     * @return the site
+     * @throws IllegalArgumentException if there is no such site
+     */
+    public ActivationSite get(String name) {
+        return sites.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no activation site named " + name));
+    }
+
+    /** Removes every installed transform. */
+    public void clearAll() {
+        sites.forEach(ActivationSite::clear);
+    }
+
+    @Override
+    public Iterator<ActivationSite> iterator() {
+        return sites.iterator();
+    }
+
+    private static void checkBits(String what, int value) {
+        if (value < PowerQuantizer.MIN_BITS || value > PowerQuantizer.MAX_BITS) {
+            throw new IllegalArgumentException(what + " must be between 2 and 8, got " + value);
+        }
+    }
+}
