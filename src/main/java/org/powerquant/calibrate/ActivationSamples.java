@@ -47,6 +47,7 @@ public final class ActivationSamples {
             Iterable<NDArray> batches,
             long totalImages,
             int maxSamplesPerSite) {
+        NativeArrays.ownParameters(network);
         Map<String, Collector> collectors = new LinkedHashMap<>();
         for (ActivationSite site : sites) {
             Collector collector = new Collector(totalImages, maxSamplesPerSite);

@@ -125,7 +125,7 @@ public final class DataCalibration implements ActivationCalibration {
                         System.arraycopy(image, 0, data, i * perImage, perImage);
                     }
                     next += n;
-                    return scope.create(data, new Shape(n, shape[0], shape[1], shape[2]));
+                    return NativeArrays.create(scope, data, new Shape(n, shape[0], shape[1], shape[2]));
                 }
             };
             ActivationSamples samples = ActivationSamples.collect(network, sites, batches, used, maxSamplesPerSite);

@@ -95,64 +95,51 @@ public final class DistilledData {
         for (int i = 0; i < noise.length; i++) {
             noise[i] = (float) random.nextGaussian();
         }
+        NativeArrays.ownParameters(network);
         Map<Parameter, Boolean> recorded = freeze(network.getParameters().values());
         NDManager modelManager = anyParameterArray(network).getManager();
         try (NDManager persistent = modelManager.newSubManager()) {
             Map<String, NDArray[]> goal = new java.util.HashMap<>();
             for (Map.Entry<String, FoldedBatchNorm> e : targets.entrySet()) {
-                NDArray mean = persistent.create(e.getValue().mean());
-                NDArray std = persistent.create(e.getValue().std());
+                NDArray mean = NativeArrays.create(persistent, e.getValue().mean(), new Shape(e.getValue().channels()));
+                NDArray std = NativeArrays.create(persistent, e.getValue().std(), new Shape(e.getValue().channels()));
                 goal.put(e.getKey(), new NDArray[] {mean, std});
             }
             ParameterStore store = new ParameterStore(persistent, false);
             BatchNormObservingForward forward = new BatchNormObservingForward(network, store);
-            NDArray x = persistent.create(noise, shape);
-            NDArray m = persistent.zeros(shape);
-            NDArray v = persistent.zeros(shape);
+            float[] x = noise;
+            double[] m = new double[x.length];
+            double[] v = new double[x.length];
             List<Double> history = new ArrayList<>(iterations + 1);
-            for (int t = 1; t <= iterations + 1; t++) {
-                boolean last = t == iterations + 1;
+            for (int t = 1; t <= iterations; t++) {
+                float[] gradient;
                 try (NDManager step = persistent.newSubManager()) {
-                    step.tempAttachAll(x, m, v);
-                    if (last) {
-                        history.add(mismatch(forward, x, goal, null));
-                        break;
-                    }
-                    x.setRequiresGradient(true);
-                    NDArray gradient;
+                    NDArray input = NativeArrays.create(step, x, shape);
+                    input.setRequiresGradient(true);
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         NDArray[] loss = new NDArray[1];
-                        history.add(mismatch(forward, x, goal, loss));
+                        history.add(mismatch(forward, input, goal, loss));
                         collector.backward(loss[0]);
-                        gradient = x.getGradient();
                     }
-                    double rate = learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * (t - 1) / iterations)));
-                    NDArray newM = m.mul(BETA1).add(gradient.mul(1 - BETA1));
-                    NDArray newV = v.mul(BETA2).add(gradient.square().mul(1 - BETA2));
-                    double correction1 = 1 - Math.pow(BETA1, t);
-                    double correction2 = 1 - Math.pow(BETA2, t);
-                    NDArray update = newM.div(correction1)
-                            .div(newV.div(correction2).sqrt().add(ADAM_EPSILON))
-                            .mul(rate);
-                    NDArray newX = x.stopGradient().sub(update);
-                    newX.attach(persistent);
-                    newM.attach(persistent);
-                    newV.attach(persistent);
-                    x.setRequiresGradient(false);
-                    NDArray oldX = x;
-                    NDArray oldM = m;
-                    NDArray oldV = v;
-                    x = newX;
-                    m = newM;
-                    v = newV;
-                    oldX.close();
-                    oldM.close();
-                    oldV.close();
+                    gradient = input.getGradient().toFloatArray();
                 }
+                double rate = learningRate * (0.05 + 0.95 * 0.5 * (1 + StrictMath.cos(Math.PI * (t - 1) / iterations)));
+                double correction1 = 1 - StrictMath.pow(BETA1, t);
+                double correction2 = 1 - StrictMath.pow(BETA2, t);
+                float[] next = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    double g = gradient[i];
+                    m[i] = BETA1 * m[i] + (1 - BETA1) * g;
+                    v[i] = BETA2 * v[i] + (1 - BETA2) * g * g;
+                    next[i] = (float) (x[i] - rate * (m[i] / correction1) / (Math.sqrt(v[i] / correction2) + ADAM_EPSILON));
+                }
+                x = next;
             }
-            float[] images = x.toFloatArray();
+            try (NDManager step = persistent.newSubManager()) {
+                history.add(mismatch(forward, NativeArrays.create(step, x, shape), goal, null));
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Batch(images, shape, history.get(0), history.get(history.size() - 1), iterations, seconds);
+            return new Batch(x, shape, history.get(0), history.get(history.size() - 1), iterations, seconds);
         } finally {
             restore(recorded);
         }
@@ -176,10 +163,15 @@ public final class DistilledData {
             NDArray perChannel = y.transpose(1, 0, 2, 3).reshape(channels, -1);
             NDArray mean = perChannel.mean(axes);
             NDArray variance = perChannel.sub(mean.reshape(channels, 1)).square().mean(axes);
-            NDArray std = variance.add(STD_EPSILON).sqrt();
+            // Scalars are engine-owned arrays, not Java numbers: autograd keeps a multiplication's operands for
+            // the backward pass, and a number's temporary tensor would be freed before then (see NativeArrays).
+            NDManager scope = y.getManager();
+            NDArray epsilon = NativeArrays.create(scope, new float[] {(float) STD_EPSILON}, new Shape());
+            NDArray inverseChannels = NativeArrays.create(scope, new float[] {1f / channels}, new Shape());
+            NDArray std = variance.add(epsilon).sqrt();
             NDArray term = mean.sub(target[0]).square().sum()
                     .add(std.sub(target[1]).square().sum())
-                    .div(channels);
+                    .mul(inverseChannels);
             terms.add(term);
         });
         if (terms.isEmpty()) {

@@ -96,7 +96,7 @@ public final class SyntheticCalibration implements ActivationCalibration {
             TorchvisionResNet network, ActivationSites sites, QuantizationMethod method, DistilledData.Batch batch) {
         NDManager modelManager = firstArray(network).getManager();
         try (NDManager scope = modelManager.newSubManager()) {
-            NDArray images = scope.create(batch.images(), batch.shape());
+            NDArray images = NativeArrays.create(scope, batch.images(), batch.shape());
             List<NDArray> batches = new ArrayList<>(List.of(images));
             ActivationSamples samples = ActivationSamples.collect(
                     network, sites, batches, batch.shape().get(0), maxSamplesPerSite);

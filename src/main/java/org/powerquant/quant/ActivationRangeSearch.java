@@ -79,8 +79,8 @@ public final class ActivationRangeSearch {
         if (!(max > 0)) {
             return new Range(0f, 0);
         }
-        double logMax = Math.log(max);
-        double logLow = logMax + Math.log(lowestFraction);
+        double logMax = StrictMath.log(max);
+        double logLow = logMax + StrictMath.log(lowestFraction);
         double step = (logMax - logLow) / clipSteps;
         double[] errors = new double[clipSteps + 1];
         int best = 0;
@@ -110,7 +110,7 @@ public final class ActivationRangeSearch {
     }
 
     private static float clipAt(double logClip) {
-        return (float) Math.exp(logClip);
+        return (float) StrictMath.exp(logClip);
     }
 
     /**
