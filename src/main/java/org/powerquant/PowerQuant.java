@@ -2,15 +2,24 @@ package org.powerquant;
 
 import ai.djl.Model;
 import ai.djl.ModelException;
+import ai.djl.Device;
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.powerquant.transform.ModelFiles;
+import java.util.Map;
+import org.powerquant.importer.ResNetImporter;
+import org.powerquant.io.AtomicFiles;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.TorchScriptWeights;
@@ -32,11 +41,19 @@ import org.powerquant.transform.TorchScriptWeights;
  */
 public final class PowerQuant {
 
+    /** Suffix of the JSON sidecar that holds a saved DJL-native model's activation grids. */
+    public static final String ACTIVATIONS_SUFFIX = "-activations.json";
+
     private PowerQuant() {}
 
     /**
      * Loads any DJL model and quantizes it. For the PyTorch engine, the option {@code trainParam=true} is added: the
      * default loading makes inference tensors that refuse in-place writes.
+     *
+     * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision ResNet) is imported
+     * as DJL-native blocks ({@link ResNetImporter}) with the criteria's translator, and those are quantized: the
+     * returned model's block is a {@link org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation
+     * quantizers.
      *
      * @param criteria what to load (a zoo artifact online, or {@code optModelPath} to a local file offline)
      * @param transform the quantization
@@ -50,11 +67,62 @@ public final class PowerQuant {
             throws ModelException, IOException {
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
+        if (transform.activationBits() > 0) {
+            ZooModel<I, O> imported;
+            try (ZooModel<I, O> torchScript = model) {
+                Path file = torchScriptFile(torchScript);
+                Model importedModel = ResNetImporter.importModel(file, torchScript.getNDManager().getDevice());
+                imported = new ZooModel<>(importedModel, torchScript.getTranslator());
+            }
+            model = imported;
+        }
         try {
             return new QuantizedModel<>(model, transform.apply(model));
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Imports a TorchScript torchvision ResNet as DJL-native blocks ({@link ResNetImporter}) and quantizes it: the
+     * path for activation quantization (batch norms folded, weights and activations quantized). The model takes and
+     * returns raw {@link NDList}s (a {@link NoopTranslator}), ready for evaluation.
+     *
+     * @param file the TorchScript {@code .pt} file; not modified
+     * @param transform the quantization (with or without activation bits)
+     * @param device where the model runs
+     * @return the quantized model and its report
+     * @throws ModelException if the file is not a readable TorchScript torchvision ResNet
+     * @throws IOException if the file cannot be read
+     */
+    public static QuantizedModel<NDList, NDList> importQuantized(
+            Path file, PowerQuantTransform transform, Device device) throws ModelException, IOException {
+        Model imported = ResNetImporter.importModel(file, device);
+        ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
+        try {
+            return new QuantizedModel<>(model, transform.apply(model));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static Path torchScriptFile(ZooModel<?, ?> model) throws ModelNotFoundException {
+        Path location = model.getModelPath();
+        if (Files.isRegularFile(location)) {
+            return location;
+        }
+        Path named = location.resolve(model.getName() + ".pt");
+        if (Files.isRegularFile(named)) {
+            return named;
+        }
+        try (Stream<Path> files = Files.list(location)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".pt")).sorted().findFirst()
+                    .orElseThrow(() -> new ModelNotFoundException(
+                            "no TorchScript .pt file in " + location + " to import for activation quantization"));
+        } catch (IOException e) {
+            throw new ModelNotFoundException("cannot list " + location + ": " + e.getMessage(), e);
         }
     }
 
@@ -72,7 +140,10 @@ public final class PowerQuant {
     /**
      * Saves a (quantized) model. A TorchScript model is written as one {@code .pt} file that loads in DJL and in
      * PyTorch; a DJL-native model is written with {@link Model#save(Path, String)} into the directory {@code target}
-     * as {@code <model name>-0000.params}. Either way the files appear atomically.
+     * as {@code <model name>-0000.params}, with its activation quantizers' grids, if any, beside it in
+     * {@code <model name>-activations.json} ({@link ActivationQuantizers#toJson}; after {@code Model.load} of a
+     * {@link TorchvisionResNet}, {@link ActivationQuantizers#install} puts them back). Either way the files appear
+     * atomically.
      *
      * @param model the model
      * @param target the {@code .pt} file (TorchScript) or the directory (DJL-native)
@@ -86,12 +157,19 @@ public final class PowerQuant {
         }
         Path directory = target.toAbsolutePath();
         Files.createDirectories(directory);
+        if (block instanceof TorchvisionResNet network) {
+            Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
+            if (!grids.isEmpty()) {
+                AtomicFiles.writeString(directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
+                        ActivationQuantizers.toJson(grids));
+            }
+        }
         Path temp = Files.createTempDirectory(directory, ".save-");
         try {
             model.save(temp, model.getName());
             try (Stream<Path> files = Files.list(temp)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    ModelFiles.moveAtomically(file, directory.resolve(file.getFileName()));
+                    AtomicFiles.moveAtomically(file, directory.resolve(file.getFileName()));
                 }
             }
         } finally {

@@ -30,9 +30,9 @@ import org.powerquant.quant.PowerQuantizer;
 public final class ActivationSites implements Iterable<ActivationSite> {
 
     /** Name of the classifier-input site. */
-    public static final String CLASSIFIER_INPUT = "fc.input";
+    public static final String CLASSIFIER_INPUT = org.powerquant.nn.ActivationQuantizers.CLASSIFIER_INPUT;
     /** Name of the image-input site. */
-    public static final String IMAGE_INPUT = "input";
+    public static final String IMAGE_INPUT = org.powerquant.nn.ActivationQuantizers.IMAGE_INPUT;
 
     private final int bits;
     private final List<ActivationSite> sites;

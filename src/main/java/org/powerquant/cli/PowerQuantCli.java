@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PowerQuantCli.Version.class,
         description = "Data-free power-function quantization of DJL models (PowerQuant).",
-        subcommands = {QuantizeCommand.class})
+        subcommands = {QuantizeCommand.class, EvaluateCommand.class, CompareCommand.class})
 public final class PowerQuantCli {
 
     /** Exit code of bad input. */
@@ -80,8 +80,8 @@ public final class PowerQuantCli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = PowerQuantCli.class.getPackage().getImplementationVersion();
-            return new String[] {"powerquant " + (version == null ? "(development)" : version)};
+            org.powerquant.PluginDescriptor plugin = org.powerquant.PluginDescriptor.load();
+            return new String[] {plugin.name() + " " + plugin.version(), "requires " + String.join(", ", plugin.requires())};
         }
     }
 }

@@ -13,18 +13,22 @@ import java.util.concurrent.Callable;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.quant.QuantizationMethod;
-import org.powerquant.transform.ModelFiles;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.transform.PowerQuantTransform;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code powerquant quantize}: quantize a TorchScript model's weights, print the report, save the model. */
+/**
+ * {@code powerquant quantize}: quantize a TorchScript model's weights (and, with {@code --activation-bits}, its
+ * activations, on the model imported as DJL blocks), print the report, save the model.
+ */
 @Command(
         name = "quantize",
         mixinStandardHelpOptions = true,
-        description = "Quantize the convolution and dense weights of a TorchScript (.pt) model.")
+        description = "Quantize the convolution and dense weights of a TorchScript (.pt) model, and with"
+                + " --activation-bits its activations.")
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec
@@ -59,7 +63,22 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "Weights to leave in float, by name; * matches anything (e.g. conv1.weight,fc.*).")
     private List<String> skip = new ArrayList<>();
 
-    @Option(names = "--output", paramLabel = "OUT.pt", description = "Where to save the quantized model.")
+    @Option(names = "--activation-bits", paramLabel = "A", defaultValue = "float",
+            description = "Activation bit width, 2 to 8, or float (default). With bits, the model (a torchvision"
+                    + " ResNet) is imported as DJL blocks, batch norms are folded, and every ReLU output that feeds a"
+                    + " convolution gets a data-free power (or uniform) quantizer.")
+    private String activationBits;
+
+    @Option(names = "--last-layer-bits", paramLabel = "B",
+            description = "Bits of the final dense layer's input (default max(A, 8)).")
+    private Integer lastLayerBits;
+
+    @Option(names = "--quantize-input", description = "Quantize the image input too (default: it stays float).")
+    private boolean quantizeInput;
+
+    @Option(names = "--output", paramLabel = "OUT",
+            description = "Where to save the quantized model: a .pt file, or with --activation-bits a directory"
+                    + " (DJL parameters and the activation grids as JSON).")
     private Path output;
 
     @Option(names = "--report", paramLabel = "REPORT.json", description = "Where to write the JSON report.")
@@ -70,13 +89,17 @@ public final class QuantizeCommand implements Callable<Integer> {
         PowerQuantTransform transform = transform();
         checkModelFile(model);
         if (output != null) {
-            ModelFiles.checkWritable(output, "--output");
+            if (transform.activationBits() > 0) {
+                checkWritableDirectory(output);
+            } else {
+                AtomicFiles.checkWritable(output, "--output");
+            }
             if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException("--output " + output + " would overwrite the input model");
             }
         }
         if (report != null) {
-            ModelFiles.checkWritable(report, "--report");
+            AtomicFiles.checkWritable(report, "--report");
         }
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
@@ -112,6 +135,13 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (weightBits < 2 || weightBits > 8) {
             throw new IllegalArgumentException("--weight-bits must be between 2 and 8, got " + weightBits);
         }
+        int bits = parseActivationBits(activationBits);
+        if (lastLayerBits != null && (lastLayerBits < 2 || lastLayerBits > 8)) {
+            throw new IllegalArgumentException("--last-layer-bits must be between 2 and 8, got " + lastLayerBits);
+        }
+        if (bits == 0 && (lastLayerBits != null || quantizeInput)) {
+            throw new IllegalArgumentException("--last-layer-bits and --quantize-input need --activation-bits");
+        }
         try {
             return PowerQuantTransform.builder()
                     .weightBits(weightBits)
@@ -120,9 +150,47 @@ public final class QuantizeCommand implements Callable<Integer> {
                     .exponentBounds(exponentMin, exponentMax)
                     .tolerance(tolerance)
                     .skipLayers(skip)
+                    .activationBits(parseActivationBits(activationBits))
+                    .lastLayerBits(lastLayerBits == null ? 0 : lastLayerBits)
+                    .quantizeInput(quantizeInput)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad option: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses an activation bit width.
+     *
+     * @param value 2 to 8, or {@code float}
+     * @return the bits, 0 for float
+     * @throws IllegalArgumentException naming the flag if the value is neither
+     */
+    public static int parseActivationBits(String value) {
+        if (value == null || value.equalsIgnoreCase("float") || value.equalsIgnoreCase("fp32")) {
+            return 0;
+        }
+        try {
+            int bits = Integer.parseInt(value.trim());
+            if (bits >= 2 && bits <= 8) {
+                return bits;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--activation-bits must be between 2 and 8 or float, got " + value);
+    }
+
+    private static void checkWritableDirectory(Path target) {
+        Path absolute = target.toAbsolutePath();
+        if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+            throw new IllegalArgumentException("--output " + target + " is a file; with --activation-bits the"
+                    + " quantized DJL model is saved into a directory");
+        }
+        Path parent = absolute.getParent();
+        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+            throw new IllegalArgumentException("--output " + target + ": directory " + parent
+                    + " does not exist or cannot be written");
         }
     }
 

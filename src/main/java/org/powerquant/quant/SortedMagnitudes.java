@@ -40,12 +40,15 @@ public final class SortedMagnitudes {
     private static final int DIGIT_BITS = 11;
     private static final int BUCKETS = 1 << DIGIT_BITS;
     private static final long POSITION_MASK = 0xffff_ffffL;
+    private static final int SAMPLE_SHIFT = 7;
 
     private final int size;
     private final int channelLength;
     private final float[] scales;
     /** Sorted: float bits of {@code x} in the upper 32 bits, the weight's position in the lower 32. */
     private final long[] entries;
+    /** Every {@code SAMPLE}-th entry: a small index, cache-resident, that narrows each binary search. */
+    private final long[] sample;
     private final double[] weightHi;
     private final double[] weightLo;
     private final double[] firstHi;
@@ -81,6 +84,10 @@ public final class SortedMagnitudes {
             }
         }
         entries = radixSortUpperHalf(unsorted);
+        sample = new long[(size + (1 << SAMPLE_SHIFT) - 1) >> SAMPLE_SHIFT];
+        for (int b = 0; b < sample.length; b++) {
+            sample[b] = entries[b << SAMPLE_SHIFT];
+        }
 
         weightHi = new double[size + 1];
         weightLo = new double[size + 1];
@@ -221,16 +228,11 @@ public final class SortedMagnitudes {
         double threshold = quantizer.threshold(k);
         long key = threshold > 1 ? Long.MAX_VALUE
                 : (long) Float.floatToRawIntBits((float) threshold) << 32;
-        int lo = from + 1;
-        int hi = size;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (entries[mid] >= key) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
+        // First entry >= key: locate its block in the sample, then search within the block.
+        int block = firstAtLeast(sample, 0, sample.length, key);
+        int lo = Math.max(from + 1, (block - 1) << SAMPLE_SHIFT);
+        int hi = Math.max(lo, Math.min(size, block << SAMPLE_SHIFT));
+        lo = firstAtLeast(entries, lo, hi, key);
         int end = lo;
         while (end > from + 1 && quantizer.code(magnitude(end - 1)) > k) {
             end--;
@@ -239,6 +241,19 @@ public final class SortedMagnitudes {
             end++;
         }
         return end;
+    }
+
+    /** Binary search: the first index in {@code [lo, hi)} whose value is at least {@code key}, or {@code hi}. */
+    private static int firstAtLeast(long[] sorted, int lo, int hi, long key) {
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] >= key) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
     }
 
     private double runError(int start, int end, double level) {

@@ -6,11 +6,22 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.powerquant.calibrate.ActivationCalibration;
+import org.powerquant.calibrate.ActivationSite;
+import org.powerquant.calibrate.ActivationSites;
+import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.nn.ActivationQuantizer;
+import org.powerquant.nn.BatchNormFolding;
+import org.powerquant.nn.FoldedBatchNorm;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.QuantizedWeights;
@@ -34,6 +45,13 @@ import org.powerquant.quant.WeightTensor;
  * TorchScript parameters loaded with {@code trainParam=true} record gradients and refuse in-place writes: each such
  * parameter is frozen for the write and its gradient recording restored afterwards.
  *
+ * <p>With {@link Builder#activationBits(int) activation bits}, the block must be a DJL-native
+ * {@link TorchvisionResNet} (import a TorchScript torchvision ResNet with {@code ResNetImporter}, or load it with
+ * {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into the convolutions
+ * ({@link BatchNormFolding}), the folded weights quantized, every activation site ({@link ActivationSites}) calibrated
+ * with the {@link ActivationCalibration} ({@link BatchNormModel}, data-free, by default) and an
+ * {@link ActivationQuantizer} installed on it. The report then has one activation row per site.
+ *
  * <p>Instances are immutable and can be applied to many models.
  */
 public final class PowerQuantTransform {
@@ -41,8 +59,17 @@ public final class PowerQuantTransform {
     private final WeightQuantizer quantizer;
     private final Predicate<String> skip;
     private final int threads;
+    private final int activationBits;
+    private final int lastLayerBits;
+    private final boolean quantizeInput;
+    private final ActivationCalibration calibration;
 
     private PowerQuantTransform(Builder builder) {
+        activationBits = builder.activationBits;
+        lastLayerBits = builder.lastLayerBits > 0 ? builder.lastLayerBits
+                : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
+        quantizeInput = builder.quantizeInput;
+        calibration = builder.calibration != null ? builder.calibration : new BatchNormModel();
         ExponentSearch search = ExponentSearch.builder()
                 .bounds(builder.lowerExponent, builder.upperExponent)
                 .tolerance(builder.tolerance)
@@ -60,6 +87,26 @@ public final class PowerQuantTransform {
     /** @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1.5] to 1e-3 */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** @return the activation bit width, or 0 if activations stay float */
+    public int activationBits() {
+        return activationBits;
+    }
+
+    /** @return the bit width of the final dense layer's input (used only with activation bits) */
+    public int lastLayerBits() {
+        return lastLayerBits;
+    }
+
+    /** @return whether the image input is quantized (used only with activation bits) */
+    public boolean quantizeInput() {
+        return quantizeInput;
+    }
+
+    /** @return the activation calibration (used only with activation bits) */
+    public ActivationCalibration calibration() {
+        return calibration;
     }
 
     /** @return the weight quantizer this transform applies to each layer */
@@ -90,6 +137,25 @@ public final class PowerQuantTransform {
      */
     public QuantizationReport apply(Block block) {
         long start = System.nanoTime();
+        TorchvisionResNet network = null;
+        Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
+        if (activationBits > 0) {
+            if (!(block instanceof TorchvisionResNet resnet)) {
+                String hint = block instanceof ai.djl.nn.SymbolBlock
+                        ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
+                                + " PowerQuant.loadQuantized or ResNetImporter.importModel"
+                        : "";
+                throw new IllegalArgumentException("activation bits need a DJL-native TorchvisionResNet, got "
+                        + block.getClass().getSimpleName() + hint);
+            }
+            network = resnet;
+            for (ActivationSite site : ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput)) {
+                site.clear();
+            }
+            for (FoldedBatchNorm bn : BatchNormFolding.fold(network)) {
+                folded.put(bn.batchNormName(), bn);
+            }
+        }
         List<WeightSite> sites = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (WeightSite site : BlockWalker.sites(block)) {
@@ -127,9 +193,26 @@ public final class PowerQuantTransform {
                     q.squaredError(),
                     q.uniformSquaredError()));
         }
+        List<ActivationReport> activations = new ArrayList<>();
+        if (network != null) {
+            ActivationSites activationSites =
+                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput);
+            Map<String, ActivationGrid> grids =
+                    calibration.calibrate(network, folded, activationSites, quantizer.method());
+            for (ActivationSite site : activationSites) {
+                ActivationGrid grid = grids.get(site.name());
+                if (grid == null) {
+                    throw new IllegalStateException(
+                            calibration.mode() + " calibration returned no grid for activation " + site.name());
+                }
+                site.install(new ActivationQuantizer(grid));
+                activations.add(new ActivationReport(site.name(), grid.bits(), grid.lower(), grid.range(),
+                        grid.exponent(), grid.expectedError(), grid.uniformExpectedError(), calibration.mode()));
+            }
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         String method = quantizer.method().name().toLowerCase(java.util.Locale.ROOT);
-        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped);
+        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations);
     }
 
     private static void write(NDArray array, float[] values) {
@@ -153,8 +236,65 @@ public final class PowerQuantTransform {
         private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
         private Predicate<String> skip = name -> false;
         private int threads = Runtime.getRuntime().availableProcessors();
+        private int activationBits;
+        private int lastLayerBits;
+        private boolean quantizeInput;
+        private ActivationCalibration calibration;
 
         private Builder() {}
+
+        /**
+         * Quantizes activations too: every ReLU output that feeds a convolution at {@code bits}, the final dense
+         * layer's input at {@link #lastLayerBits(int)} ({@code max(bits, 8)} by default), the image input only if
+         * {@link #quantizeInput(boolean)}. Needs a DJL-native {@link TorchvisionResNet}.
+         *
+         * @param bits 2 to 8, or 0 to leave activations in float (the default)
+         * @return this builder
+         */
+        public Builder activationBits(int bits) {
+            if (bits != 0 && (bits < 2 || bits > 8)) {
+                throw new IllegalArgumentException("activation bits must be between 2 and 8 (or 0 for float), got "
+                        + bits);
+            }
+            this.activationBits = bits;
+            return this;
+        }
+
+        /**
+         * Sets the bit width of the final dense layer's input.
+         *
+         * @param bits 2 to 8, or 0 for the default {@code max(activationBits, 8)}
+         * @return this builder
+         */
+        public Builder lastLayerBits(int bits) {
+            if (bits != 0 && (bits < 2 || bits > 8)) {
+                throw new IllegalArgumentException("last-layer bits must be between 2 and 8, got " + bits);
+            }
+            this.lastLayerBits = bits;
+            return this;
+        }
+
+        /**
+         * Quantizes the image input at the activation bit width too (off by default, as in SQuant's protocol).
+         *
+         * @param quantize whether to quantize the input
+         * @return this builder
+         */
+        public Builder quantizeInput(boolean quantize) {
+            this.quantizeInput = quantize;
+            return this;
+        }
+
+        /**
+         * Sets how activation grids are found ({@link BatchNormModel}, data-free, by default).
+         *
+         * @param activationCalibration the calibration, or null for the default
+         * @return this builder
+         */
+        public Builder calibration(ActivationCalibration activationCalibration) {
+            this.calibration = activationCalibration;
+            return this;
+        }
 
         /**
          * Sets the weight bit width.

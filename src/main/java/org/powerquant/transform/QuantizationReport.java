@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.powerquant.io.AtomicFiles;
 
 /**
  * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals. Prints as a table
@@ -22,6 +23,7 @@ public final class QuantizationReport {
     private final double seconds;
     private final List<LayerReport> layers;
     private final List<String> skipped;
+    private final List<ActivationReport> activations;
 
     /**
      * Creates a report.
@@ -34,11 +36,50 @@ public final class QuantizationReport {
      */
     public QuantizationReport(
             String method, int weightBits, double seconds, List<LayerReport> layers, List<String> skipped) {
+        this(method, weightBits, seconds, layers, skipped, List.of());
+    }
+
+    /**
+     * Creates a report with activation quantizers.
+     *
+     * @param method {@code power} or {@code uniform}
+     * @param weightBits the weight bit width
+     * @param seconds the time spent quantizing (folding, weights and activation calibration), model loading
+     *     excluded
+     * @param layers one entry per quantized weight, in model order
+     * @param skipped names of weights the layer filter left in float
+     * @param activations one entry per activation quantizer, in forward order (empty if activations stay float)
+     */
+    public QuantizationReport(
+            String method,
+            int weightBits,
+            double seconds,
+            List<LayerReport> layers,
+            List<String> skipped,
+            List<ActivationReport> activations) {
         this.method = method;
         this.weightBits = weightBits;
         this.seconds = seconds;
         this.layers = List.copyOf(layers);
         this.skipped = List.copyOf(skipped);
+        this.activations = List.copyOf(activations);
+    }
+
+    /** @return the activation quantizers, in forward order; empty if activations stay float */
+    public List<ActivationReport> activations() {
+        return activations;
+    }
+
+    /**
+     * Finds an activation quantizer by site name.
+     *
+     * @param name the site's name
+     * @return its report
+     * @throws IllegalArgumentException if no such activation was quantized
+     */
+    public ActivationReport activation(String name) {
+        return activations.stream().filter(a -> a.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no activation quantizer named " + name));
     }
 
     /** @return {@code power} or {@code uniform} */
@@ -128,10 +169,47 @@ public final class QuantizationReport {
                 sb.append("-".repeat(sumWidths(widths))).append(System.lineSeparator());
             }
         }
+        if (!activations.isEmpty()) {
+            sb.append(System.lineSeparator()).append(activationTable());
+        }
         if (!skipped.isEmpty()) {
             sb.append("left in float: ").append(String.join(", ", skipped)).append(System.lineSeparator());
         }
         sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
+        return sb.toString();
+    }
+
+    private String activationTable() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"activation", "bits", "range", "exponent", "expected mse", "uniform mse", "ratio",
+            "mode"});
+        for (ActivationReport a : activations) {
+            String range = a.lower() == 0 ? fmt("[0, %.4g]", a.range())
+                    : fmt("[%.4g, %.4g]", a.lower(), a.lower() + a.range());
+            rows.add(new String[] {
+                a.name(), Integer.toString(a.bits()), range, fmt("%.3f", a.exponent()), fmt("%.3e", a.expectedError()),
+                fmt("%.3e", a.uniformExpectedError()), fmt("%.3f", ratio(a.expectedError(), a.uniformExpectedError())),
+                a.mode()
+            });
+        }
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < rows.size(); r++) {
+            String[] row = rows.get(r);
+            for (int i = 0; i < row.length; i++) {
+                boolean left = i == 0 || i == 2 || i == row.length - 1;
+                sb.append(pad(row[i], widths[i], !left)).append(i + 1 < row.length ? "  " : "");
+            }
+            sb.append(System.lineSeparator());
+            if (r == 0) {
+                sb.append("-".repeat(sumWidths(widths))).append(System.lineSeparator());
+            }
+        }
         return sb.toString();
     }
 
@@ -173,6 +251,20 @@ public final class QuantizationReport {
         JsonArray skippedArray = new JsonArray();
         skipped.forEach(skippedArray::add);
         root.add("skipped", skippedArray);
+        JsonArray activationArray = new JsonArray();
+        for (ActivationReport a : activations) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", a.name());
+            o.addProperty("bits", a.bits());
+            o.addProperty("lower", a.lower());
+            o.addProperty("range", a.range());
+            o.addProperty("exponent", a.exponent());
+            o.addProperty("expectedError", a.expectedError());
+            o.addProperty("uniformExpectedError", a.uniformExpectedError());
+            o.addProperty("mode", a.mode());
+            activationArray.add(o);
+        }
+        root.add("activations", activationArray);
         return root;
     }
 
@@ -189,7 +281,7 @@ public final class QuantizationReport {
      * @throws IOException if it cannot be written
      */
     public void writeJson(Path file) throws IOException {
-        ModelFiles.writeString(file, toJson());
+        AtomicFiles.writeString(file, toJson());
     }
 
     @Override

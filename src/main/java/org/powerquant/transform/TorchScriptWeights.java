@@ -5,12 +5,11 @@ import ai.djl.nn.SymbolBlock;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.powerquant.io.AtomicFiles;
 
 /**
  * The weights of a TorchScript model ({@link PtSymbolBlock}) by name and shape, and writing the model back as a
@@ -58,15 +57,6 @@ public final class TorchScriptWeights {
      * @throws IOException if the file cannot be written
      */
     public static void save(PtSymbolBlock block, Path target) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path temp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(temp)) {
-                JniUtils.writeModule(block, os, false);
-            }
-            ModelFiles.moveAtomically(temp, absolute);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(target, out -> JniUtils.writeModule(block, out, false));
     }
 }

@@ -41,4 +41,31 @@ class QuantizeCommandIT {
             assertEquals(2, files.count(), "only the two outputs, no temporary file left");
         }
     }
+
+    @Test
+    void quantizesActivationsIntoADirectory(@TempDir Path dir) throws Exception {
+        Path model = SharedFixtures.resnet18();
+        Path output = dir.resolve("w4a4");
+        Path report = dir.resolve("w4a4.json");
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
+                "--activation-bits", "4", "--output", output.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("layer1.0.relu1"), run.out());
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonArray activations = json.getAsJsonArray("activations");
+        assertEquals(17, activations.size());
+        assertEquals("fc.input", activations.get(16).getAsJsonObject().get("name").getAsString());
+        assertEquals(8, activations.get(16).getAsJsonObject().get("bits").getAsInt());
+        assertTrue(Files.isRegularFile(output.resolve("fmnist_resnet18-0000.params")));
+        assertTrue(Files.isRegularFile(output.resolve("fmnist_resnet18-activations.json")));
+    }
+
+    @Test
+    void rejectsBadActivationBits() {
+        Path model = SharedFixtures.resnet18();
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
+                "--activation-bits", "9");
+        assertTrue(run.exitCode() != 0);
+        assertTrue(run.err().contains("--activation-bits"), run.err());
+    }
 }

@@ -35,16 +35,9 @@ class ExponentSearchTest {
             for (int bits : new int[] {3, 4, 6, 8}) {
                 float[] w = RandomTensors.draw(random, kind, 64, 1152);
                 SortedMagnitudes sorted = SortedMagnitudes.of(w, 64, ScaleMode.PER_CHANNEL);
-                double bestA = Double.NaN;
-                double bestError = Double.POSITIVE_INFINITY;
-                for (int i = 0; i <= 1300; i++) {
-                    double a = 0.2 + i * 0.001;
-                    double e = sorted.squaredError(PowerQuantizer.signed(bits, a));
-                    if (e < bestError) {
-                        bestError = e;
-                        bestA = a;
-                    }
-                }
+                double[] grid = RandomTensors.bruteForceGrid(sorted, bits);
+                double bestA = grid[0];
+                double bestError = grid[1];
                 ExponentSearch.Result r = search.minimize(sorted, bits);
                 String what = kind + " " + bits + " bits: search " + r + ", grid a=" + bestA + " e=" + bestError;
                 assertEquals(bestA, r.exponent(), 0.002, what);

@@ -65,4 +65,19 @@ final class RandomTensors {
         }
         return scales;
     }
+
+    /** The best exponent of a brute-force grid of step 0.001 over [0.2, 1.5]: {exponent, error}. */
+    static double[] bruteForceGrid(SortedMagnitudes sorted, int bits) {
+        double bestA = Double.NaN;
+        double bestError = Double.POSITIVE_INFINITY;
+        for (int i = 0; i <= 1300; i++) {
+            double a = 0.2 + i * 0.001;
+            double e = sorted.squaredError(PowerQuantizer.signed(bits, a));
+            if (e < bestError) {
+                bestError = e;
+                bestA = a;
+            }
+        }
+        return new double[] {bestA, bestError};
+    }
 }

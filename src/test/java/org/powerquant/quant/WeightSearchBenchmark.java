@@ -82,6 +82,15 @@ public final class WeightSearchBenchmark {
                 System.out.println(rows.get(rows.size() - 1));
             }
         }
+        if (!"false".equals(System.getProperty("transform"))) {
+            rows.add("");
+            rows.add("| end to end | weights | bits | PowerQuantTransform.apply, median of 5 (s) |");
+            rows.add("|---|---|---|---|");
+            for (int bits : bitWidths) {
+                rows.add(transformRow(bits, threads));
+                System.out.println(rows.get(rows.size() - 1));
+            }
+        }
         System.out.println();
         System.out.println(String.format(Locale.ROOT, "threads: %d; exact: median of 5 runs after a warm-up; "
                 + "naive: one run", threads));
@@ -89,6 +98,41 @@ public final class WeightSearchBenchmark {
     }
 
     private record NamedSet(String name, List<WeightTensor> tensors) {}
+
+    /**
+     * The whole transform on a DJL-native torchvision ResNet-50 (random initial weights): reading every weight from
+     * the engine, quantizing, writing back. Each run starts from the same float weights.
+     */
+    private static String transformRow(int bits, int threads) {
+        try (ai.djl.Model model = ai.djl.Model.newInstance("resnet50", "PyTorch")) {
+            org.powerquant.nn.TorchvisionResNet net = org.powerquant.nn.TorchvisionResNet.resnet50().build();
+            model.setBlock(net);
+            net.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                    new ai.djl.ndarray.types.Shape(1, 3, 224, 224));
+            List<WeightSite> sites = BlockWalker.sites(net);
+            List<float[]> original = new ArrayList<>();
+            for (WeightSite site : sites) {
+                original.add(site.parameter().getArray().toFloatArray());
+            }
+            long count = original.stream().mapToLong(a -> a.length).sum();
+            org.powerquant.transform.PowerQuantTransform transform =
+                    org.powerquant.transform.PowerQuantTransform.builder().weightBits(bits).threads(threads).build();
+            double[] times = new double[5];
+            for (int r = -1; r < times.length; r++) {
+                for (int i = 0; i < sites.size(); i++) {
+                    sites.get(i).parameter().getArray().set(original.get(i));
+                }
+                long start = System.nanoTime();
+                transform.apply(model);
+                if (r >= 0) {
+                    times[r] = (System.nanoTime() - start) / 1e9;
+                }
+            }
+            Arrays.sort(times);
+            return String.format(Locale.ROOT, "| DJL-native torchvision ResNet-50, random init | %,d | %d | %.2f |",
+                    count, bits, times[times.length / 2]);
+        }
+    }
 
     private record GridAgreement(double maxDifference, int within, double worstExcess) {}
 
@@ -123,16 +167,9 @@ public final class WeightSearchBenchmark {
         for (int i = 0; i < tensors.size(); i++) {
             WeightTensor t = tensors.get(i);
             SortedMagnitudes sorted = SortedMagnitudes.of(t.values(), (int) t.shape()[0], ScaleMode.PER_CHANNEL);
-            double bestA = 1;
-            double bestError = Double.POSITIVE_INFINITY;
-            for (int k = 0; k <= 1300; k++) {
-                double a = 0.2 + k * 0.001;
-                double e = sorted.squaredError(PowerQuantizer.signed(bits, a));
-                if (e < bestError) {
-                    bestError = e;
-                    bestA = a;
-                }
-            }
+            double[] grid = RandomTensors.bruteForceGrid(sorted, bits);
+            double bestA = grid[0];
+            double bestError = grid[1];
             double difference = Math.abs(bestA - results.get(i).exponent());
             maxDifference = Math.max(maxDifference, difference);
             within += difference <= 0.002 ? 1 : 0;

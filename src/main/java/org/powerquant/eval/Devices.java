@@ -1,0 +1,42 @@
+package org.powerquant.eval;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.Locale;
+
+/** Resolves a device name given on the command line to a DJL {@link Device}. */
+public final class Devices {
+
+    private Devices() {}
+
+    /**
+     * Resolves {@code auto}, {@code cpu} or {@code gpu}. {@code auto} is the first GPU when the
+     * PyTorch engine sees one, else the CPU.
+     *
+     * @param name the device name, case-insensitive
+     * @return the device
+     * @throws IllegalArgumentException for another name, or {@code gpu} when no GPU is visible
+     */
+    public static Device resolve(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        switch (n) {
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                if (gpuCount() == 0) {
+                    throw new IllegalArgumentException(
+                            "--device gpu: the PyTorch engine sees no GPU (CPU native library?)");
+                }
+                return Device.gpu();
+            case "auto":
+                return gpuCount() > 0 ? Device.gpu() : Device.cpu();
+            default:
+                throw new IllegalArgumentException(
+                        "--device: expected auto, cpu or gpu, got '" + name + "'");
+        }
+    }
+
+    private static int gpuCount() {
+        return Engine.getEngine("PyTorch").getGpuCount();
+    }
+}

@@ -1,0 +1,133 @@
+package org.powerquant.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.powerquant.quant.ActivationGrid;
+
+/**
+ * The activation quantizers installed on a {@link TorchvisionResNet}, as a map from site name to
+ * grid, and their JSON form: {@code Model.save} stores parameters only, so a saved activation-
+ * quantized model keeps its grids in a JSON sidecar that {@link #install} puts back after loading.
+ *
+ * <p>Site names: a ReLU's dotted name (e.g. {@code layer1.0.relu1}), {@code fc.input} (the input of
+ * the final dense layer) and {@code input} (the image input).
+ */
+public final class ActivationQuantizers {
+
+    /** Site name of the final dense layer's input. */
+    public static final String CLASSIFIER_INPUT = "fc.input";
+    /** Site name of the image input. */
+    public static final String IMAGE_INPUT = "input";
+
+    private ActivationQuantizers() {}
+
+    /**
+     * Lists the activation quantizers installed on a network, in forward order.
+     *
+     * @param network the network
+     * @return the grid of every installed {@link ActivationQuantizer} by site name
+     */
+    public static Map<String, ActivationGrid> installed(TorchvisionResNet network) {
+        Map<String, ActivationGrid> out = new LinkedHashMap<>();
+        add(out, IMAGE_INPUT, network.getInputTransform());
+        for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
+            if (e.getValue() instanceof Relu relu) {
+                add(out, e.getKey(), relu.getOutputTransform());
+            }
+        }
+        add(out, CLASSIFIER_INPUT, network.getClassifierInputTransform());
+        return out;
+    }
+
+    /**
+     * Installs activation quantizers on a network.
+     *
+     * @param network the network
+     * @param grids the grid of each site
+     * @throws IllegalArgumentException naming the site if the network has no such site
+     */
+    public static void install(TorchvisionResNet network, Map<String, ActivationGrid> grids) {
+        Map<String, Block> blocks = TorchNames.blocks(network);
+        for (Map.Entry<String, ActivationGrid> e : grids.entrySet()) {
+            ActivationQuantizer quantizer = new ActivationQuantizer(e.getValue());
+            if (IMAGE_INPUT.equals(e.getKey())) {
+                network.setInputTransform(quantizer);
+            } else if (CLASSIFIER_INPUT.equals(e.getKey())) {
+                network.setClassifierInputTransform(quantizer);
+            } else if (blocks.get(e.getKey()) instanceof Relu relu) {
+                relu.setOutputTransform(quantizer);
+            } else {
+                throw new IllegalArgumentException(
+                        "activation site " + e.getKey() + " is not a ReLU, " + CLASSIFIER_INPUT + " or "
+                                + IMAGE_INPUT + " of " + network);
+            }
+        }
+    }
+
+    /**
+     * Serialises grids as a JSON object {@code {site: {bits, exponent, lower, range, expectedError,
+     * uniformExpectedError}}}.
+     *
+     * @param grids the grids by site name
+     * @return the JSON text
+     */
+    public static String toJson(Map<String, ActivationGrid> grids) {
+        JsonObject root = new JsonObject();
+        for (Map.Entry<String, ActivationGrid> e : grids.entrySet()) {
+            ActivationGrid g = e.getValue();
+            JsonObject o = new JsonObject();
+            o.addProperty("bits", g.bits());
+            o.addProperty("exponent", g.exponent());
+            o.addProperty("lower", g.lower());
+            o.addProperty("range", g.range());
+            o.addProperty("expectedError", g.expectedError());
+            o.addProperty("uniformExpectedError", g.uniformExpectedError());
+            root.add(e.getKey(), o);
+        }
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(root);
+    }
+
+    /**
+     * Parses the JSON written by {@link #toJson}.
+     *
+     * @param json the text
+     * @return the grids by site name, in file order
+     * @throws IllegalArgumentException naming the site if an entry is malformed
+     */
+    public static Map<String, ActivationGrid> fromJson(String json) {
+        Map<String, ActivationGrid> out = new LinkedHashMap<>();
+        JsonObject root;
+        try {
+            root = JsonParser.parseString(json).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("activation grids: not a JSON object: " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, com.google.gson.JsonElement> e : root.entrySet()) {
+            try {
+                JsonObject o = e.getValue().getAsJsonObject();
+                out.put(e.getKey(), new ActivationGrid(
+                        o.get("bits").getAsInt(),
+                        o.get("exponent").getAsDouble(),
+                        o.get("lower").getAsDouble(),
+                        o.get("range").getAsDouble(),
+                        o.has("expectedError") ? o.get("expectedError").getAsDouble() : 0,
+                        o.has("uniformExpectedError") ? o.get("uniformExpectedError").getAsDouble() : 0));
+            } catch (RuntimeException ex) {
+                throw new IllegalArgumentException(
+                        "activation site " + e.getKey() + ": malformed grid: " + ex.getMessage(), ex);
+            }
+        }
+        return out;
+    }
+
+    private static void add(Map<String, ActivationGrid> out, String name, UnaryOperator<NDArray> t) {
+        if (t instanceof ActivationQuantizer q) {
+            out.put(name, q.grid());
+        }
+    }
+}

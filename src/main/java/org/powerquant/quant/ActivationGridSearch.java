@@ -1,0 +1,153 @@
+package org.powerquant.quant;
+
+import org.apache.commons.math3.optim.MaxEval;
+import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
+import org.apache.commons.math3.optim.univariate.BrentOptimizer;
+import org.apache.commons.math3.optim.univariate.SearchInterval;
+import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
+import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
+
+/**
+ * Finds the clipping range and exponent of an unsigned activation quantizer that minimise the
+ * expected squared error under a {@link NormalMixture}, deterministically.
+ *
+ * <p>For a given exponent the best range is found by a scan of {@value #RANGE_SCAN_POINTS}
+ * log-spaced ranges in {@code [upper · 1e-2, upper]} ({@code upper} the mixture's {@link
+ * NormalMixture#upperExtent() upper extent}) and Commons Math's {@link BrentOptimizer} between the
+ * neighbours of the best (the error in the range is smooth but not always unimodal when a few
+ * narrow components dominate). The exponent is then searched with {@link ExponentSearch}
+ * (golden-section/Brent after a scan) on the function "exponent → error at its best range". The
+ * uniform baseline ({@code a = 1} with its own best range) is always computed and reported.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class ActivationGridSearch {
+
+    /** Number of log-spaced ranges scanned before Brent's refinement. */
+    public static final int RANGE_SCAN_POINTS = 8;
+    /** Ratio of the smallest to the largest range scanned. */
+    public static final double RANGE_SPAN = 1e-2;
+
+    private final ExponentSearch exponentSearch;
+
+    /**
+     * Creates a search over exponents with the given exponent search.
+     *
+     * @param exponentSearch the exponent search (bounds and tolerance)
+     */
+    public ActivationGridSearch(ExponentSearch exponentSearch) {
+        this.exponentSearch = exponentSearch;
+    }
+
+    /**
+     * The default search: exponents in {@code [0.2, 1.5]} to {@code 1e-3}, scanned in steps of 0.2
+     * then 0.1 (the expected error is smooth in the exponent, so no fine scan against rounding
+     * noise is needed).
+     *
+     * @return the default search
+     */
+    public static ActivationGridSearch defaults() {
+        return new ActivationGridSearch(ExponentSearch.builder()
+                .coarseStep(0.2).fineStep(0.1).basinMargin(0).build());
+    }
+
+    /** @return the exponent search */
+    public ExponentSearch exponentSearch() {
+        return exponentSearch;
+    }
+
+    /**
+     * Finds the best grid for a non-negative tensor (lower bound 0).
+     *
+     * @param mixture the model of the tensor
+     * @param bits the bit width, 2 to 8
+     * @param method {@link QuantizationMethod#POWER} to search the exponent, {@link
+     *     QuantizationMethod#UNIFORM} for {@code a = 1}
+     * @return the grid, its expected error and uniform's
+     */
+    public ActivationGrid search(NormalMixture mixture, int bits, QuantizationMethod method) {
+        PowerQuantizer uniformGrid = PowerQuantizer.unsigned(bits, 1.0);
+        double upper = mixture.upperExtent();
+        if (!(upper > 0)) {
+            // A tensor that is zero with certainty: any range reconstructs it exactly.
+            return new ActivationGrid(bits, 1.0, 0, 1.0, 0, 0);
+        }
+        RangeResult uniform = bestRange(mixture, uniformGrid, upper);
+        if (method == QuantizationMethod.UNIFORM) {
+            return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
+        }
+        ExponentSearch.Result best = exponentSearch.minimize(
+                a -> a == 1.0 ? uniform.error : bestRange(mixture, uniformGrid.withExponent(a), upper).error);
+        if (best.exponent() == 1.0) {
+            return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
+        }
+        RangeResult power = bestRange(mixture, uniformGrid.withExponent(best.exponent()), upper);
+        return new ActivationGrid(bits, best.exponent(), 0, power.range, power.error, uniform.error);
+    }
+
+    /**
+     * Finds the best uniform grid symmetric about zero ({@code lower = −range/2}) for a signed
+     * tensor such as a normalised image.
+     *
+     * @param mixture the (not rectified) model of the tensor
+     * @param bits the bit width
+     * @return the grid, exponent 1
+     */
+    public ActivationGrid searchSymmetric(NormalMixture mixture, int bits) {
+        PowerQuantizer grid = PowerQuantizer.unsigned(bits, 1.0);
+        double upper = 0;
+        double[] m = mixture.means();
+        double[] s = mixture.stds();
+        for (int i = 0; i < m.length; i++) {
+            upper = Math.max(upper, Math.abs(m[i]) + NormalMixture.CUTOFF * s[i]);
+        }
+        double extent = Math.max(2 * upper, Double.MIN_NORMAL);
+        RangeResult r = bestRange(c -> mixture.shifted(-c / 2).expectedSquaredError(grid, c), extent);
+        return new ActivationGrid(bits, 1.0, -r.range / 2, r.range, r.error, r.error);
+    }
+
+    /**
+     * The best range for one grid, with its error.
+     *
+     * @param mixture the model
+     * @param grid the unsigned quantizer
+     * @param upper the largest range considered
+     * @return the best range and its expected error
+     */
+    public RangeResult bestRange(NormalMixture mixture, PowerQuantizer grid, double upper) {
+        return bestRange(c -> mixture.expectedSquaredError(grid, c), upper);
+    }
+
+    private static RangeResult bestRange(java.util.function.DoubleUnaryOperator error, double upper) {
+        double[] ranges = new double[RANGE_SCAN_POINTS];
+        double[] errors = new double[RANGE_SCAN_POINTS];
+        int best = 0;
+        for (int i = 0; i < RANGE_SCAN_POINTS; i++) {
+            ranges[i] = upper * Math.pow(RANGE_SPAN, 1.0 - (double) i / (RANGE_SCAN_POINTS - 1));
+            errors[i] = error.applyAsDouble(ranges[i]);
+            if (errors[i] < errors[best]) {
+                best = i;
+            }
+        }
+        double lo = ranges[Math.max(0, best - 1)];
+        double hi = ranges[Math.min(RANGE_SCAN_POINTS - 1, best + 1)];
+        BrentOptimizer brent = new BrentOptimizer(1e-5, upper * 1e-9);
+        UnivariatePointValuePair refined = brent.optimize(
+                new MaxEval(200),
+                new UnivariateObjectiveFunction(error::applyAsDouble),
+                GoalType.MINIMIZE,
+                new SearchInterval(lo, hi, ranges[best]));
+        if (refined.getValue() < errors[best]) {
+            return new RangeResult(refined.getPoint(), refined.getValue());
+        }
+        return new RangeResult(ranges[best], errors[best]);
+    }
+
+    /**
+     * A range and its expected squared error.
+     *
+     * @param range the clipping range
+     * @param error the expected squared error per element
+     */
+    public record RangeResult(double range, double error) {}
+}

@@ -1,0 +1,90 @@
+package org.powerquant.transform;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A bit-width setting as the command line writes it: {@code fp32} (float), {@code w4} (4-bit weights, float
+ * activations) or {@code w4a8} (4-bit weights, 8-bit activations).
+ *
+ * @param label the setting as written, normalised to lower case
+ * @param weightBits the weight bit width, or 0 for float weights
+ * @param activationBits the activation bit width, or 0 for float activations
+ */
+public record QuantizationSetting(String label, int weightBits, int activationBits) {
+
+    private static final Pattern SYNTAX = Pattern.compile("w([0-9]+)(?:a([0-9]+))?");
+
+    /** The float model. */
+    public static final QuantizationSetting FLOAT = new QuantizationSetting("fp32", 0, 0);
+
+    /**
+     * Parses one setting.
+     *
+     * @param text {@code fp32}, {@code float}, {@code wB} or {@code wBaA} with bit widths 2 to 8
+     * @return the setting
+     * @throws IllegalArgumentException naming the setting if it is malformed or out of range
+     */
+    public static QuantizationSetting parse(String text) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("fp32") || s.equals("float")) {
+            return FLOAT;
+        }
+        Matcher m = SYNTAX.matcher(s);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("setting '" + text + "': expected fp32, wB or wBaA (e.g. w4, w4a8)");
+        }
+        int w = bits(m.group(1), text);
+        int a = m.group(2) == null ? 0 : bits(m.group(2), text);
+        return new QuantizationSetting(s, w, a);
+    }
+
+    /**
+     * Parses a comma-separated list of settings.
+     *
+     * @param text e.g. {@code fp32,w8,w6,w4} or {@code w8a8,w4a4}
+     * @return the settings, in order, without duplicates
+     */
+    public static List<QuantizationSetting> parseList(String text) {
+        List<QuantizationSetting> settings = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            QuantizationSetting setting = parse(part);
+            if (!settings.contains(setting)) {
+                settings.add(setting);
+            }
+        }
+        if (settings.isEmpty()) {
+            throw new IllegalArgumentException("no setting in '" + text + "'");
+        }
+        return settings;
+    }
+
+    private static int bits(String digits, String text) {
+        int bits = Integer.parseInt(digits);
+        if (bits < 2 || bits > 8) {
+            throw new IllegalArgumentException("setting '" + text + "': bit widths must be between 2 and 8");
+        }
+        return bits;
+    }
+
+    /** @return whether this is the float model */
+    public boolean isFloat() {
+        return weightBits == 0 && activationBits == 0;
+    }
+
+    /** @return whether activations are quantized */
+    public boolean quantizesActivations() {
+        return activationBits > 0;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

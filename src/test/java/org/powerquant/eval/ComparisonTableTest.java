@@ -1,0 +1,120 @@
+package org.powerquant.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ComparisonTableTest {
+
+    @TempDir Path dir;
+
+    static ComparisonTable sample() {
+        return ComparisonTable.builder()
+                .add("fp32", "float", 0.9266, 0.9985)
+                .add("w8", "uniform", 0.9260, 0.9984)
+                .add("w8", "power", 0.9265, 0.9985)
+                .add("w4", "uniform", 0.8710, 0.9950)
+                .add("w4", "power", 0.9130, 0.9971)
+                .add("w4a4", "uniform", 0.4020, 0.8100)
+                .add("w4a4", "power", 0.7750, 0.9700)
+                .build();
+    }
+
+    @Test
+    void dropsArePointsBelowTheFloatRow() {
+        ComparisonTable t = sample();
+        assertEquals("fp32", t.reference().orElseThrow().setting());
+        List<ComparisonTable.Row> rows = t.rows();
+        assertEquals(0, t.top1Drop(rows.get(0)), 1e-12);
+        assertEquals(92.66 - 87.10, t.top1Drop(rows.get(3)), 1e-9);
+        assertEquals(99.85 - 81.00, t.top5Drop(rows.get(5)), 1e-9);
+        ComparisonTable noFloat = ComparisonTable.builder().add("w4", "power", 0.5, 0.9).build();
+        assertTrue(Double.isNaN(noFloat.top1Drop(noFloat.rows().get(0))));
+        assertTrue(noFloat.toText().contains("-"));
+    }
+
+    @Test
+    void textTableIsAligned() {
+        String text = sample().toText();
+        String[] lines = text.split("\n");
+        assertEquals(2 + 7, lines.length);
+        assertTrue(lines[0].startsWith("setting"), lines[0]);
+        assertTrue(lines[1].matches("-+"), lines[1]);
+        // right-aligned numeric columns end at the same position in every row
+        int end = lines[2].length();
+        for (int i = 2; i < lines.length; i++) {
+            assertEquals(end, lines[i].length(), lines[i]);
+        }
+        assertTrue(lines[7].contains("40.20") && lines[7].contains(" 52.46"), lines[7]);
+    }
+
+    @Test
+    void jsonRoundTripsAndFileIsWritten() throws IOException {
+        ComparisonTable t = sample();
+        Path file = dir.resolve("comparison.json");
+        t.writeJson(file);
+        ComparisonTable back = ComparisonTable.fromJson(new StringReader(Files.readString(file)));
+        assertEquals(t.rows().size(), back.rows().size());
+        for (int i = 0; i < t.rows().size(); i++) {
+            assertEquals(t.rows().get(i).setting(), back.rows().get(i).setting());
+            assertEquals(t.rows().get(i).method(), back.rows().get(i).method());
+            assertEquals(t.rows().get(i).top1(), back.rows().get(i).top1());
+            assertEquals(t.rows().get(i).top5(), back.rows().get(i).top5());
+        }
+        assertTrue(Files.readString(file).contains("\"top1Drop\""));
+        try (var s = Files.list(dir)) {
+            assertEquals(1, s.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void rejectsRowsThatAreNotFractions() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ComparisonTable.builder().add("w4", "power", 92.66, 0.99));
+        assertTrue(e.getMessage().contains("92.66"), e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ComparisonTable.fromJson(new StringReader("{\"rows\":[{\"setting\":\"a\"}]}")));
+    }
+
+    @Test
+    void chartGroupsMethodsBySettingWithFloatAsAMarker() throws IOException {
+        ComparisonChart chart = ComparisonChart.builder().subtitle("test").size(800, 500).build();
+        JFreeChart c = chart.chart(sample());
+        CategoryPlot plot = c.getCategoryPlot();
+        assertEquals(List.of("w8", "w4", "w4a4"), plot.getDataset().getColumnKeys());
+        assertEquals(List.of("uniform", "power"), plot.getDataset().getRowKeys());
+        Object marker =
+                plot.getRangeMarkers(org.jfree.chart.ui.Layer.BACKGROUND).iterator().next();
+        assertEquals(92.66, ((org.jfree.chart.plot.ValueMarker) marker).getValue(), 1e-9);
+        Path png = dir.resolve("chart.png");
+        chart.writePng(sample(), png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(800, image.getWidth());
+        assertEquals(500, image.getHeight());
+        assertFalse(
+                Files.exists(dir.resolve("chart.png.tmp")), "no temporary file left behind");
+    }
+
+    @Test
+    void chartNeedsAQuantizedRow() {
+        ComparisonTable onlyFloat = ComparisonTable.builder().add("fp32", "float", 0.9, 1).build();
+        assertThrows(
+                IllegalArgumentException.class, () -> ComparisonChart.builder().build().chart(onlyFloat));
+    }
+}

@@ -1,0 +1,123 @@
+package org.powerquant.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdxDatasetTest {
+
+    @TempDir Path dir;
+
+    private static byte[] randomBytes(Random random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void readsRawAndGzipFilesPixelForPixel() throws IOException {
+        Random random = new Random(1);
+        int n = 17;
+        int rows = 5;
+        int cols = 3;
+        byte[] pixels = randomBytes(random, n * rows * cols);
+        byte[] labels = new byte[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = (byte) random.nextInt(10);
+        }
+        for (boolean gzip : new boolean[] {false, true}) {
+            Path images = dir.resolve("images" + gzip);
+            Path labelFile = dir.resolve("labels" + gzip);
+            Fixtures.writeIdx(images, new int[] {n, rows, cols}, pixels, gzip);
+            Fixtures.writeIdx(labelFile, new int[] {n}, labels, !gzip);
+            IdxDataset data = IdxDataset.open(images, labelFile);
+            assertEquals(n, data.size());
+            assertEquals(rows, data.rows());
+            assertEquals(cols, data.cols());
+            int maxLabel = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(labels[i], data.label(i));
+                maxLabel = Math.max(maxLabel, labels[i]);
+                DecodedImage image = data.image(i);
+                assertEquals(1, image.channels());
+                for (int p = 0; p < rows * cols; p++) {
+                    assertEquals((pixels[i * rows * cols + p] & 0xff) / 255f, image.pixels()[p]);
+                }
+            }
+            assertEquals(maxLabel + 1, data.classNames().size());
+        }
+    }
+
+    @Test
+    void rejectsALabelFileWhoseCountDiffers() throws IOException {
+        Path images = dir.resolve("img.idx");
+        Path labels = dir.resolve("lab.idx");
+        Fixtures.writeIdx(images, new int[] {4, 2, 2}, new byte[16], false);
+        Fixtures.writeIdx(labels, new int[] {3}, new byte[3], false);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> IdxDataset.open(images, labels));
+        assertTrue(e.getMessage().contains(labels.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("3 labels") && e.getMessage().contains("4 images"));
+    }
+
+    @Test
+    void rejectsMissingTruncatedSwappedAndEmptyFiles() throws IOException {
+        Path images = dir.resolve("img.idx");
+        Path labels = dir.resolve("lab.idx");
+        Fixtures.writeIdx(images, new int[] {4, 2, 2}, new byte[16], false);
+        Fixtures.writeIdx(labels, new int[] {4}, new byte[4], false);
+        Path missing = dir.resolve("nope.gz");
+        assertMessageNames(missing, () -> IdxDataset.open(missing, labels));
+        // images and labels swapped: wrong number of dimensions
+        assertMessageNames(labels, () -> IdxDataset.open(labels, images));
+        Path truncated = dir.resolve("short.idx");
+        Fixtures.writeIdx(truncated, new int[] {4, 2, 2}, new byte[10], false);
+        assertMessageNames(truncated, () -> IdxDataset.open(truncated, labels));
+        Path empty = dir.resolve("empty.idx");
+        Path noLabels = dir.resolve("nolabels.idx");
+        Fixtures.writeIdx(empty, new int[] {0, 2, 2}, new byte[0], false);
+        Fixtures.writeIdx(noLabels, new int[] {0}, new byte[0], false);
+        assertMessageNames(empty, () -> IdxDataset.open(empty, noLabels));
+        Path garbage = dir.resolve("garbage.txt");
+        Files.writeString(garbage, "hello");
+        assertMessageNames(garbage, () -> IdxDataset.open(garbage, labels));
+    }
+
+    private static void assertMessageNames(Path file, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(ex.getMessage().contains(file.toString()), ex.getMessage());
+        assertTrue(!ex.getMessage().contains("\n"), "one-line message");
+    }
+
+    @Test
+    void readsTheFashionMnistTestSet() throws IOException {
+        Path data = Fixtures.shared().resolve("data/fashion-mnist");
+        Assumptions.assumeTrue(
+                Files.isDirectory(data), "../shared absent: skipping Fashion-MNIST IDX test");
+        LabelledImageDataset test =
+                DatasetSpec.parse(
+                                "idx:" + data.resolve("t10k-images-idx3-ubyte.gz") + ","
+                                        + data.resolve("t10k-labels-idx1-ubyte.gz"))
+                        .open();
+        assertEquals(10_000, test.size());
+        assertEquals(10, test.classNames().size());
+        int[] perClass = new int[10];
+        for (int i = 0; i < test.size(); i++) {
+            perClass[test.label(i)]++;
+        }
+        for (int count : perClass) {
+            assertEquals(1000, count); // Fashion-MNIST's test set is balanced
+        }
+        DecodedImage first = test.image(0);
+        assertEquals(28, first.height());
+        assertEquals(28, first.width());
+    }
+}

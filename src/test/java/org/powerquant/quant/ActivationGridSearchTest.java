@@ -1,0 +1,87 @@
+package org.powerquant.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The deterministic range and exponent search against brute-force scans. */
+class ActivationGridSearchTest {
+
+    private static NormalMixture randomMixture(Random random, int k) {
+        double[] m = new double[k];
+        double[] s = new double[k];
+        for (int i = 0; i < k; i++) {
+            m[i] = random.nextGaussian();
+            s[i] = 0.2 + random.nextDouble();
+        }
+        return NormalMixture.rectified(m, s);
+    }
+
+    @Test
+    void rangeIsTheMinimiserOfAFineScan() {
+        Random random = new Random(1);
+        ActivationGridSearch search = ActivationGridSearch.defaults();
+        for (int trial = 0; trial < 12; trial++) {
+            NormalMixture mixture = randomMixture(random, 1 + random.nextInt(20));
+            int bits = 2 + random.nextInt(5);
+            PowerQuantizer grid = PowerQuantizer.unsigned(bits, 0.4 + random.nextDouble());
+            ActivationGridSearch.RangeResult found = search.bestRange(mixture, grid, mixture.upperExtent());
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = 1; i <= 4000; i++) {
+                double c = mixture.upperExtent() * i / 4000.0;
+                best = Math.min(best, mixture.expectedSquaredError(grid, c));
+            }
+            assertTrue(found.error() <= best * (1 + 1e-6), "trial " + trial + ": " + found + " vs scan " + best);
+            assertEquals(found.error(), mixture.expectedSquaredError(grid, found.range()), 0.0);
+        }
+    }
+
+    @Test
+    void exponentIsTheMinimiserOfAScanAndNeverWorseThanUniform() {
+        Random random = new Random(2);
+        ActivationGridSearch search = ActivationGridSearch.defaults();
+        for (int trial = 0; trial < 4; trial++) {
+            NormalMixture mixture = randomMixture(random, 8);
+            int bits = 3 + trial;
+            ActivationGrid power = search.search(mixture, bits, QuantizationMethod.POWER);
+            ActivationGrid uniform = search.search(mixture, bits, QuantizationMethod.UNIFORM);
+            assertEquals(1.0, uniform.exponent());
+            assertEquals(uniform.expectedError(), power.uniformExpectedError(), 0.0);
+            assertTrue(power.expectedError() <= power.uniformExpectedError());
+            double scanBest = Double.POSITIVE_INFINITY;
+            for (double a = 0.2; a <= 1.5; a += 0.01) {
+                PowerQuantizer grid = PowerQuantizer.unsigned(bits, a);
+                scanBest = Math.min(scanBest, search.bestRange(mixture, grid, mixture.upperExtent()).error());
+            }
+            assertTrue(power.expectedError() <= scanBest * (1 + 1e-4),
+                    "trial " + trial + ": " + power + " vs scan " + scanBest);
+            assertEquals(power.expectedError(),
+                    mixture.expectedSquaredError(power.quantizer(), power.range()), 0.0);
+        }
+    }
+
+    @Test
+    void deterministic() {
+        NormalMixture mixture = randomMixture(new Random(4), 64);
+        ActivationGrid first = ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
+        ActivationGrid second = ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
+        assertEquals(first, second);
+    }
+
+    @Test
+    void deadTensorGetsAnExactGrid() {
+        NormalMixture dead = NormalMixture.rectified(new double[] {-50, -20}, new double[] {1, 1});
+        ActivationGrid grid = ActivationGridSearch.defaults().search(dead, 4, QuantizationMethod.POWER);
+        assertEquals(0.0, grid.expectedError());
+    }
+
+    @Test
+    void symmetricGridCentresOnZero() {
+        NormalMixture input = NormalMixture.normal(new double[] {0, 0, 0}, new double[] {1, 1, 1});
+        ActivationGrid grid = ActivationGridSearch.defaults().searchSymmetric(input, 8);
+        assertEquals(-grid.range() / 2, grid.lower(), 1e-12);
+        assertTrue(grid.range() > 4 && grid.range() < 14, grid.toString());
+    }
+}

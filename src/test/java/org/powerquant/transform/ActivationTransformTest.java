@@ -1,0 +1,135 @@
+package org.powerquant.transform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.PowerQuant;
+import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.nn.ActivationQuantizer;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.BatchNormFoldingTestSupport;
+import org.powerquant.nn.Relu;
+import org.powerquant.nn.TorchNames;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.ActivationGrid;
+
+/** {@link PowerQuantTransform} with activation bits on DJL-native ResNets. */
+class ActivationTransformTest {
+
+    private static TorchvisionResNet network(NDManager manager, long seed) {
+        TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
+        net.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 32, 32));
+        BatchNormFoldingTestSupport.randomiseBatchNorms(net, new Random(seed));
+        return net;
+    }
+
+    @Test
+    void foldsQuantizesWeightsAndInstallsOneQuantizerPerSite() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net = network(manager, 1);
+            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4).build()
+                    .apply(net);
+            assertEquals(17, report.activations().size(), "16 ReLUs feeding convolutions and fc.input");
+            assertEquals(8, report.activation("fc.input").bits());
+            assertEquals(4, report.activation("layer3.1.relu1").bits());
+            for (ActivationReport a : report.activations()) {
+                assertEquals(BatchNormModel.MODE, a.mode());
+                assertTrue(a.range() > 0 && a.expectedError() <= a.uniformExpectedError(), a.toString());
+            }
+            Map<String, ActivationGrid> installed = ActivationQuantizers.installed(net);
+            assertEquals(17, installed.size());
+            Relu last = (Relu) TorchNames.blocks(net).get("layer4.1.relu");
+            assertSame(UnaryOperator.identity(), last.getOutputTransform(), "the last ReLU feeds pooling");
+            assertInstanceOf(ActivationQuantizer.class, net.getClassifierInputTransform());
+            JsonObject json = report.toJsonObject();
+            JsonArray rows = json.getAsJsonArray("activations");
+            assertEquals(17, rows.size());
+            assertEquals("bn-model", rows.get(0).getAsJsonObject().get("mode").getAsString());
+            assertTrue(report.toTable().contains("layer1.0.relu1"));
+
+            // every quantized ReLU output lies on its grid
+            Relu relu = (Relu) TorchNames.blocks(net).get("layer2.0.relu1");
+            ActivationGrid grid = installed.get("layer2.0.relu1");
+            UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
+            float[][] seen = new float[1][];
+            relu.setOutputTransform(y -> {
+                NDArray q = quantizer.apply(y);
+                seen[0] = q.toFloatArray();
+                return q;
+            });
+            net.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
+                    false);
+            int n = grid.quantizer().maxCode();
+            for (float v : seen[0]) {
+                double k = Math.pow(v / grid.range(), grid.exponent()) * n;
+                assertEquals(Math.round(k), k, 1e-3, "value " + v + " is a level");
+            }
+        }
+    }
+
+    @Test
+    void quantizerAndSidecarRoundTrip(@TempDir Path dir) throws Exception {
+        try (Model model = Model.newInstance("net", "PyTorch")) {
+            TorchvisionResNet net = network(model.getNDManager(), 2);
+            model.setBlock(net);
+            PowerQuantTransform.builder().weightBits(6).activationBits(5).quantizeInput(true).lastLayerBits(6).build()
+                    .apply(model);
+            Map<String, ActivationGrid> grids = ActivationQuantizers.installed(net);
+            assertTrue(grids.containsKey("input"));
+            assertEquals(6, grids.get("fc.input").bits());
+            PowerQuant.save(model, dir);
+            Path sidecar = dir.resolve("net" + PowerQuant.ACTIVATIONS_SUFFIX);
+            assertTrue(Files.isRegularFile(sidecar));
+            assertEquals(grids, ActivationQuantizers.fromJson(Files.readString(sidecar)));
+            try (Model loaded = Model.newInstance("net", "PyTorch")) {
+                TorchvisionResNet copy = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
+                loaded.setBlock(copy);
+                loaded.load(dir, "net");
+                ActivationQuantizers.install(copy, ActivationQuantizers.fromJson(Files.readString(sidecar)));
+                NDManager m = model.getNDManager();
+                NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
+                float[] a = net.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow()
+                        .toFloatArray();
+                float[] b = copy.forward(new ParameterStore(loaded.getNDManager(), false),
+                        new NDList(x), false).singletonOrThrow().toFloatArray();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
+            }
+        }
+    }
+
+    @Test
+    void activationBitsNeedADjlNativeResNet() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SequentialBlock block = new SequentialBlock().add(Blocks.batchFlattenBlock())
+                    .add(Linear.builder().setUnits(3).build());
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, 4));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PowerQuantTransform.builder().activationBits(4).build().apply(block));
+            assertTrue(e.getMessage().contains("TorchvisionResNet"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().activationBits(9));
+            assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().lastLayerBits(1));
+        }
+    }
+}
