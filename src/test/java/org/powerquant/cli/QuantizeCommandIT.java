@@ -48,7 +48,8 @@ class QuantizeCommandIT {
         Path output = dir.resolve("w4a4");
         Path report = dir.resolve("w4a4.json");
         CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--activation-bits", "4", "--output", output.toString(), "--report", report.toString());
+                "--activation-bits", "4", "--image-size", "64", "--output", output.toString(),
+                "--report", report.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("layer1.0.relu1"), run.out());
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
@@ -67,5 +68,31 @@ class QuantizeCommandIT {
                 "--activation-bits", "9");
         assertTrue(run.exitCode() != 0);
         assertTrue(run.err().contains("--activation-bits"), run.err());
+    }
+
+    @Test
+    void realCalibrationSaysItIsNotDataFreeAndWhenItHadFewerImagesThanAskedFor(@TempDir Path dir) throws Exception {
+        Path model = SharedFixtures.resnet18();
+        Path data = SharedFixtures.fashionMnist();
+        Path report = dir.resolve("report.json");
+        String spec = "idx:" + data.resolve("t10k-images-idx3-ubyte.gz") + "," + data.resolve("t10k-labels-idx1-ubyte.gz");
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
+                "--activation-bits", "4", "--calibration", spec, "--calibration-images", "20000",
+                "--image-size", "64", "--mean", "0.2860", "--std", "0.3530", "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("not data-free"), run.err());
+        assertTrue(run.err().contains("asked for 20000") && run.err().contains("using 10000"), run.err());
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertTrue(!json.get("dataFree").getAsBoolean());
+        assertEquals("data", json.getAsJsonArray("activations").get(0).getAsJsonObject().get("mode").getAsString());
+    }
+
+    @Test
+    void rejectsACalibrationModeWithoutItsData() {
+        Path model = SharedFixtures.resnet18();
+        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
+                "--activation-bits", "4", "--calibration-mode", "data");
+        assertTrue(run.exitCode() != 0);
+        assertTrue(run.err().contains("--calibration"), run.err());
     }
 }
