@@ -11,9 +11,10 @@ import java.util.zip.GZIPInputStream;
 /**
  * Grey-scale images from an IDX file (the MNIST family, raw or gzip), preprocessed as torchvision does for a network
  * trained on them: scaled to {@code [0, 1]}, resized bilinearly ({@code align_corners=false}, no antialiasing),
- * normalised with one mean and standard deviation, and repeated to the network's channel count.
+ * normalised with one mean and standard deviation, and repeated to the network's channel count. Test scope: the
+ * command line reads calibration data through the eval package's data sets and preprocessing instead.
  */
-public final class IdxImages implements CalibrationImages {
+final class IdxImages implements CalibrationImages {
 
     private final Path file;
     private final int count;
