@@ -41,4 +41,24 @@ public interface ActivationCalibration {
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method);
+
+    /**
+     * Whether the grids come from the network alone. Calibrations on real images return false, and the report and
+     * the command line say that the result is no longer data-free.
+     *
+     * @return true unless real data is used (the default)
+     */
+    default boolean isDataFree() {
+        return true;
+    }
+
+    /**
+     * Messages the report and the command line should show about this calibration (for example that fewer
+     * calibration images were available than asked for).
+     *
+     * @return the warnings, empty by default
+     */
+    default java.util.List<String> warnings() {
+        return java.util.List.of();
+    }
 }

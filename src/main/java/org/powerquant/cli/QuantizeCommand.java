@@ -11,6 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.powerquant.PowerQuant;
+import org.powerquant.calibrate.ActivationCalibration;
+import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.calibrate.DataCalibration;
+import org.powerquant.calibrate.DistilledData;
+import org.powerquant.calibrate.SyntheticCalibration;
+import org.powerquant.eval.DatasetSpec;
+import org.powerquant.eval.LabelledImageDataset;
+import org.powerquant.eval.Preprocessing;
 import org.powerquant.QuantizedModel;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.io.AtomicFiles;
@@ -76,6 +84,44 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--quantize-input", description = "Quantize the image input too (default: it stays float).")
     private boolean quantizeInput;
 
+    @Option(names = "--calibration-mode", paramLabel = "MODE",
+            description = "How activation ranges and exponents are found: synthetic (data-free: images distilled from"
+                    + " the batch-norm statistics; default below 8 activation bits), bn-model (data-free, analytic;"
+                    + " default at 8 bits) or data (real images from --calibration; no longer data-free).")
+    private String calibrationMode;
+
+    @Option(names = "--calibration", paramLabel = "SPEC",
+            description = "Calibrate activations on real images from this data set (any --dataset SPEC the evaluator"
+                    + " reads, e.g. idx:IMAGES,LABELS or an image folder). The result is no longer data-free;"
+                    + " weights stay data-free.")
+    private String calibration;
+
+    @Option(names = "--calibration-images", paramLabel = "N", defaultValue = "256",
+            description = "How many of the first images of --calibration to use (default ${DEFAULT-VALUE}; all there"
+                    + " are if the data set holds fewer).")
+    private int calibrationImages;
+
+    @Option(names = "--image-size", paramLabel = "S", defaultValue = "224",
+            description = "The network's input size: synthetic calibration images are S x S, real ones are resized to"
+                    + " it (default ${DEFAULT-VALUE}).")
+    private int imageSize;
+
+    @Option(names = "--mean", paramLabel = "M", split = ",",
+            description = "Per-channel normalisation mean of --calibration images (default ImageNet's).")
+    private List<Float> mean;
+
+    @Option(names = "--std", paramLabel = "S", split = ",",
+            description = "Per-channel normalisation standard deviation of --calibration images (default ImageNet's).")
+    private List<Float> std;
+
+    @Option(names = "--channels", paramLabel = "C", defaultValue = "3",
+            description = "Channels of --calibration images after preprocessing (grey is repeated; default 3).")
+    private int channels;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "Seed of the synthetic calibration's initial noise (default ${DEFAULT-VALUE}).")
+    private long seed;
+
     @Option(names = "--output", paramLabel = "OUT",
             description = "Where to save the quantized model: a .pt file, or with --activation-bits a directory"
                     + " (DJL parameters and the activation grids as JSON).")
@@ -109,6 +155,15 @@ public final class QuantizeCommand implements Callable<Integer> {
                 .build();
         try (QuantizedModel<NDList, NDList> quantized = loadQuantized(criteria, transform)) {
             spec.commandLine().getOut().println(quantized.report().toTable());
+            if (!quantized.report().isDataFree()) {
+                spec.commandLine().getErr().println("warning: activation ranges were calibrated on real images from "
+                        + calibration + ": this result is not data-free (weights are)");
+            }
+            for (String note : quantized.report().calibrationNotes()) {
+                if (note.startsWith("asked for")) {
+                    spec.commandLine().getErr().println("warning: " + note);
+                }
+            }
             if (output != null) {
                 PowerQuant.save(quantized.model(), output);
                 spec.commandLine().getOut().println("saved " + output);
@@ -153,10 +208,73 @@ public final class QuantizeCommand implements Callable<Integer> {
                     .activationBits(parseActivationBits(activationBits))
                     .lastLayerBits(lastLayerBits == null ? 0 : lastLayerBits)
                     .quantizeInput(quantizeInput)
+                    .imageSize(imageSize, imageSize)
+                    .calibration(activationCalibration(bits))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad option: " + e.getMessage(), e);
         }
+    }
+
+    private ActivationCalibration activationCalibration(int bits) {
+        String mode = calibrationMode != null ? calibrationMode.trim().toLowerCase(java.util.Locale.ROOT)
+                : calibration != null ? DataCalibration.MODE
+                : bits > 0 && bits < 8 ? SyntheticCalibration.MODE : "bn-model";
+        if (bits == 0 && (calibrationMode != null || calibration != null)) {
+            throw new IllegalArgumentException("--calibration-mode and --calibration need --activation-bits");
+        }
+        if (imageSize < 1) {
+            throw new IllegalArgumentException("--image-size must be positive, got " + imageSize);
+        }
+        if (!mode.equals(DataCalibration.MODE) && calibration != null) {
+            throw new IllegalArgumentException("--calibration needs --calibration-mode data, got " + mode);
+        }
+        switch (mode) {
+            case "bn-model":
+                return new BatchNormModel();
+            case SyntheticCalibration.MODE:
+                return SyntheticCalibration.builder()
+                        .imageSize(imageSize, imageSize)
+                        .distiller(DistilledData.builder().seed(seed).build())
+                        .build();
+            case DataCalibration.MODE:
+                if (calibration == null) {
+                    throw new IllegalArgumentException("--calibration-mode data needs --calibration SPEC");
+                }
+                if (calibrationImages < 1) {
+                    throw new IllegalArgumentException(
+                            "--calibration-images must be at least 1, got " + calibrationImages);
+                }
+                Preprocessing.Builder preprocessing = Preprocessing.builder().imageSize(imageSize).channels(channels);
+                if (mean != null) {
+                    preprocessing.mean(floats(mean));
+                }
+                if (std != null) {
+                    preprocessing.std(floats(std));
+                }
+                LabelledImageDataset dataset;
+                try {
+                    dataset = DatasetSpec.parse(calibration).open();
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("--calibration " + calibration + " cannot be read: "
+                            + e.getMessage(), e);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(e.getMessage().replace("--data", "--calibration"), e);
+                }
+                return DataCalibration.builder(
+                        new DatasetCalibrationImages(dataset, preprocessing.build()), calibrationImages).build();
+            default:
+                throw new IllegalArgumentException(
+                        "--calibration-mode must be synthetic, bn-model or data, got " + calibrationMode);
+        }
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     /**

@@ -49,7 +49,8 @@ import org.powerquant.quant.WeightTensor;
  * {@link TorchvisionResNet} (import a TorchScript torchvision ResNet with {@code ResNetImporter}, or load it with
  * {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into the convolutions
  * ({@link BatchNormFolding}), the folded weights quantized, every activation site ({@link ActivationSites}) calibrated
- * with the {@link ActivationCalibration} ({@link BatchNormModel}, data-free, by default) and an
+ * with the {@link ActivationCalibration} (data-free by default: synthetic data below 8 bits, the batch-norm model at
+ * 8 bits; see {@link Builder#calibration}) and an
  * {@link ActivationQuantizer} installed on it. The report then has one activation row per site.
  *
  * <p>Instances are immutable and can be applied to many models.
@@ -69,7 +70,11 @@ public final class PowerQuantTransform {
         lastLayerBits = builder.lastLayerBits > 0 ? builder.lastLayerBits
                 : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
         quantizeInput = builder.quantizeInput;
-        calibration = builder.calibration != null ? builder.calibration : new BatchNormModel();
+        calibration = builder.calibration != null ? builder.calibration
+                : activationBits > 0 && activationBits < org.powerquant.quant.PowerQuantizer.MAX_BITS
+                        ? org.powerquant.calibrate.SyntheticCalibration.builder()
+                                .imageSize(builder.imageHeight, builder.imageWidth).build()
+                        : new BatchNormModel();
         ExponentSearch search = ExponentSearch.builder()
                 .bounds(builder.lowerExponent, builder.upperExponent)
                 .tolerance(builder.tolerance)
@@ -212,7 +217,11 @@ public final class PowerQuantTransform {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String method = quantizer.method().name().toLowerCase(java.util.Locale.ROOT);
-        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations);
+        if (network == null) {
+            return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations);
+        }
+        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations,
+                calibration.isDataFree(), calibration.warnings());
     }
 
     private static void write(NDArray array, float[] values) {
@@ -240,6 +249,25 @@ public final class PowerQuantTransform {
         private int lastLayerBits;
         private boolean quantizeInput;
         private ActivationCalibration calibration;
+        private int imageHeight = 224;
+        private int imageWidth = 224;
+
+        /**
+         * Sets the input size of the network, used by the default synthetic calibration to generate its images
+         * (224x224 by default, ImageNet's).
+         *
+         * @param height the image height
+         * @param width the image width
+         * @return this builder
+         */
+        public Builder imageSize(int height, int width) {
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+            }
+            this.imageHeight = height;
+            this.imageWidth = width;
+            return this;
+        }
 
         private Builder() {}
 
@@ -286,7 +314,11 @@ public final class PowerQuantTransform {
         }
 
         /**
-         * Sets how activation grids are found ({@link BatchNormModel}, data-free, by default).
+         * Sets how activation grids are found. By default, below 8 activation bits, {@link
+         * org.powerquant.calibrate.SyntheticCalibration} (data-free: distilled from the batch-norm statistics, at the
+         * {@link #imageSize(int, int) image size}); at 8 bits the analytic {@link BatchNormModel}. Pass a {@link
+         * org.powerquant.calibrate.DataCalibration} to calibrate on real images (no longer data-free; weights stay
+         * data-free).
          *
          * @param activationCalibration the calibration, or null for the default
          * @return this builder

@@ -24,6 +24,8 @@ public final class QuantizationReport {
     private final List<LayerReport> layers;
     private final List<String> skipped;
     private final List<ActivationReport> activations;
+    private final boolean dataFree;
+    private final List<String> calibrationNotes;
 
     /**
      * Creates a report.
@@ -57,12 +59,49 @@ public final class QuantizationReport {
             List<LayerReport> layers,
             List<String> skipped,
             List<ActivationReport> activations) {
+        this(method, weightBits, seconds, layers, skipped, activations, true, List.of());
+    }
+
+    /**
+     * Creates a report with activation quantizers and what their calibration said.
+     *
+     * @param method {@code power} or {@code uniform}
+     * @param weightBits the weight bit width
+     * @param seconds the time spent quantizing (folding, weights and activation calibration), model loading
+     *     excluded
+     * @param layers one entry per quantized weight, in model order
+     * @param skipped names of weights the layer filter left in float
+     * @param activations one entry per activation quantizer, in forward order
+     * @param dataFree false when activation grids were calibrated on real data
+     * @param calibrationNotes the calibration's warnings (e.g. fewer calibration images than asked for)
+     */
+    public QuantizationReport(
+            String method,
+            int weightBits,
+            double seconds,
+            List<LayerReport> layers,
+            List<String> skipped,
+            List<ActivationReport> activations,
+            boolean dataFree,
+            List<String> calibrationNotes) {
+        this.dataFree = dataFree;
+        this.calibrationNotes = List.copyOf(calibrationNotes);
         this.method = method;
         this.weightBits = weightBits;
         this.seconds = seconds;
         this.layers = List.copyOf(layers);
         this.skipped = List.copyOf(skipped);
         this.activations = List.copyOf(activations);
+    }
+
+    /** @return false when activation grids were calibrated on real data; weights are always data-free */
+    public boolean isDataFree() {
+        return dataFree;
+    }
+
+    /** @return what the activation calibration warned about (e.g. fewer calibration images than asked for) */
+    public List<String> calibrationNotes() {
+        return calibrationNotes;
     }
 
     /** @return the activation quantizers, in forward order; empty if activations stay float */
@@ -171,6 +210,12 @@ public final class QuantizationReport {
         }
         if (!activations.isEmpty()) {
             sb.append(System.lineSeparator()).append(activationTable());
+            sb.append(dataFree ? "activation ranges: data-free (no real data used)"
+                    : "activation ranges: calibrated on real data: NOT data-free (weights are)")
+                    .append(System.lineSeparator());
+            for (String note : calibrationNotes) {
+                sb.append("note: ").append(note).append(System.lineSeparator());
+            }
         }
         if (!skipped.isEmpty()) {
             sb.append("left in float: ").append(String.join(", ", skipped)).append(System.lineSeparator());
@@ -218,6 +263,10 @@ public final class QuantizationReport {
         JsonObject root = new JsonObject();
         root.addProperty("method", method);
         root.addProperty("weightBits", weightBits);
+        root.addProperty("dataFree", dataFree);
+        JsonArray notes = new JsonArray();
+        calibrationNotes.forEach(notes::add);
+        root.add("calibrationNotes", notes);
         root.addProperty("seconds", seconds);
         root.addProperty("weights", totalWeights());
         root.addProperty("squaredError", totalSquaredError());

@@ -26,7 +26,7 @@ class ActivationAccuracyIT {
     private static double accuracy(FashionMnistTestSet data, int weightBits, int activationBits,
             QuantizationMethod method) throws Exception {
         PowerQuantTransform transform = PowerQuantTransform.builder()
-                .weightBits(weightBits).activationBits(activationBits).method(method).build();
+                .weightBits(weightBits).activationBits(activationBits).method(method).imageSize(64, 64).build();
         try (QuantizedModel<NDList, NDList> q =
                 PowerQuant.importQuantized(SharedFixtures.resnet18(), transform, Device.cpu())) {
             return data.accuracy(q.model(), IMAGES);

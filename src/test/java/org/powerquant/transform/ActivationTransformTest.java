@@ -46,10 +46,27 @@ class ActivationTransformTest {
     }
 
     @Test
+    void belowEightBitsActivationsAreCalibratedOnSyntheticDataByDefaultAndAtEightOnTheBatchNormModel() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4)
+                    .imageSize(32, 32).build().apply(network(manager, 11));
+            assertTrue(report.isDataFree());
+            for (ActivationReport a : report.activations()) {
+                assertEquals(org.powerquant.calibrate.SyntheticCalibration.MODE, a.mode(), a.name());
+            }
+            assertTrue(report.toTable().contains("data-free"), report.toTable());
+            QuantizationReport eight = PowerQuantTransform.builder().weightBits(8).activationBits(8)
+                    .build().apply(network(manager, 12));
+            assertEquals(BatchNormModel.MODE, eight.activations().get(0).mode());
+        }
+    }
+
+    @Test
     void foldsQuantizesWeightsAndInstallsOneQuantizerPerSite() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net = network(manager, 1);
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4).build()
+            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4)
+                    .calibration(new BatchNormModel()).build()
                     .apply(net);
             assertEquals(17, report.activations().size(), "16 ReLUs feeding convolutions and fc.input");
             assertEquals(8, report.activation("fc.input").bits());

@@ -1,0 +1,86 @@
+package org.powerquant.calibrate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.powerquant.nn.ResidualUnit;
+import org.powerquant.nn.TorchNames;
+import org.powerquant.nn.TorchvisionResNet;
+
+/**
+ * The inference forward pass of a {@link TorchvisionResNet} up to its last residual stage, unit by unit, handing
+ * every batch-norm output to an observer.
+ *
+ * <p>DJL's {@link BatchNorm} cannot be subclassed outside its package and has no forward hook, so this class walks
+ * the documented structure itself: the root's children in order, {@link SequentialBlock} children in order, and
+ * each {@link ResidualUnit} as main path, optional {@code downsample}, sum, output ReLU. Every other block is
+ * forwarded as it is. Global pooling and {@code fc} are not run: no batch norm follows them. The walk records an
+ * autograd graph when a gradient collector is open, which is what {@link DistilledData} uses.
+ */
+final class BatchNormObservingForward {
+
+    private final TorchvisionResNet network;
+    private final ParameterStore parameters;
+    private final Map<Block, String> names = new IdentityHashMap<>();
+
+    BatchNormObservingForward(TorchvisionResNet network, ParameterStore parameters) {
+        this.network = network;
+        this.parameters = parameters;
+        for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
+            names.put(e.getValue(), e.getKey());
+        }
+    }
+
+    /**
+     * Runs the network's stem and residual stages on a batch.
+     *
+     * @param input the images, (N, C, H, W)
+     * @param observer receives each batch norm's dotted name and output, in forward order
+     * @return the output of the last stage
+     */
+    NDArray forward(NDArray input, BiConsumer<String, NDArray> observer) {
+        NDArray x = input;
+        for (var child : network.getChildren()) {
+            String name = child.getKey();
+            if (name.equals("avgpool") || name.equals("fc")) {
+                break;
+            }
+            x = walk(child.getValue(), x, observer);
+        }
+        return x;
+    }
+
+    private NDArray walk(Block block, NDArray x, BiConsumer<String, NDArray> observer) {
+        if (block instanceof BatchNorm) {
+            NDArray y = run(block, x);
+            observer.accept(names.get(block), y);
+            return y;
+        }
+        if (block instanceof SequentialBlock sequence) {
+            NDArray out = x;
+            for (Block child : sequence.getChildren().values()) {
+                out = walk(child, out, observer);
+            }
+            return out;
+        }
+        if (block instanceof ResidualUnit unit) {
+            NDArray out = x;
+            for (Block child : unit.getMainPath()) {
+                out = walk(child, out, observer);
+            }
+            NDArray identity = unit.getDownsample() == null ? x : walk(unit.getDownsample(), x, observer);
+            return run(unit.getOutputRelu(), out.add(identity));
+        }
+        return run(block, x);
+    }
+
+    private NDArray run(Block block, NDArray x) {
+        return block.forward(parameters, new NDList(x), false, null).singletonOrThrow();
+    }
+}
