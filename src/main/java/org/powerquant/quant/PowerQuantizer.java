@@ -6,10 +6,12 @@ package org.powerquant.quant;
  * <p>A magnitude {@code x} already normalised by its scale ({@code x = |w| / s}, so {@code 0 <= x <= 1}) gets the
  * code {@code k = round(N * x^a)} and is reconstructed as {@code (k / N)^(1/a)}. Signed quantizers (weights) have
  * {@code N = 2^(b-1) - 1} magnitude levels and keep the sign aside; unsigned ones (activations after ReLU) have
- * {@code N = 2^b - 1}. With {@code a = 1} this is plain uniform quantization, bit for bit: {@link Math#pow} is
+ * {@code N = 2^b - 1}. With {@code a = 1} this is plain uniform quantization, bit for bit: {@link StrictMath#pow} is
  * exact for an exponent of one.
  *
- * <p>Rounding is {@link Math#round(double)} (half up). {@link Math#pow} is semi-monotonic, so {@link #code(double)}
+ * <p>Powers are {@link StrictMath#pow} (fdlibm's), not {@link Math#pow}, whose intrinsic may differ by an ulp between
+ * interpreted and compiled code: a code must not depend on when it is computed. Rounding is
+ * {@link Math#round(double)} (half up). {@link StrictMath#pow} is semi-monotonic, so {@link #code(double)}
  * is non-decreasing in {@code x}: the codes of sorted magnitudes form consecutive runs, which is what
  * {@link SortedMagnitudes} relies on to evaluate errors exactly without visiting every weight.
  */
@@ -106,7 +108,7 @@ public final class PowerQuantizer {
         if (x >= 1) {
             return maxCode;
         }
-        return (int) Math.round(maxCode * Math.pow(x, exponent));
+        return (int) Math.round(maxCode * StrictMath.pow(x, exponent));
     }
 
     /**
@@ -122,7 +124,7 @@ public final class PowerQuantizer {
         if (code >= maxCode) {
             return 1;
         }
-        return Math.pow((double) code / maxCode, inverseExponent);
+        return StrictMath.pow((double) code / maxCode, inverseExponent);
     }
 
     /**
@@ -134,7 +136,7 @@ public final class PowerQuantizer {
      * @return the threshold, in normalised magnitude
      */
     public double threshold(int k) {
-        return Math.pow((k + 0.5) / maxCode, inverseExponent);
+        return StrictMath.pow((k + 0.5) / maxCode, inverseExponent);
     }
 
     /**
