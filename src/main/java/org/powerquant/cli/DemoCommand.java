@@ -5,7 +5,6 @@ import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.demo.DemoData;
@@ -17,8 +16,8 @@ import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.eval.Preprocessing;
-import org.powerquant.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,13 +36,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--settings", paramLabel = "LIST", defaultValue = "fp32,w8,w6,w4",
-            description = "Comma-separated settings (fp32, wB, wBaA). Default: ${DEFAULT-VALUE}.")
-    private String settings;
-
-    @Option(names = "--methods", paramLabel = "LIST", defaultValue = "uniform,power",
-            description = "Methods for each quantized setting. Default: ${DEFAULT-VALUE}.")
-    private String methods;
+    @Mixin
+    private ComparisonOptions comparison;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Only the first N test images.")
     private int limit;
@@ -51,22 +45,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or gpu.")
     private String device;
 
-    @Option(names = "--json", paramLabel = "OUT.json", description = "Write the table as JSON.")
-    private Path json;
-
-    @Option(names = "--plot", paramLabel = "OUT.png", description = "Draw the table as a bar chart (PNG).")
-    private Path plot;
-
     @Override
     public Integer call() throws IOException, ModelException {
-        var settingList = CompareCommand.parseSettings(settings);
-        var methodList = CompareCommand.parseMethods(methods);
-        if (json != null) {
-            AtomicFiles.checkWritable(json, "--json");
-        }
-        if (plot != null) {
-            AtomicFiles.checkWritable(plot, "--plot");
-        }
+        var settingList = comparison.settings();
+        var methodList = comparison.methods();
+        comparison.checkOutputs();
         if (limit < 0) {
             throw new IllegalArgumentException("--limit must not be negative, got " + limit);
         }
@@ -112,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
                 .build()
                 .run();
         out.println();
-        CompareCommand.report(spec, table, json, plot, DemoModel.NAME + " on the bundled Fashion-MNIST test set");
+        comparison.report(spec, table, DemoModel.NAME + " on the bundled Fashion-MNIST test set");
         out.println(String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
         return 0;
     }
