@@ -23,23 +23,19 @@ public final class SortedActivations {
 
     private final float[] sorted;
     private final long zeros;
-    private final double[] sumHi;
-    private final double[] sumLo;
-    private final double[] squareHi;
-    private final double[] squareLo;
+    private final PrefixSums sums;
+    private final PrefixSums squares;
 
     private SortedActivations(float[] positive, long zeros) {
         this.sorted = positive;
         this.zeros = zeros;
         int n = positive.length;
-        sumHi = new double[n + 1];
-        sumLo = new double[n + 1];
-        squareHi = new double[n + 1];
-        squareLo = new double[n + 1];
+        sums = new PrefixSums(n);
+        squares = new PrefixSums(n);
         for (int j = 0; j < n; j++) {
             double x = positive[j];
-            accumulate(sumHi, sumLo, j, x);
-            accumulate(squareHi, squareLo, j, x * x);
+            sums.add(x);
+            squares.add(x * x);
         }
     }
 
@@ -108,7 +104,7 @@ public final class SortedActivations {
 
     /** @return the sum of squared samples: the error of quantizing everything to zero */
     public double sumOfSquares() {
-        return difference(squareHi, squareLo, 0, sorted.length);
+        return squares.between(0, sorted.length);
     }
 
     /**
@@ -134,8 +130,8 @@ public final class SortedActivations {
             int end = endOfRun(quantizer, k, start, clip);
             double level = quantizer.level(k) * clip;
             double count = end - start;
-            double first = difference(sumHi, sumLo, start, end);
-            double second = difference(squareHi, squareLo, start, end);
+            double first = sums.between(start, end);
+            double second = squares.between(start, end);
             error += Math.max(0, level * level * count - 2 * level * first + second);
             start = end;
         }
@@ -185,21 +181,5 @@ public final class SortedActivations {
             end++;
         }
         return end;
-    }
-
-    private static double difference(double[] hi, double[] lo, int start, int end) {
-        return (hi[end] - hi[start]) + (lo[end] - lo[start]);
-    }
-
-    /** Double-double prefix sum with Knuth's two-sum, as in {@link SortedMagnitudes}. */
-    private static void accumulate(double[] hi, double[] lo, int j, double term) {
-        double a = hi[j];
-        double s = a + term;
-        double bVirtual = s - a;
-        double error = (a - (s - bVirtual)) + (term - bVirtual);
-        double low = lo[j] + error;
-        double high = s + low;
-        hi[j + 1] = high;
-        lo[j + 1] = low - (high - s);
     }
 }

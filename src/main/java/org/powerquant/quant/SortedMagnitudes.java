@@ -49,12 +49,9 @@ public final class SortedMagnitudes {
     private final long[] entries;
     /** Every {@code SAMPLE}-th entry: a small index, cache-resident, that narrows each binary search. */
     private final long[] sample;
-    private final double[] weightHi;
-    private final double[] weightLo;
-    private final double[] firstHi;
-    private final double[] firstLo;
-    private final double[] secondHi;
-    private final double[] secondLo;
+    private final PrefixSums weights;
+    private final PrefixSums firstMoments;
+    private final PrefixSums secondMoments;
 
     private SortedMagnitudes(float[] values, int channels, ScaleMode mode) {
         size = values.length;
@@ -89,21 +86,18 @@ public final class SortedMagnitudes {
             sample[b] = entries[b << SAMPLE_SHIFT];
         }
 
-        weightHi = new double[size + 1];
-        weightLo = new double[size + 1];
-        firstHi = new double[size + 1];
-        firstLo = new double[size + 1];
-        secondHi = new double[size + 1];
-        secondLo = new double[size + 1];
+        weights = new PrefixSums(size);
+        firstMoments = new PrefixSums(size);
+        secondMoments = new PrefixSums(size);
         for (int j = 0; j < size; j++) {
             int i = position(j);
             double s = scales[i / channelLength];
             double v = s * s;
             double u = s > 0 ? Math.abs((double) values[i]) / s : 0;
             double vu = v * u;
-            accumulate(weightHi, weightLo, j, v);
-            accumulate(firstHi, firstLo, j, vu);
-            accumulate(secondHi, secondLo, j, vu * u);
+            weights.add(v);
+            firstMoments.add(vu);
+            secondMoments.add(vu * u);
         }
     }
 
@@ -257,26 +251,10 @@ public final class SortedMagnitudes {
     }
 
     private double runError(int start, int end, double level) {
-        double v = difference(weightHi, weightLo, start, end);
-        double first = difference(firstHi, firstLo, start, end);
-        double second = difference(secondHi, secondLo, start, end);
+        double v = weights.between(start, end);
+        double first = firstMoments.between(start, end);
+        double second = secondMoments.between(start, end);
         return Math.max(0, level * level * v - 2 * level * first + second);
-    }
-
-    private static double difference(double[] hi, double[] lo, int start, int end) {
-        return (hi[end] - hi[start]) + (lo[end] - lo[start]);
-    }
-
-    /** Double-double prefix sum: {@code (hi, lo)[j+1] = (hi, lo)[j] + term}, with Knuth's two-sum. */
-    private static void accumulate(double[] hi, double[] lo, int j, double term) {
-        double a = hi[j];
-        double s = a + term;
-        double bVirtual = s - a;
-        double error = (a - (s - bVirtual)) + (term - bVirtual);
-        double low = lo[j] + error;
-        double high = s + low;
-        hi[j + 1] = high;
-        lo[j + 1] = low - (high - s);
     }
 
     /**
