@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntPredicate;
 import org.powerquant.io.AtomicFiles;
 
 /**
@@ -190,24 +191,8 @@ public final class QuantizationReport {
             fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
             fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))
         });
-        int[] widths = new int[rows.get(0).length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int r = 0; r < rows.size(); r++) {
-            String[] row = rows.get(r);
-            for (int i = 0; i < row.length; i++) {
-                String cell = i < 3 || i == 5 ? pad(row[i], widths[i], false) : pad(row[i], widths[i], true);
-                sb.append(cell).append(i + 1 < row.length ? "  " : "");
-            }
-            sb.append(System.lineSeparator());
-            if (r == 0 || r == rows.size() - 2) {
-                sb.append("-".repeat(sumWidths(widths))).append(System.lineSeparator());
-            }
-        }
+        int totalRow = rows.size() - 1;
+        StringBuilder sb = new StringBuilder(render(rows, i -> i < 3 || i == 5, r -> r == 0 || r == totalRow - 1));
         if (!activations.isEmpty()) {
             sb.append(System.lineSeparator()).append(activationTable());
             sb.append(dataFree ? "activation ranges: data-free (no real data used)"
@@ -237,6 +222,18 @@ public final class QuantizationReport {
                 a.mode()
             });
         }
+        int columns = rows.get(0).length;
+        return render(rows, i -> i == 0 || i == 2 || i == columns - 1, r -> r == 0);
+    }
+
+    /**
+     * Aligns rows into a text table: columns padded to their widest cell, two spaces apart.
+     *
+     * @param rows the rows, the header first
+     * @param leftAligned which columns are left-aligned (the others are right-aligned)
+     * @param ruleAfter after which rows a horizontal rule is drawn
+     */
+    private static String render(List<String[]> rows, IntPredicate leftAligned, IntPredicate ruleAfter) {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -247,11 +244,10 @@ public final class QuantizationReport {
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
             for (int i = 0; i < row.length; i++) {
-                boolean left = i == 0 || i == 2 || i == row.length - 1;
-                sb.append(pad(row[i], widths[i], !left)).append(i + 1 < row.length ? "  " : "");
+                sb.append(pad(row[i], widths[i], !leftAligned.test(i))).append(i + 1 < row.length ? "  " : "");
             }
             sb.append(System.lineSeparator());
-            if (r == 0) {
+            if (ruleAfter.test(r)) {
                 sb.append("-".repeat(sumWidths(widths))).append(System.lineSeparator());
             }
         }
