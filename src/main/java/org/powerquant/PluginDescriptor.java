@@ -8,16 +8,17 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * The plugin's description, read from {@code META-INF/djl-plugin.properties} in the jar (the project's top-level
- * {@code djl-plugin.properties}): name, version, exported entry points and requirements, with the keys DJL Serving's
- * {@code plugin.definition} uses.
+ * The plugin's description, read from {@code META-INF/djl-plugin.properties} in the jar (the
+ * project's top-level {@code djl-plugin.properties}): name, version, exported entry points and
+ * requirements, with the keys DJL Serving's {@code plugin.definition} uses.
  *
  * @param name the plugin name
  * @param version its version
  * @param exports the exported entry points (class names)
  * @param requires the Maven coordinates it needs
  */
-public record PluginDescriptor(String name, String version, List<String> exports, List<String> requires) {
+public record PluginDescriptor(
+        String name, String version, List<String> exports, List<String> requires) {
 
     /** Where the build puts the descriptor on the class path. */
     public static final String RESOURCE = "META-INF/djl-plugin.properties";
@@ -30,7 +31,8 @@ public record PluginDescriptor(String name, String version, List<String> exports
      */
     public static PluginDescriptor load() {
         Properties properties = new Properties();
-        try (InputStream in = PluginDescriptor.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+        try (InputStream in =
+                PluginDescriptor.class.getClassLoader().getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the class path");
             }

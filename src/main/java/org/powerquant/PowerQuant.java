@@ -1,8 +1,8 @@
 package org.powerquant;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ModelException;
-import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -13,8 +13,8 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.powerquant.importer.ResNetImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
@@ -47,15 +47,17 @@ public final class PowerQuant {
     private PowerQuant() {}
 
     /**
-     * Loads any DJL model and quantizes it. For the PyTorch engine, the option {@code trainParam=true} is added: the
-     * default loading makes inference tensors that refuse in-place writes.
+     * Loads any DJL model and quantizes it. For the PyTorch engine, the option {@code
+     * trainParam=true} is added: the default loading makes inference tensors that refuse in-place
+     * writes.
      *
-     * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision ResNet) is imported
-     * as DJL-native blocks ({@link ResNetImporter}) with the criteria's translator, and those are quantized: the
-     * returned model's block is a {@link org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation
-     * quantizers.
+     * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision
+     * ResNet) is imported as DJL-native blocks ({@link ResNetImporter}) with the criteria's
+     * translator, and those are quantized: the returned model's block is a {@link
+     * org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation quantizers.
      *
-     * @param criteria what to load (a zoo artifact online, or {@code optModelPath} to a local file offline)
+     * @param criteria what to load (a zoo artifact online, or {@code optModelPath} to a local file
+     *     offline)
      * @param transform the quantization
      * @param <I> the input type
      * @param <O> the output type
@@ -63,7 +65,8 @@ public final class PowerQuant {
      * @throws ModelException if the model cannot be found or loaded
      * @throws IOException if the model cannot be read
      */
-    public static <I, O> QuantizedModel<I, O> loadQuantized(Criteria<I, O> criteria, PowerQuantTransform transform)
+    public static <I, O> QuantizedModel<I, O> loadQuantized(
+            Criteria<I, O> criteria, PowerQuantTransform transform)
             throws ModelException, IOException {
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
@@ -71,7 +74,8 @@ public final class PowerQuant {
             ZooModel<I, O> imported;
             try (ZooModel<I, O> torchScript = model) {
                 Path file = torchScriptFile(torchScript);
-                Model importedModel = ResNetImporter.importModel(file, torchScript.getNDManager().getDevice());
+                Model importedModel =
+                        ResNetImporter.importModel(file, torchScript.getNDManager().getDevice());
                 imported = new ZooModel<>(importedModel, torchScript.getTranslator());
             }
             model = imported;
@@ -85,9 +89,10 @@ public final class PowerQuant {
     }
 
     /**
-     * Imports a TorchScript torchvision ResNet as DJL-native blocks ({@link ResNetImporter}) and quantizes it: the
-     * path for activation quantization (batch norms folded, weights and activations quantized). The model takes and
-     * returns raw {@link NDList}s (a {@link NoopTranslator}), ready for evaluation.
+     * Imports a TorchScript torchvision ResNet as DJL-native blocks ({@link ResNetImporter}) and
+     * quantizes it: the path for activation quantization (batch norms folded, weights and
+     * activations quantized). The model takes and returns raw {@link NDList}s (a {@link
+     * NoopTranslator}), ready for evaluation.
      *
      * @param file the TorchScript {@code .pt} file; not modified
      * @param transform the quantization (with or without activation bits)
@@ -97,7 +102,8 @@ public final class PowerQuant {
      * @throws IOException if the file cannot be read
      */
     public static QuantizedModel<NDList, NDList> importQuantized(
-            Path file, PowerQuantTransform transform, Device device) throws ModelException, IOException {
+            Path file, PowerQuantTransform transform, Device device)
+            throws ModelException, IOException {
         Model imported = ResNetImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {
@@ -118,9 +124,15 @@ public final class PowerQuant {
             return named;
         }
         try (Stream<Path> files = Files.list(location)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".pt")).sorted().findFirst()
-                    .orElseThrow(() -> new ModelNotFoundException(
-                            "no TorchScript .pt file in " + location + " to import for activation quantization"));
+            return files.filter(f -> f.getFileName().toString().endsWith(".pt"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow(
+                            () ->
+                                    new ModelNotFoundException(
+                                            "no TorchScript .pt file in "
+                                                    + location
+                                                    + " to import for activation quantization"));
         } catch (IOException e) {
             throw new ModelNotFoundException("cannot list " + location + ": " + e.getMessage(), e);
         }
@@ -138,12 +150,12 @@ public final class PowerQuant {
     }
 
     /**
-     * Saves a (quantized) model. A TorchScript model is written as one {@code .pt} file that loads in DJL and in
-     * PyTorch; a DJL-native model is written with {@link Model#save(Path, String)} into the directory {@code target}
-     * as {@code <model name>-0000.params}, with its activation quantizers' grids, if any, beside it in
-     * {@code <model name>-activations.json} ({@link ActivationQuantizers#toJson}; after {@code Model.load} of a
-     * {@link TorchvisionResNet}, {@link ActivationQuantizers#install} puts them back). Either way the files appear
-     * atomically.
+     * Saves a (quantized) model. A TorchScript model is written as one {@code .pt} file that loads
+     * in DJL and in PyTorch; a DJL-native model is written with {@link Model#save(Path, String)}
+     * into the directory {@code target} as {@code <model name>-0000.params}, with its activation
+     * quantizers' grids, if any, beside it in {@code <model name>-activations.json} ({@link
+     * ActivationQuantizers#toJson}; after {@code Model.load} of a {@link TorchvisionResNet}, {@link
+     * ActivationQuantizers#install} puts them back). Either way the files appear atomically.
      *
      * @param model the model
      * @param target the {@code .pt} file (TorchScript) or the directory (DJL-native)
@@ -160,7 +172,8 @@ public final class PowerQuant {
         if (block instanceof TorchvisionResNet network) {
             Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
             if (!grids.isEmpty()) {
-                AtomicFiles.writeString(directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
+                AtomicFiles.writeString(
+                        directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
                         ActivationQuantizers.toJson(grids));
             }
         }

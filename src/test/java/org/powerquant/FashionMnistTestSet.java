@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The Fashion-MNIST test set from {@code ../shared}, preprocessed in batches as the shared ResNet-18 expects, and the
- * top-1 accuracy of a model on its first images.
+ * The Fashion-MNIST test set from {@code ../shared}, preprocessed in batches as the shared
+ * ResNet-18 expects, and the top-1 accuracy of a model on its first images.
  */
 public final class FashionMnistTestSet {
 
@@ -54,13 +54,16 @@ public final class FashionMnistTestSet {
         }
     }
 
-    /** @return the number of images */
+    /**
+     * @return the number of images
+     */
     public int size() {
         return labels.length;
     }
 
     /**
-     * Preprocesses images {@code [from, from + count)}: /255, bilinear resize to 64, normalise, 3 channels.
+     * Preprocesses images {@code [from, from + count)}: /255, bilinear resize to 64, normalise, 3
+     * channels.
      *
      * @param manager where the batch lives
      * @param from the first image
@@ -93,7 +96,8 @@ public final class FashionMnistTestSet {
             for (int from = 0; from < count; from += batchSize) {
                 int n = Math.min(batchSize, count - from);
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray logits = predictor.predict(new NDList(batch(scope, from, n))).singletonOrThrow();
+                    NDArray logits =
+                            predictor.predict(new NDList(batch(scope, from, n))).singletonOrThrow();
                     long[] predicted = logits.argMax(1).toLongArray();
                     for (int i = 0; i < n; i++) {
                         if (predicted[i] == labels[from + i]) {

@@ -13,7 +13,10 @@ class PluginDescriptorTest {
     void describesThisBuild() {
         PluginDescriptor plugin = PluginDescriptor.load();
         assertEquals("powerquant-djl", plugin.name());
-        assertEquals(System.getProperty("project.version"), plugin.version(), "djl-plugin.properties lags the pom");
+        assertEquals(
+                System.getProperty("project.version"),
+                plugin.version(),
+                "djl-plugin.properties lags the pom");
         assertFalse(plugin.exports().isEmpty());
         for (String entry : plugin.exports()) {
             assertDoesNotThrow(() -> Class.forName(entry), entry);

@@ -2,11 +2,11 @@ package org.powerquant;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.util.NDImageUtils;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,35 +16,47 @@ import java.nio.file.Paths;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The real fixtures in {@code ../shared} (a trained ResNet-18 and Fashion-MNIST); tests that need them are skipped
- * with a message when the folder is absent, as on a fresh clone.
+ * The real fixtures in {@code ../shared} (a trained ResNet-18 and Fashion-MNIST); tests that need
+ * them are skipped with a message when the folder is absent, as on a fresh clone.
  */
 public final class SharedFixtures {
 
     private SharedFixtures() {}
 
-    /** @return the shared folder, from the system property {@code powerquant.shared} or {@code ../shared} */
+    /**
+     * @return the shared folder, from the system property {@code powerquant.shared} or {@code
+     *     ../shared}
+     */
     public static Path root() {
         return Paths.get(System.getProperty("powerquant.shared", "../shared"));
     }
 
-    /** @return the shared TorchScript ResNet-18 trained on Fashion-MNIST, or skips the test */
+    /**
+     * @return the shared TorchScript ResNet-18 trained on Fashion-MNIST, or skips the test
+     */
     public static Path resnet18() {
         Path model = root().resolve("models/fmnist_resnet18.pt");
-        assumeTrue(Files.isRegularFile(model), "../shared absent (" + model + "): skipping a test on the shared ResNet-18");
+        assumeTrue(
+                Files.isRegularFile(model),
+                "../shared absent (" + model + "): skipping a test on the shared ResNet-18");
         return model;
     }
 
-    /** @return the shared Fashion-MNIST folder, or skips the test */
+    /**
+     * @return the shared Fashion-MNIST folder, or skips the test
+     */
     public static Path fashionMnist() {
         Path dir = root().resolve("data/fashion-mnist");
-        assumeTrue(Files.isDirectory(dir), "../shared absent (" + dir + "): skipping a test on Fashion-MNIST");
+        assumeTrue(
+                Files.isDirectory(dir),
+                "../shared absent (" + dir + "): skipping a test on Fashion-MNIST");
         return dir;
     }
 
     /**
-     * The first test images, preprocessed exactly as the shared ResNet-18 expects: scaled to [0, 1], resized
-     * bilinearly to 64x64, normalised with mean 0.2860 and std 0.3530, repeated to 3 channels.
+     * The first test images, preprocessed exactly as the shared ResNet-18 expects: scaled to [0,
+     * 1], resized bilinearly to 64x64, normalised with mean 0.2860 and std 0.3530, repeated to 3
+     * channels.
      *
      * @param manager where the batch lives
      * @param count how many images

@@ -18,8 +18,8 @@ import org.powerquant.quant.QuantizationMethod;
 public interface ActivationCalibration {
 
     /**
-     * A short label of how grids are found, shown in each activation row of the report (e.g.
-     * {@code bn-model}, {@code synthetic}, {@code data}).
+     * A short label of how grids are found, shown in each activation row of the report (e.g. {@code
+     * bn-model}, {@code synthetic}, {@code data}).
      *
      * @return the mode label
      */
@@ -43,8 +43,8 @@ public interface ActivationCalibration {
             QuantizationMethod method);
 
     /**
-     * Whether the grids come from the network alone. Calibrations on real images return false, and the report and
-     * the command line say that the result is no longer data-free.
+     * Whether the grids come from the network alone. Calibrations on real images return false, and
+     * the report and the command line say that the result is no longer data-free.
      *
      * @return true unless real data is used (the default)
      */
@@ -53,8 +53,8 @@ public interface ActivationCalibration {
     }
 
     /**
-     * Messages the report and the command line should show about this calibration (for example that fewer
-     * calibration images were available than asked for).
+     * Messages the report and the command line should show about this calibration (for example that
+     * fewer calibration images were available than asked for).
      *
      * @return the warnings, empty by default
      */

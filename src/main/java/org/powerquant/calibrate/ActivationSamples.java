@@ -15,13 +15,15 @@ import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.SortedActivations;
 
 /**
- * The values every activation site takes while a network runs on calibration images, and the grids fitted to them.
+ * The values every activation site takes while a network runs on calibration images, and the grids
+ * fitted to them.
  *
- * <p>Observers are installed on the sites for the duration of {@link #collect} and cleared afterwards (also on
- * failure). When a site produces more values than {@code maxSamplesPerSite} over all the images, every
- * {@code k}-th value of each batch is kept, with {@code k} fixed from the first batch, so the samples are the same
- * for the same images every time. Grids minimise the squared error on the samples ({@link ActivationRangeSearch});
- * the image-input site, which is signed, is shifted by its smallest value first.
+ * <p>Observers are installed on the sites for the duration of {@link #collect} and cleared
+ * afterwards (also on failure). When a site produces more values than {@code maxSamplesPerSite}
+ * over all the images, every {@code k}-th value of each batch is kept, with {@code k} fixed from
+ * the first batch, so the samples are the same for the same images every time. Grids minimise the
+ * squared error on the samples ({@link ActivationRangeSearch}); the image-input site, which is
+ * signed, is shifted by its smallest value first.
  */
 public final class ActivationSamples {
 
@@ -52,10 +54,11 @@ public final class ActivationSamples {
         for (ActivationSite site : sites) {
             Collector collector = new Collector(totalImages, maxSamplesPerSite);
             collectors.put(site.name(), collector);
-            site.install(array -> {
-                collector.add(array);
-                return array;
-            });
+            site.install(
+                    array -> {
+                        collector.add(array);
+                        return array;
+                    });
         }
         try {
             for (NDArray batch : batches) {
@@ -119,14 +122,23 @@ public final class ActivationSamples {
             try {
                 sorted = SortedActivations.of(values);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("activation site " + site.name() + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "activation site " + site.name() + ": " + e.getMessage(), e);
             }
             ActivationRangeSearch.Fit fit = search.fit(sorted, site.bits(), method);
             double count = Math.max(1, fit.samples());
-            // A site that is zero on every calibration image keeps a tiny range: the grid must be valid.
+            // A site that is zero on every calibration image keeps a tiny range: the grid must be
+            // valid.
             double range = fit.clip() > 0 ? fit.clip() : Float.MIN_NORMAL;
-            grids.put(site.name(), new ActivationGrid(site.bits(), fit.exponent(), lower, range,
-                    fit.error() / count, fit.uniformError() / count));
+            grids.put(
+                    site.name(),
+                    new ActivationGrid(
+                            site.bits(),
+                            fit.exponent(),
+                            lower,
+                            range,
+                            fit.error() / count,
+                            fit.uniformError() / count));
         }
         return grids;
     }

@@ -44,22 +44,30 @@ public final class ActivationSite {
         this.installer = Objects.requireNonNull(installer, "installer");
     }
 
-    /** @return the site's name */
+    /**
+     * @return the site's name
+     */
     public String name() {
         return name;
     }
 
-    /** @return the kind of tensor */
+    /**
+     * @return the kind of tensor
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** @return the bit width */
+    /**
+     * @return the bit width
+     */
     public int bits() {
         return bits;
     }
 
-    /** @return whether the tensor is non-negative (a ReLU output or pooled ReLU outputs) */
+    /**
+     * @return whether the tensor is non-negative (a ReLU output or pooled ReLU outputs)
+     */
     public boolean isNonNegative() {
         return kind != Kind.IMAGE_INPUT;
     }

@@ -17,8 +17,8 @@ import org.powerquant.quant.PowerQuantizer;
  * results):
  *
  * <ul>
- *   <li>every ReLU output that feeds a convolution gets {@code bits} (all ReLUs but the last
- *       unit's output ReLU, which feeds the global pooling);
+ *   <li>every ReLU output that feeds a convolution gets {@code bits} (all ReLUs but the last unit's
+ *       output ReLU, which feeds the global pooling);
  *   <li>the input of the final dense layer {@code fc} (the pooled features, site {@code fc.input})
  *       gets {@code lastLayerBits}, {@code max(bits, 8)} by default;
  *   <li>the image input (site {@code input}) stays float unless {@code quantizeInput} is set, when
@@ -30,7 +30,9 @@ import org.powerquant.quant.PowerQuantizer;
 public final class ActivationSites implements Iterable<ActivationSite> {
 
     /** Name of the classifier-input site. */
-    public static final String CLASSIFIER_INPUT = org.powerquant.nn.ActivationQuantizers.CLASSIFIER_INPUT;
+    public static final String CLASSIFIER_INPUT =
+            org.powerquant.nn.ActivationQuantizers.CLASSIFIER_INPUT;
+
     /** Name of the image-input site. */
     public static final String IMAGE_INPUT = org.powerquant.nn.ActivationQuantizers.IMAGE_INPUT;
 
@@ -58,8 +60,12 @@ public final class ActivationSites implements Iterable<ActivationSite> {
         checkBits("last-layer bits", lastLayerBits);
         List<ActivationSite> sites = new ArrayList<>();
         if (quantizeInput) {
-            sites.add(new ActivationSite(
-                    IMAGE_INPUT, ActivationSite.Kind.IMAGE_INPUT, bits, network::setInputTransform));
+            sites.add(
+                    new ActivationSite(
+                            IMAGE_INPUT,
+                            ActivationSite.Kind.IMAGE_INPUT,
+                            bits,
+                            network::setInputTransform));
         }
         List<Map.Entry<String, Block>> relus = new ArrayList<>();
         for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
@@ -70,14 +76,19 @@ public final class ActivationSites implements Iterable<ActivationSite> {
         // The last ReLU feeds the global pooling and fc, whose input is the classifier site.
         for (int i = 0; i < relus.size() - 1; i++) {
             Relu relu = (Relu) relus.get(i).getValue();
-            sites.add(new ActivationSite(
-                    relus.get(i).getKey(), ActivationSite.Kind.RELU, bits, relu::setOutputTransform));
+            sites.add(
+                    new ActivationSite(
+                            relus.get(i).getKey(),
+                            ActivationSite.Kind.RELU,
+                            bits,
+                            relu::setOutputTransform));
         }
-        sites.add(new ActivationSite(
-                CLASSIFIER_INPUT,
-                ActivationSite.Kind.CLASSIFIER_INPUT,
-                lastLayerBits,
-                network::setClassifierInputTransform));
+        sites.add(
+                new ActivationSite(
+                        CLASSIFIER_INPUT,
+                        ActivationSite.Kind.CLASSIFIER_INPUT,
+                        lastLayerBits,
+                        network::setClassifierInputTransform));
         return new ActivationSites(bits, sites);
     }
 
@@ -93,12 +104,16 @@ public final class ActivationSites implements Iterable<ActivationSite> {
         return of(network, bits, Math.max(bits, PowerQuantizer.MAX_BITS), false);
     }
 
-    /** @return the activation bit width of the ReLU sites */
+    /**
+     * @return the activation bit width of the ReLU sites
+     */
     public int bits() {
         return bits;
     }
 
-    /** @return the sites in forward order */
+    /**
+     * @return the sites in forward order
+     */
     public List<ActivationSite> list() {
         return sites;
     }
@@ -111,8 +126,11 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      * @throws IllegalArgumentException if there is no such site
      */
     public ActivationSite get(String name) {
-        return sites.stream().filter(s -> s.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no activation site named " + name));
+        return sites.stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalArgumentException("no activation site named " + name));
     }
 
     /** Removes every installed transform. */

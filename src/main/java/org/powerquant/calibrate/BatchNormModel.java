@@ -38,8 +38,8 @@ import org.powerquant.quant.QuantizationMethod;
  * </ul>
  *
  * <p>Each quantized tensor is the equal-weight mixture of its channels' distributions; its grid is
- * the one with the least expected squared error ({@link ActivationGridSearch}). Sites are
- * searched in parallel; results are deterministic.
+ * the one with the least expected squared error ({@link ActivationGridSearch}). Sites are searched
+ * in parallel; results are deterministic.
  */
 public final class BatchNormModel implements ActivationCalibration {
 
@@ -80,17 +80,23 @@ public final class BatchNormModel implements ActivationCalibration {
             QuantizationMethod method) {
         Map<String, NormalMixture> models = model(network, batchNorms);
         Map<String, ActivationGrid> grids = new ConcurrentHashMap<>();
-        sites.list().parallelStream().forEach(site -> {
-            NormalMixture mixture = models.get(site.name());
-            if (mixture == null) {
-                throw new IllegalArgumentException(
-                        "activation site " + site.name() + " is not a tensor of " + network);
-            }
-            ActivationGrid grid = site.kind() == ActivationSite.Kind.IMAGE_INPUT
-                    ? search.searchSymmetric(mixture, site.bits())
-                    : search.search(mixture, site.bits(), method);
-            grids.put(site.name(), grid);
-        });
+        sites.list().parallelStream()
+                .forEach(
+                        site -> {
+                            NormalMixture mixture = models.get(site.name());
+                            if (mixture == null) {
+                                throw new IllegalArgumentException(
+                                        "activation site "
+                                                + site.name()
+                                                + " is not a tensor of "
+                                                + network);
+                            }
+                            ActivationGrid grid =
+                                    site.kind() == ActivationSite.Kind.IMAGE_INPUT
+                                            ? search.searchSymmetric(mixture, site.bits())
+                                            : search.search(mixture, site.bits(), method);
+                            grids.put(site.name(), grid);
+                        });
         Map<String, ActivationGrid> ordered = new LinkedHashMap<>();
         for (ActivationSite site : sites) {
             ordered.put(site.name(), grids.get(site.name()));
@@ -133,7 +139,9 @@ public final class BatchNormModel implements ActivationCalibration {
                 FoldedBatchNorm stats = batchNorms.get(name);
                 if (stats == null) {
                     throw new IllegalArgumentException(
-                            "batch norm " + name + " has no folded statistics: fold the network first");
+                            "batch norm "
+                                    + name
+                                    + " has no folded statistics: fold the network first");
                 }
                 Moments m = Moments.of(stats);
                 if (name.contains(".downsample.")) {
@@ -143,7 +151,8 @@ public final class BatchNormModel implements ActivationCalibration {
                 }
             } else if (block instanceof Relu) {
                 if (current == null) {
-                    throw new IllegalArgumentException("ReLU " + name + " has no batch norm before it");
+                    throw new IllegalArgumentException(
+                            "ReLU " + name + " has no batch norm before it");
                 }
                 Moments input = current;
                 if (unit != null && unit.getOutputRelu() == block) {
@@ -159,13 +168,17 @@ public final class BatchNormModel implements ActivationCalibration {
         if (lastPreActivation == null) {
             throw new IllegalArgumentException(network + " has no ReLU");
         }
-        out.put(ActivationSites.CLASSIFIER_INPUT, switch (pooledFeatures) {
-            case RECTIFIED -> NormalMixture.rectified(lastPreActivation.mean, lastPreActivation.std());
-            case MEAN -> {
-                Moments r = lastPreActivation.rectified();
-                yield NormalMixture.normal(r.mean, new double[r.mean.length]);
-            }
-        });
+        out.put(
+                ActivationSites.CLASSIFIER_INPUT,
+                switch (pooledFeatures) {
+                    case RECTIFIED ->
+                            NormalMixture.rectified(
+                                    lastPreActivation.mean, lastPreActivation.std());
+                    case MEAN -> {
+                        Moments r = lastPreActivation.rectified();
+                        yield NormalMixture.normal(r.mean, new double[r.mean.length]);
+                    }
+                });
         return out;
     }
 
@@ -193,7 +206,9 @@ public final class BatchNormModel implements ActivationCalibration {
         Moments plus(Moments other) {
             if (other == null || other.mean.length != mean.length) {
                 throw new IllegalArgumentException(
-                        "residual branches have " + mean.length + " and "
+                        "residual branches have "
+                                + mean.length
+                                + " and "
                                 + (other == null ? "no" : Integer.toString(other.mean.length))
                                 + " channels");
             }

@@ -14,14 +14,15 @@ import org.powerquant.nn.TorchNames;
 import org.powerquant.nn.TorchvisionResNet;
 
 /**
- * The inference forward pass of a {@link TorchvisionResNet} up to its last residual stage, unit by unit, handing
- * every batch-norm output to an observer.
+ * The inference forward pass of a {@link TorchvisionResNet} up to its last residual stage, unit by
+ * unit, handing every batch-norm output to an observer.
  *
- * <p>DJL's {@link BatchNorm} cannot be subclassed outside its package and has no forward hook, so this class walks
- * the documented structure itself: the root's children in order, {@link SequentialBlock} children in order, and
- * each {@link ResidualUnit} as main path, optional {@code downsample}, sum, output ReLU. Every other block is
- * forwarded as it is. Global pooling and {@code fc} are not run: no batch norm follows them. The walk records an
- * autograd graph when a gradient collector is open, which is what {@link DistilledData} uses.
+ * <p>DJL's {@link BatchNorm} cannot be subclassed outside its package and has no forward hook, so
+ * this class walks the documented structure itself: the root's children in order, {@link
+ * SequentialBlock} children in order, and each {@link ResidualUnit} as main path, optional {@code
+ * downsample}, sum, output ReLU. Every other block is forwarded as it is. Global pooling and {@code
+ * fc} are not run: no batch norm follows them. The walk records an autograd graph when a gradient
+ * collector is open, which is what {@link DistilledData} uses.
  */
 final class BatchNormObservingForward {
 
@@ -74,7 +75,8 @@ final class BatchNormObservingForward {
             for (Block child : unit.getMainPath()) {
                 out = walk(child, out, observer);
             }
-            NDArray identity = unit.getDownsample() == null ? x : walk(unit.getDownsample(), x, observer);
+            NDArray identity =
+                    unit.getDownsample() == null ? x : walk(unit.getDownsample(), x, observer);
             return run(unit.getOutputRelu(), out.add(identity));
         }
         return run(block, x);

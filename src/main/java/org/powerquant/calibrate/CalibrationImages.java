@@ -1,15 +1,20 @@
 package org.powerquant.calibrate;
 
 /**
- * Preprocessed images for calibration, readable by index: each image is a float array in the network's input layout
- * (channels, height, width), already scaled and normalised as the network expects.
+ * Preprocessed images for calibration, readable by index: each image is a float array in the
+ * network's input layout (channels, height, width), already scaled and normalised as the network
+ * expects.
  */
 public interface CalibrationImages {
 
-    /** @return how many images there are */
+    /**
+     * @return how many images there are
+     */
     int size();
 
-    /** @return the shape of one image: {@code {channels, height, width}} */
+    /**
+     * @return the shape of one image: {@code {channels, height, width}}
+     */
     int[] imageShape();
 
     /**
@@ -20,6 +25,8 @@ public interface CalibrationImages {
      */
     float[] image(int index);
 
-    /** @return a short description for reports and messages (e.g. the file it reads) */
+    /**
+     * @return a short description for reports and messages (e.g. the file it reads)
+     */
     String description();
 }

@@ -16,10 +16,11 @@ import org.powerquant.quant.ActivationRangeSearch;
 import org.powerquant.quant.QuantizationMethod;
 
 /**
- * Calibration on real images, on request: the network runs on the first {@code N} images of a data set and every
- * activation quantizer's range and exponent are fitted to the squared error on the values it sees. The result is
- * no longer data-free ({@link #isDataFree()} is false); weights stay data-free. Asking for more images than the
- * data set holds uses all there are and says so ({@link #warnings()}). Mode label {@value #MODE}.
+ * Calibration on real images, on request: the network runs on the first {@code N} images of a data
+ * set and every activation quantizer's range and exponent are fitted to the squared error on the
+ * values it sees. The result is no longer data-free ({@link #isDataFree()} is false); weights stay
+ * data-free. Asking for more images than the data set holds uses all there are and says so ({@link
+ * #warnings()}). Mode label {@value #MODE}.
  */
 public final class DataCalibration implements ActivationCalibration {
 
@@ -41,7 +42,8 @@ public final class DataCalibration implements ActivationCalibration {
         search = builder.search;
         maxSamplesPerSite = builder.maxSamplesPerSite;
         if (used < 1) {
-            throw new IllegalArgumentException("calibration data " + images.description() + " holds no image");
+            throw new IllegalArgumentException(
+                    "calibration data " + images.description() + " holds no image");
         }
     }
 
@@ -69,27 +71,44 @@ public final class DataCalibration implements ActivationCalibration {
     @Override
     public List<String> warnings() {
         List<String> out = new ArrayList<>();
-        out.add("activation ranges calibrated on " + used + " real images of " + images.description()
-                + ": the result is no longer data-free (weights are)");
+        out.add(
+                "activation ranges calibrated on "
+                        + used
+                        + " real images of "
+                        + images.description()
+                        + ": the result is no longer data-free (weights are)");
         shortfall().ifPresent(out::add);
         return out;
     }
 
-    /** @return the warning when fewer images were available than asked for, if so */
+    /**
+     * @return the warning when fewer images were available than asked for, if so
+     */
     public Optional<String> shortfall() {
         if (used < requested) {
-            return Optional.of("asked for " + requested + " calibration images but " + images.description()
-                    + " holds " + images.size() + ": using " + used);
+            return Optional.of(
+                    "asked for "
+                            + requested
+                            + " calibration images but "
+                            + images.description()
+                            + " holds "
+                            + images.size()
+                            + ": using "
+                            + used);
         }
         return Optional.empty();
     }
 
-    /** @return how many images were asked for */
+    /**
+     * @return how many images were asked for
+     */
     public int requestedImages() {
         return requested;
     }
 
-    /** @return how many images are used: the request or the data set's size, whichever is smaller */
+    /**
+     * @return how many images are used: the request or the data set's size, whichever is smaller
+     */
     public int usedImages() {
         return used;
     }
@@ -104,31 +123,44 @@ public final class DataCalibration implements ActivationCalibration {
         try (NDManager scope = modelManager.newSubManager()) {
             int[] shape = images.imageShape();
             int perImage = shape[0] * shape[1] * shape[2];
-            Iterable<NDArray> batches = () -> new Iterator<>() {
-                private int next;
+            Iterable<NDArray> batches =
+                    () ->
+                            new Iterator<>() {
+                                private int next;
 
-                @Override
-                public boolean hasNext() {
-                    return next < used;
-                }
+                                @Override
+                                public boolean hasNext() {
+                                    return next < used;
+                                }
 
-                @Override
-                public NDArray next() {
-                    int n = Math.min(batchSize, used - next);
-                    float[] data = new float[n * perImage];
-                    for (int i = 0; i < n; i++) {
-                        float[] image = images.image(next + i);
-                        if (image.length != perImage) {
-                            throw new IllegalArgumentException("calibration image " + (next + i) + " of "
-                                    + images.description() + " has " + image.length + " values, expected " + perImage);
-                        }
-                        System.arraycopy(image, 0, data, i * perImage, perImage);
-                    }
-                    next += n;
-                    return NativeArrays.create(scope, data, new Shape(n, shape[0], shape[1], shape[2]));
-                }
-            };
-            ActivationSamples samples = ActivationSamples.collect(network, sites, batches, used, maxSamplesPerSite);
+                                @Override
+                                public NDArray next() {
+                                    int n = Math.min(batchSize, used - next);
+                                    float[] data = new float[n * perImage];
+                                    for (int i = 0; i < n; i++) {
+                                        float[] image = images.image(next + i);
+                                        if (image.length != perImage) {
+                                            throw new IllegalArgumentException(
+                                                    "calibration image "
+                                                            + (next + i)
+                                                            + " of "
+                                                            + images.description()
+                                                            + " has "
+                                                            + image.length
+                                                            + " values, expected "
+                                                            + perImage);
+                                        }
+                                        System.arraycopy(image, 0, data, i * perImage, perImage);
+                                    }
+                                    next += n;
+                                    return NativeArrays.create(
+                                            scope,
+                                            data,
+                                            new Shape(n, shape[0], shape[1], shape[2]));
+                                }
+                            };
+            ActivationSamples samples =
+                    ActivationSamples.collect(network, sites, batches, used, maxSamplesPerSite);
             return samples.fit(sites, method, search);
         }
     }
@@ -155,7 +187,8 @@ public final class DataCalibration implements ActivationCalibration {
                 throw new IllegalArgumentException("calibration images are required");
             }
             if (count < 1) {
-                throw new IllegalArgumentException("--calibration-images must be at least 1, got " + count);
+                throw new IllegalArgumentException(
+                        "--calibration-images must be at least 1, got " + count);
             }
             this.images = images;
             this.count = count;
@@ -169,7 +202,8 @@ public final class DataCalibration implements ActivationCalibration {
          */
         public Builder batchSize(int size) {
             if (size < 1) {
-                throw new IllegalArgumentException("calibration batch size must be at least 1, got " + size);
+                throw new IllegalArgumentException(
+                        "calibration batch size must be at least 1, got " + size);
             }
             this.batchSize = size;
             return this;
@@ -194,7 +228,8 @@ public final class DataCalibration implements ActivationCalibration {
          */
         public Builder maxSamplesPerSite(int samples) {
             if (samples < 1) {
-                throw new IllegalArgumentException("max samples per site must be at least 1, got " + samples);
+                throw new IllegalArgumentException(
+                        "max samples per site must be at least 1, got " + samples);
             }
             this.maxSamplesPerSite = samples;
             return this;

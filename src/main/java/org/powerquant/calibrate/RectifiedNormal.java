@@ -2,7 +2,9 @@ package org.powerquant.calibrate;
 
 import org.apache.commons.numbers.gamma.Erfc;
 
-/** Mean and variance of a rectified normal {@code max(0, z)}, {@code z ~ N(μ, σ²)}, in closed form. */
+/**
+ * Mean and variance of a rectified normal {@code max(0, z)}, {@code z ~ N(μ, σ²)}, in closed form.
+ */
 final class RectifiedNormal {
 
     private RectifiedNormal() {}

@@ -14,13 +14,14 @@ import org.powerquant.quant.ActivationRangeSearch;
 import org.powerquant.quant.QuantizationMethod;
 
 /**
- * Data-free calibration on distilled data: a small batch is generated from the network alone ({@link DistilledData},
- * matching the statistics the batch norms recorded in training), the network runs on it, and every activation
- * quantizer's range and exponent are fitted to the squared error on the values it sees ({@link ActivationSamples}).
+ * Data-free calibration on distilled data: a small batch is generated from the network alone
+ * ({@link DistilledData}, matching the statistics the batch norms recorded in training), the
+ * network runs on it, and every activation quantizer's range and exponent are fitted to the squared
+ * error on the values it sees ({@link ActivationSamples}).
  *
- * <p>The batch is distilled on the network given to {@link #calibrate}, i.e. folded and with its weights already
- * quantized, so the activations the grids are fitted to are those of the network that will run. Mode label
- * {@value #MODE}.
+ * <p>The batch is distilled on the network given to {@link #calibrate}, i.e. folded and with its
+ * weights already quantized, so the activations the grids are fitted to are those of the network
+ * that will run. Mode label {@value #MODE}.
  */
 public final class SyntheticCalibration implements ActivationCalibration {
 
@@ -41,12 +42,16 @@ public final class SyntheticCalibration implements ActivationCalibration {
         maxSamplesPerSite = builder.maxSamplesPerSite;
     }
 
-    /** @return a builder: {@link DistilledData}'s defaults, 224x224 images, the default range search */
+    /**
+     * @return a builder: {@link DistilledData}'s defaults, 224x224 images, the default range search
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the generator of the synthetic batch */
+    /**
+     * @return the generator of the synthetic batch
+     */
     public DistilledData distiller() {
         return distiller;
     }
@@ -93,13 +98,17 @@ public final class SyntheticCalibration implements ActivationCalibration {
      * @return a grid per site, by name
      */
     public Map<String, ActivationGrid> fit(
-            TorchvisionResNet network, ActivationSites sites, QuantizationMethod method, DistilledData.Batch batch) {
+            TorchvisionResNet network,
+            ActivationSites sites,
+            QuantizationMethod method,
+            DistilledData.Batch batch) {
         NDManager modelManager = firstArray(network).getManager();
         try (NDManager scope = modelManager.newSubManager()) {
             NDArray images = NativeArrays.create(scope, batch.images(), batch.shape());
             List<NDArray> batches = new ArrayList<>(List.of(images));
-            ActivationSamples samples = ActivationSamples.collect(
-                    network, sites, batches, batch.shape().get(0), maxSamplesPerSite);
+            ActivationSamples samples =
+                    ActivationSamples.collect(
+                            network, sites, batches, batch.shape().get(0), maxSamplesPerSite);
             return new LinkedHashMap<>(samples.fit(sites, method, search));
         }
     }
@@ -178,13 +187,16 @@ public final class SyntheticCalibration implements ActivationCalibration {
          */
         public Builder maxSamplesPerSite(int count) {
             if (count < 1) {
-                throw new IllegalArgumentException("max samples per site must be at least 1, got " + count);
+                throw new IllegalArgumentException(
+                        "max samples per site must be at least 1, got " + count);
             }
             this.maxSamplesPerSite = count;
             return this;
         }
 
-        /** @return the calibration */
+        /**
+         * @return the calibration
+         */
         public SyntheticCalibration build() {
             return new SyntheticCalibration(this);
         }

@@ -15,7 +15,8 @@ final class CliModels {
         try {
             return source.open(setting.quantizesActivations());
         } catch (ModelException | ai.djl.engine.EngineException e) {
-            throw new IllegalArgumentException("--model " + source.name() + " cannot be loaded: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "--model " + source.name() + " cannot be loaded: " + e.getMessage(), e);
         }
     }
 }

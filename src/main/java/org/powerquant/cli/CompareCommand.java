@@ -7,9 +7,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.eval.Comparison;
 import org.powerquant.eval.ComparisonTable;
-import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.QuantizationSetting;
@@ -26,17 +26,18 @@ import picocli.CommandLine.Spec;
         description = "Evaluate a model at several settings with both methods and print one table.")
 public final class CompareCommand implements Callable<Integer> {
 
-    @Spec
-    private CommandSpec spec;
+    @Spec private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "TorchScript model file (.pt).")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "PATH",
+            description = "TorchScript model file (.pt).")
     private Path model;
 
-    @Mixin
-    private EvaluationOptions evaluation;
+    @Mixin private EvaluationOptions evaluation;
 
-    @Mixin
-    private ComparisonOptions comparison;
+    @Mixin private ComparisonOptions comparison;
 
     @Override
     public Integer call() throws IOException, ModelException {
@@ -45,19 +46,21 @@ public final class CompareCommand implements Callable<Integer> {
         List<QuantizationMethod> methodList = comparison.methods();
         comparison.checkOutputs();
         Device device = evaluation.device();
-        PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
+        PrintStream err =
+                new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         LabelledImageDataset dataset = evaluation.openDataset();
         ModelSource source = ModelSource.torchScript(model, device);
         CliModels.open(source, QuantizationSetting.FLOAT).close();
-        ComparisonTable table = Comparison.builder()
-                .source(source)
-                .dataset(dataset)
-                .evaluator(evaluation.evaluator(device, err))
-                .settings(settingList)
-                .methods(methodList)
-                .log(err::println)
-                .build()
-                .run();
+        ComparisonTable table =
+                Comparison.builder()
+                        .source(source)
+                        .dataset(dataset)
+                        .evaluator(evaluation.evaluator(device, err))
+                        .settings(settingList)
+                        .methods(methodList)
+                        .log(err::println)
+                        .build()
+                        .run();
         comparison.report(spec, table, model.getFileName() + " on " + dataset.description());
         return 0;
     }

@@ -12,22 +12,35 @@ import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** The options {@code compare} and {@code demo} share: which settings and methods, and where the table goes. */
+/**
+ * The options {@code compare} and {@code demo} share: which settings and methods, and where the
+ * table goes.
+ */
 final class ComparisonOptions {
 
-    @Option(names = "--settings", paramLabel = "LIST", defaultValue = "fp32,w8,w6,w4",
-            description = "Comma-separated settings: fp32, wB (weights), wBaA (weights and activations)."
-                    + " Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--settings",
+            paramLabel = "LIST",
+            defaultValue = "fp32,w8,w6,w4",
+            description =
+                    "Comma-separated settings: fp32, wB (weights), wBaA (weights and activations)."
+                            + " Default: ${DEFAULT-VALUE}.")
     String settings;
 
-    @Option(names = "--methods", paramLabel = "LIST", defaultValue = "uniform,power",
+    @Option(
+            names = "--methods",
+            paramLabel = "LIST",
+            defaultValue = "uniform,power",
             description = "Methods for each quantized setting. Default: ${DEFAULT-VALUE}.")
     String methods;
 
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the table as JSON.")
     Path json;
 
-    @Option(names = "--plot", paramLabel = "OUT.png", description = "Draw the table as a bar chart (PNG).")
+    @Option(
+            names = "--plot",
+            paramLabel = "OUT.png",
+            description = "Draw the table as a bar chart (PNG).")
     Path plot;
 
     /** Checks, before any work, that the outputs can be written. */

@@ -3,11 +3,14 @@ package org.powerquant.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.powerquant.calibrate.CalibrationImages;
-import org.powerquant.eval.DecodedImage;
-import org.powerquant.eval.LabelledImageDataset;
-import org.powerquant.eval.Preprocessing;
+import org.powerquant.data.DecodedImage;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 
-/** Any data set the evaluator reads, preprocessed as for evaluation, as calibration images (labels unused). */
+/**
+ * Any data set the evaluator reads, preprocessed as for evaluation, as calibration images (labels
+ * unused).
+ */
 final class DatasetCalibrationImages implements CalibrationImages {
 
     private final LabelledImageDataset dataset;
@@ -41,7 +44,8 @@ final class DatasetCalibrationImages implements CalibrationImages {
             DecodedImage image = preprocessing.apply(dataset.image(index));
             return image.pixels();
         } catch (IOException e) {
-            throw new UncheckedIOException("--calibration: cannot read " + dataset.describe(index), e);
+            throw new UncheckedIOException(
+                    "--calibration: cannot read " + dataset.describe(index), e);
         }
     }
 

@@ -7,15 +7,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.demo.DemoData;
 import org.powerquant.demo.DemoModel;
 import org.powerquant.eval.Comparison;
 import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
-import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
-import org.powerquant.eval.Preprocessing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,26 +23,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code powerquant demo}: the bundled Fashion-MNIST ResNet quantized at 8, 6 and 4 bits with both methods, evaluated
- * on the bundled test set. Runs offline on a fresh clone.
+ * {@code powerquant demo}: the bundled Fashion-MNIST ResNet quantized at 8, 6 and 4 bits with both
+ * methods, evaluated on the bundled test set. Runs offline on a fresh clone.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Quantize the bundled Fashion-MNIST ResNet at several bit widths with uniform and PowerQuant,"
-                + " and compare them on the bundled 10,000-image test set.")
+        description =
+                "Quantize the bundled Fashion-MNIST ResNet at several bit widths with uniform and PowerQuant,"
+                        + " and compare them on the bundled 10,000-image test set.")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Spec
-    private CommandSpec spec;
+    @Spec private CommandSpec spec;
 
-    @Mixin
-    private ComparisonOptions comparison;
+    @Mixin private ComparisonOptions comparison;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Only the first N test images.")
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Only the first N test images.")
     private int limit;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu or gpu.")
+    @Option(
+            names = "--device",
+            paramLabel = "D",
+            defaultValue = "auto",
+            description = "auto, cpu or gpu.")
     private String device;
 
     @Override
@@ -56,47 +63,57 @@ public final class DemoCommand implements Callable<Integer> {
         Device target = Devices.resolve(device);
         DemoModel demo = DemoModel.bundled();
         LabelledImageDataset testSet = DemoData.testSet();
-        Preprocessing preprocessing = Preprocessing.builder()
-                .imageSize((int) demo.getInputShape().get(2))
-                .channels(1)
-                .mean(demo.getMean())
-                .std(demo.getStd())
-                .build();
-        Evaluator evaluator = Evaluator.builder()
-                .preprocessing(preprocessing)
-                .batchSize(250)
-                .device(target)
-                .limit(limit)
-                .build();
-        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
-        out.println(String.format(Locale.ROOT,
-                "PowerQuant demo: %s (%s), Fashion-MNIST test set (%d images), %s", DemoModel.NAME,
-                "DJL-native torchvision-style ResNet, batch norm", limit > 0 ? Math.min(limit, testSet.size())
-                        : testSet.size(), target));
-        ModelSource source = new ModelSource() {
-            @Override
-            public String name() {
-                return DemoModel.NAME;
-            }
+        Preprocessing preprocessing =
+                Preprocessing.builder()
+                        .imageSize((int) demo.getInputShape().get(2))
+                        .channels(1)
+                        .mean(demo.getMean())
+                        .std(demo.getStd())
+                        .build();
+        Evaluator evaluator =
+                Evaluator.builder()
+                        .preprocessing(preprocessing)
+                        .batchSize(250)
+                        .device(target)
+                        .limit(limit)
+                        .build();
+        PrintStream out =
+                new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+        out.println(
+                String.format(
+                        Locale.ROOT,
+                        "PowerQuant demo: %s (%s), Fashion-MNIST test set (%d images), %s",
+                        DemoModel.NAME,
+                        "DJL-native torchvision-style ResNet, batch norm",
+                        limit > 0 ? Math.min(limit, testSet.size()) : testSet.size(),
+                        target));
+        ModelSource source =
+                new ModelSource() {
+                    @Override
+                    public String name() {
+                        return DemoModel.NAME;
+                    }
 
-            @Override
-            public Model open(boolean nativeGraph) throws IOException, ModelException {
-                return demo.loadModel(target);
-            }
-        };
+                    @Override
+                    public Model open(boolean nativeGraph) throws IOException, ModelException {
+                        return demo.loadModel(target);
+                    }
+                };
         long start = System.nanoTime();
-        ComparisonTable table = Comparison.builder()
-                .source(source)
-                .dataset(testSet)
-                .evaluator(evaluator)
-                .settings(settingList)
-                .methods(methodList)
-                .log(out::println)
-                .build()
-                .run();
+        ComparisonTable table =
+                Comparison.builder()
+                        .source(source)
+                        .dataset(testSet)
+                        .evaluator(evaluator)
+                        .settings(settingList)
+                        .methods(methodList)
+                        .log(out::println)
+                        .build()
+                        .run();
         out.println();
         comparison.report(spec, table, DemoModel.NAME + " on the bundled Fashion-MNIST test set");
-        out.println(String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
+        out.println(
+                String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
         return 0;
     }
 }

@@ -10,13 +10,13 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.eval.Comparison;
 import org.powerquant.eval.EvaluationResult;
 import org.powerquant.eval.Evaluator;
-import org.powerquant.eval.LabelledImageDataset;
 import org.powerquant.eval.ModelSource;
-import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.io.AtomicFiles;
+import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
@@ -25,31 +25,45 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code powerquant evaluate}: top-1 and top-5 of a float or quantized model on labelled images. */
+/**
+ * {@code powerquant evaluate}: top-1 and top-5 of a float or quantized model on labelled images.
+ */
 @Command(
         name = "evaluate",
         mixinStandardHelpOptions = true,
         description = "Evaluate a float or quantized TorchScript model: top-1 and top-5 accuracy.")
 public final class EvaluateCommand implements Callable<Integer> {
 
-    @Spec
-    private CommandSpec spec;
+    @Spec private CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "TorchScript model file (.pt).")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "PATH",
+            description = "TorchScript model file (.pt).")
     private Path model;
 
-    @Mixin
-    private EvaluationOptions evaluation;
+    @Mixin private EvaluationOptions evaluation;
 
-    @Option(names = "--weight-bits", paramLabel = "B", description = "Quantize weights to B bits (2-8) first.")
+    @Option(
+            names = "--weight-bits",
+            paramLabel = "B",
+            description = "Quantize weights to B bits (2-8) first.")
     private Integer weightBits;
 
-    @Option(names = "--activation-bits", paramLabel = "A", defaultValue = "float",
-            description = "Quantize activations to A bits (2-8, needs --weight-bits) with the data-free"
-                    + " batch-norm model, or float (default).")
+    @Option(
+            names = "--activation-bits",
+            paramLabel = "A",
+            defaultValue = "float",
+            description =
+                    "Quantize activations to A bits (2-8, needs --weight-bits) with the data-free"
+                            + " batch-norm model, or float (default).")
     private String activationBits;
 
-    @Option(names = "--method", paramLabel = "M", defaultValue = "power",
+    @Option(
+            names = "--method",
+            paramLabel = "M",
+            defaultValue = "power",
             description = "power (default) or uniform (the a = 1 baseline, same code).")
     private String method;
 
@@ -64,13 +78,19 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (aBits > 0 && weightBits == null) {
             throw new IllegalArgumentException("--activation-bits needs --weight-bits");
         }
-        QuantizationSetting setting = weightBits == null ? QuantizationSetting.FLOAT
-                : QuantizationSetting.parse("w" + checkBits(weightBits, "--weight-bits") + (aBits > 0 ? "a" + aBits : ""));
+        QuantizationSetting setting =
+                weightBits == null
+                        ? QuantizationSetting.FLOAT
+                        : QuantizationSetting.parse(
+                                "w"
+                                        + checkBits(weightBits, "--weight-bits")
+                                        + (aBits > 0 ? "a" + aBits : ""));
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
         Device device = evaluation.device();
-        PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
+        PrintStream err =
+                new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         Evaluator evaluator = evaluation.evaluator(device, err);
         LabelledImageDataset dataset = evaluation.openDataset();
         ModelSource source = ModelSource.torchScript(model, device);
@@ -83,18 +103,31 @@ public final class EvaluateCommand implements Callable<Integer> {
             result = evaluator.evaluate(loaded, dataset);
         }
         String label = setting.isFloat() ? "float" : setting.label() + " " + report.method();
-        spec.commandLine().getOut().println(String.format(Locale.ROOT,
-                "%s on %s: top-1 %.2f %%, top-5 %.2f %% (%d images, %.1f s, %.1f images/s on %s)",
-                label, dataset.description(), 100 * result.top1(), 100 * result.top5(), result.images(),
-                result.seconds(), result.imagesPerSecond(), device));
+        spec.commandLine()
+                .getOut()
+                .println(
+                        String.format(
+                                Locale.ROOT,
+                                "%s on %s: top-1 %.2f %%, top-5 %.2f %% (%d images, %.1f s, %.1f images/s on %s)",
+                                label,
+                                dataset.description(),
+                                100 * result.top1(),
+                                100 * result.top5(),
+                                result.images(),
+                                result.seconds(),
+                                result.imagesPerSecond(),
+                                device));
         if (!result.skippedImages().isEmpty()) {
-            spec.commandLine().getOut().println(result.skippedImages().size() + " unreadable images skipped");
+            spec.commandLine()
+                    .getOut()
+                    .println(result.skippedImages().size() + " unreadable images skipped");
         }
         if (json != null) {
             JsonObject object = result.toJsonTree();
             object.addProperty("setting", setting.label());
             object.addProperty("method", setting.isFloat() ? "float" : report.method());
-            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
+            AtomicFiles.writeString(
+                    json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
         }
         return 0;
     }

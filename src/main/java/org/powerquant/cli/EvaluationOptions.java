@@ -4,57 +4,92 @@ import ai.djl.Device;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
-import org.powerquant.eval.DatasetSpec;
+import org.powerquant.data.DatasetSpec;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
-import org.powerquant.eval.LabelledImageDataset;
-import org.powerquant.eval.Preprocessing;
 import picocli.CommandLine.Option;
 
 /** The options {@code evaluate} and {@code compare} share: data, preprocessing, batch, device. */
 final class EvaluationOptions {
 
-    @Option(names = "--dataset", required = true, paramLabel = "SPEC",
-            description = "idx:IMAGES.gz,LABELS.gz | imagenet:DIR | folder:DIR | DIR (ImageNet when every subfolder"
-                    + " is a WordNet id).")
+    @Option(
+            names = "--dataset",
+            required = true,
+            paramLabel = "SPEC",
+            description =
+                    "idx:IMAGES.gz,LABELS.gz | imagenet:DIR | folder:DIR | DIR (ImageNet when every subfolder"
+                            + " is a WordNet id).")
     String dataset;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Evaluate only the first N images (default: all).")
     int limit;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Batch size (default 64).")
+    @Option(
+            names = "--batch-size",
+            paramLabel = "N",
+            defaultValue = "64",
+            description = "Batch size (default 64).")
     int batchSize;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "auto",
+    @Option(
+            names = "--device",
+            paramLabel = "D",
+            defaultValue = "auto",
             description = "auto (a GPU when the engine sees one), cpu or gpu.")
     String device;
 
-    @Option(names = "--resize-short", paramLabel = "S",
+    @Option(
+            names = "--resize-short",
+            paramLabel = "S",
             description = "Resize the shorter side to S (ImageNet default 256).")
     Integer resizeShort;
 
-    @Option(names = "--center-crop", paramLabel = "S", description = "Crop the centre S x S (ImageNet default 224).")
+    @Option(
+            names = "--center-crop",
+            paramLabel = "S",
+            description = "Crop the centre S x S (ImageNet default 224).")
     Integer centerCrop;
 
-    @Option(names = "--image-size", paramLabel = "S", description = "Resize to S x S instead (no crop).")
+    @Option(
+            names = "--image-size",
+            paramLabel = "S",
+            description = "Resize to S x S instead (no crop).")
     Integer imageSize;
 
-    @Option(names = "--mean", paramLabel = "M", split = ",",
-            description = "Normalisation mean, one value or one per channel (ImageNet's by default).")
+    @Option(
+            names = "--mean",
+            paramLabel = "M",
+            split = ",",
+            description =
+                    "Normalisation mean, one value or one per channel (ImageNet's by default).")
     List<Float> mean;
 
-    @Option(names = "--std", paramLabel = "S", split = ",",
-            description = "Normalisation standard deviation, one value or one per channel (ImageNet's by default).")
+    @Option(
+            names = "--std",
+            paramLabel = "S",
+            split = ",",
+            description =
+                    "Normalisation standard deviation, one value or one per channel (ImageNet's by default).")
     List<Float> std;
 
-    @Option(names = "--channels", paramLabel = "C", defaultValue = "3",
+    @Option(
+            names = "--channels",
+            paramLabel = "C",
+            defaultValue = "3",
             description = "3 (grey images repeated, default) or 1.")
     int channels;
 
-    @Option(names = "--antialias",
-            description = "Antialias when shrinking (as PIL and torchvision's Resize on images do); off by default,"
-                    + " as torch interpolate.")
+    @Option(
+            names = "--antialias",
+            description =
+                    "Antialias when shrinking (as PIL and torchvision's Resize on images do); off by default,"
+                            + " as torch interpolate.")
     boolean antialias;
 
     @Option(names = "--quiet", description = "No progress bar on stderr.")
@@ -65,10 +100,12 @@ final class EvaluationOptions {
     }
 
     Preprocessing preprocessing() {
-        Preprocessing.Builder builder = Preprocessing.builder().channels(channels).antialias(antialias);
+        Preprocessing.Builder builder =
+                Preprocessing.builder().channels(channels).antialias(antialias);
         if (imageSize != null) {
             if (resizeShort != null || centerCrop != null) {
-                throw new IllegalArgumentException("--image-size cannot be combined with --resize-short/--center-crop");
+                throw new IllegalArgumentException(
+                        "--image-size cannot be combined with --resize-short/--center-crop");
             }
             builder.imageSize(imageSize);
         } else {
@@ -95,11 +132,12 @@ final class EvaluationOptions {
         if (limit < 0) {
             throw new IllegalArgumentException("--limit must not be negative, got " + limit);
         }
-        Evaluator.Builder builder = Evaluator.builder()
-                .preprocessing(preprocessing())
-                .batchSize(batchSize)
-                .device(target)
-                .limit(limit);
+        Evaluator.Builder builder =
+                Evaluator.builder()
+                        .preprocessing(preprocessing())
+                        .batchSize(batchSize)
+                        .device(target)
+                        .limit(limit);
         if (!quiet) {
             builder.progress(progress);
         }

@@ -5,17 +5,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code powerquant} command line: {@code quantize}, {@code evaluate}, {@code compare} and {@code demo}.
+ * The {@code powerquant} command line: {@code quantize}, {@code evaluate}, {@code compare} and
+ * {@code demo}.
  *
- * <p>Bad input (a missing model, a flag out of range, an unwritable output) ends with a one-line message on stderr
- * and exit code 2; nothing is written.
+ * <p>Bad input (a missing model, a flag out of range, an unwritable output) ends with a one-line
+ * message on stderr and exit code 2; nothing is written.
  */
 @Command(
         name = "powerquant",
         mixinStandardHelpOptions = true,
         versionProvider = PowerQuantCli.Version.class,
         description = "Data-free power-function quantization of DJL models (PowerQuant).",
-        subcommands = {QuantizeCommand.class, EvaluateCommand.class, CompareCommand.class, DemoCommand.class})
+        subcommands = {
+            QuantizeCommand.class,
+            EvaluateCommand.class,
+            CompareCommand.class,
+            DemoCommand.class
+        })
 public final class PowerQuantCli {
 
     /** Exit code of bad input. */
@@ -29,7 +35,8 @@ public final class PowerQuantCli {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(
+                run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
     /**
@@ -42,7 +49,8 @@ public final class PowerQuantCli {
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         if (System.getProperty("ai.djl.offline") == null) {
-            // The CLI works on local files; the native library ships in the jar. Nothing needs the network.
+            // The CLI works on local files; the native library ships in the jar. Nothing needs the
+            // network.
             System.setProperty("ai.djl.offline", "true");
         }
         CommandLine cli = new CommandLine(new PowerQuantCli());
@@ -52,14 +60,19 @@ public final class PowerQuantCli {
         return cli.execute(args);
     }
 
-    /** Turns expected failures into one line and exit code 2, anything else into one line and exit code 1. */
+    /**
+     * Turns expected failures into one line and exit code 2, anything else into one line and exit
+     * code 1.
+     */
     private static final class BadInputHandler implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(
                 Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
             String command = commandLine.getCommandName();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            commandLine.getErr().println("powerquant " + command + ": error: " + firstLine(message));
+            commandLine
+                    .getErr()
+                    .println("powerquant " + command + ": error: " + firstLine(message));
             return isBadInput(e) ? BAD_INPUT : 1;
         }
 
@@ -81,7 +94,10 @@ public final class PowerQuantCli {
         @Override
         public String[] getVersion() {
             org.powerquant.PluginDescriptor plugin = org.powerquant.PluginDescriptor.load();
-            return new String[] {plugin.name() + " " + plugin.version(), "requires " + String.join(", ", plugin.requires())};
+            return new String[] {
+                plugin.name() + " " + plugin.version(),
+                "requires " + String.join(", ", plugin.requires())
+            };
         }
     }
 }

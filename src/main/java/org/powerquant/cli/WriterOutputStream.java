@@ -4,7 +4,10 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
-/** Lets code that prints to a {@link java.io.PrintStream} write to picocli's error {@link PrintWriter}. */
+/**
+ * Lets code that prints to a {@link java.io.PrintStream} write to picocli's error {@link
+ * PrintWriter}.
+ */
 final class WriterOutputStream extends OutputStream {
 
     private final PrintWriter writer;

@@ -1,24 +1,26 @@
 package org.powerquant.demo;
 
-import org.powerquant.eval.IdxDataset;
-
 import java.io.IOException;
 import java.io.InputStream;
+import org.powerquant.data.IdxDataset;
 
 /**
- * The Fashion-MNIST test set bundled in the jar: 10,000 grey-scale 28x28 images with labels 0-9 (Zalando Research,
- * MIT licence; the files of Debian's {@code dataset-fashion-mnist} package, unchanged).
+ * The Fashion-MNIST test set bundled in the jar: 10,000 grey-scale 28x28 images with labels 0-9
+ * (Zalando Research, MIT licence; the files of Debian's {@code dataset-fashion-mnist} package,
+ * unchanged).
  *
- * <p>{@link #testSet()} reads it as an {@link IdxDataset}; {@link #openTestImages()} and {@link #openTestLabels()}
- * give the raw gzip-compressed IDX streams.
+ * <p>{@link #testSet()} reads it as an {@link IdxDataset}; {@link #openTestImages()} and {@link
+ * #openTestLabels()} give the raw gzip-compressed IDX streams.
  */
 public final class DemoData {
 
     /** Classpath location of the gzip-compressed IDX test images. */
-    public static final String TEST_IMAGES_RESOURCE = "/org/powerquant/demo/t10k-images-idx3-ubyte.gz";
+    public static final String TEST_IMAGES_RESOURCE =
+            "/org/powerquant/demo/t10k-images-idx3-ubyte.gz";
 
     /** Classpath location of the gzip-compressed IDX test labels. */
-    public static final String TEST_LABELS_RESOURCE = "/org/powerquant/demo/t10k-labels-idx1-ubyte.gz";
+    public static final String TEST_LABELS_RESOURCE =
+            "/org/powerquant/demo/t10k-labels-idx1-ubyte.gz";
 
     private DemoData() {}
 
@@ -60,7 +62,8 @@ public final class DemoData {
     private static InputStream open(String resource) {
         InputStream in = DemoData.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new IllegalStateException(resource + ": bundled demo resource missing from the classpath");
+            throw new IllegalStateException(
+                    resource + ": bundled demo resource missing from the classpath");
         }
         return in;
     }

@@ -4,10 +4,6 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
-
-import org.powerquant.nn.ResidualKind;
-import org.powerquant.nn.TorchvisionResNet;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,17 +11,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import org.powerquant.nn.ResidualKind;
+import org.powerquant.nn.TorchvisionResNet;
 
 /**
  * The demo network bundled in the jar: a small torchvision-style residual network with batch norm
  * ({@link TorchvisionResNet}, small-input stem, one grey input channel) trained on Fashion-MNIST by
  * {@code examples/TrainDemoModel.java}.
  *
- * <p>An instance describes the bundled model as its descriptor {@value #DESCRIPTOR_RESOURCE} records it:
- * architecture, input normalisation and the float top-1 accuracy measured on the bundled test set
- * ({@link DemoData#testSet()}). {@link #loadModel(Device)} builds the same block and loads the trained parameters
- * from the classpath, offline. Instances are immutable. The model takes images scaled to [0, 1] (as
- * {@link org.powerquant.eval.IdxDataset} decodes them), normalised with {@link #getMean()} and {@link #getStd()}:
+ * <p>An instance describes the bundled model as its descriptor {@value #DESCRIPTOR_RESOURCE}
+ * records it: architecture, input normalisation and the float top-1 accuracy measured on the
+ * bundled test set ({@link DemoData#testSet()}). {@link #loadModel(Device)} builds the same block
+ * and loads the trained parameters from the classpath, offline. Instances are immutable. The model
+ * takes images scaled to [0, 1] (as {@link org.powerquant.data.IdxDataset} decodes them),
+ * normalised with {@link #getMean()} and {@link #getStd()}:
  *
  * <pre>{@code
  * DemoModel demo = DemoModel.bundled();
@@ -41,7 +40,8 @@ import java.util.Properties;
 public final class DemoModel {
 
     /** Classpath location of the descriptor (a {@link Properties} file). */
-    public static final String DESCRIPTOR_RESOURCE = "/org/powerquant/demo/fmnist-resnet.properties";
+    public static final String DESCRIPTOR_RESOURCE =
+            "/org/powerquant/demo/fmnist-resnet.properties";
 
     /** The model name, also the prefix of the bundled parameter file. */
     public static final String NAME = "fmnist-resnet";
@@ -64,28 +64,48 @@ public final class DemoModel {
 
     private DemoModel(Properties p, String source) {
         kind = ResidualKind.valueOf(required(p, "kind", source));
-        layers = Arrays.stream(required(p, "layers", source).split(","))
-                .map(String::trim).mapToInt(Integer::parseInt).toArray();
+        layers =
+                Arrays.stream(required(p, "layers", source).split(","))
+                        .map(String::trim)
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
         baseWidth = Integer.parseInt(required(p, "baseWidth", source));
         inputChannels = Integer.parseInt(required(p, "inputChannels", source));
         classes = Integer.parseInt(required(p, "classes", source));
         smallInput = Boolean.parseBoolean(required(p, "smallInput", source));
         paramsResource = RESOURCE_DIR + required(p, "params", source);
-        inputShape = new Shape(Arrays.stream(required(p, "input.shape", source).split(","))
-                .map(String::trim).mapToLong(Long::parseLong).toArray());
+        inputShape =
+                new Shape(
+                        Arrays.stream(required(p, "input.shape", source).split(","))
+                                .map(String::trim)
+                                .mapToLong(Long::parseLong)
+                                .toArray());
         mean = Float.parseFloat(required(p, "preprocess.mean", source));
         std = Float.parseFloat(required(p, "preprocess.std", source));
         classNames = List.of(required(p, "classNames", source).split(","));
         recordedTop1 = Float.parseFloat(required(p, "float.top1", source));
         recordedTop1Images = Integer.parseInt(required(p, "float.top1.images", source));
         if (!"TorchvisionResNet".equals(p.getProperty("architecture"))) {
-            throw new IllegalArgumentException(source + ": architecture " + p.getProperty("architecture")
-                    + " is not TorchvisionResNet");
+            throw new IllegalArgumentException(
+                    source
+                            + ": architecture "
+                            + p.getProperty("architecture")
+                            + " is not TorchvisionResNet");
         }
-        if (inputShape.dimension() != 4 || inputShape.get(1) != inputChannels || classNames.size() != classes) {
-            throw new IllegalArgumentException(source + ": input.shape " + inputShape + ", inputChannels "
-                    + inputChannels + ", classes " + classes + " and " + classNames.size()
-                    + " classNames do not agree");
+        if (inputShape.dimension() != 4
+                || inputShape.get(1) != inputChannels
+                || classNames.size() != classes) {
+            throw new IllegalArgumentException(
+                    source
+                            + ": input.shape "
+                            + inputShape
+                            + ", inputChannels "
+                            + inputChannels
+                            + ", classes "
+                            + classes
+                            + " and "
+                            + classNames.size()
+                            + " classNames do not agree");
         }
     }
 
@@ -107,12 +127,14 @@ public final class DemoModel {
         try {
             return new DemoModel(p, DESCRIPTOR_RESOURCE);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(DESCRIPTOR_RESOURCE + ": malformed number: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    DESCRIPTOR_RESOURCE + ": malformed number: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Loads the bundled model with its trained parameters; shorthand for {@code bundled().loadModel(device)}.
+     * Loads the bundled model with its trained parameters; shorthand for {@code
+     * bundled().loadModel(device)}.
      *
      * @param device the device to hold the parameters
      * @return a ready model, to be closed by the caller
@@ -140,8 +162,8 @@ public final class DemoModel {
     }
 
     /**
-     * Builds the block and loads the trained parameters (batch-norm running statistics included) from the
-     * classpath. Works offline; nothing is written to disk.
+     * Builds the block and loads the trained parameters (batch-norm running statistics included)
+     * from the classpath. Works offline; nothing is written to disk.
      *
      * @param device the device to hold the parameters
      * @return a ready model named {@value #NAME}, to be closed by the caller
@@ -217,8 +239,14 @@ public final class DemoModel {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s: TorchvisionResNet(%s, layers %s, width %d%s), float top-1 %.2f %%",
-                NAME, kind, Arrays.toString(layers), baseWidth, smallInput ? ", small input" : "",
+        return String.format(
+                Locale.ROOT,
+                "%s: TorchvisionResNet(%s, layers %s, width %d%s), float top-1 %.2f %%",
+                NAME,
+                kind,
+                Arrays.toString(layers),
+                baseWidth,
+                smallInput ? ", small input" : "",
                 100 * recordedTop1);
     }
 
@@ -233,7 +261,8 @@ public final class DemoModel {
     private static InputStream open(String resource) {
         InputStream in = DemoModel.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new IllegalStateException(resource + ": bundled demo resource missing from the classpath");
+            throw new IllegalStateException(
+                    resource + ": bundled demo resource missing from the classpath");
         }
         return in;
     }

@@ -10,6 +10,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.powerquant.data.DecodedImage;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
+import org.powerquant.data.SkippedImage;
 
 /**
  * Decodes and preprocesses images into batches on its own thread (helped by a pool of decoder

@@ -3,20 +3,21 @@ package org.powerquant.eval;
 import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.QuantizationSetting;
 
 /**
- * Evaluates one model at several settings with several methods: the float model once, then every quantized setting
- * for each method, each from a fresh copy of the model, through the same {@link Evaluator} on the same data.
+ * Evaluates one model at several settings with several methods: the float model once, then every
+ * quantized setting for each method, each from a fresh copy of the model, through the same {@link
+ * Evaluator} on the same data.
  *
  * <pre>{@code
  * ComparisonTable table = Comparison.builder()
@@ -35,7 +36,8 @@ public final class Comparison {
     private final Evaluator evaluator;
     private final List<QuantizationSetting> settings;
     private final List<QuantizationMethod> methods;
-    private final BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform> transforms;
+    private final BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform>
+            transforms;
     private final Consumer<String> log;
 
     private Comparison(Builder builder) {
@@ -48,21 +50,28 @@ public final class Comparison {
         log = builder.log;
     }
 
-    /** @return a builder: settings fp32, w8, w6, w4; methods uniform and power */
+    /**
+     * @return a builder: settings fp32, w8, w6, w4; methods uniform and power
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * The transform a setting and method stand for, with the defaults of {@link PowerQuantTransform}.
+     * The transform a setting and method stand for, with the defaults of {@link
+     * PowerQuantTransform}.
      *
      * @param setting the bit widths
      * @param method the method
      * @return the transform
      */
-    public static PowerQuantTransform defaultTransform(QuantizationSetting setting, QuantizationMethod method) {
-        return PowerQuantTransform.builder().weightBits(setting.weightBits())
-                .activationBits(setting.activationBits()).method(method).build();
+    public static PowerQuantTransform defaultTransform(
+            QuantizationSetting setting, QuantizationMethod method) {
+        return PowerQuantTransform.builder()
+                .weightBits(setting.weightBits())
+                .activationBits(setting.activationBits())
+                .method(method)
+                .build();
     }
 
     /**
@@ -97,12 +106,24 @@ public final class Comparison {
     }
 
     private static String line(
-            QuantizationSetting setting, String method, EvaluationResult result, QuantizationReport report) {
-        String quantization = report == null ? ""
-                : String.format(Locale.ROOT, ", quantized in %.2f s", report.seconds());
-        return String.format(Locale.ROOT, "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s)",
-                setting.label(), method, 100 * result.top1(), 100 * result.top5(), result.images(),
-                result.seconds(), quantization);
+            QuantizationSetting setting,
+            String method,
+            EvaluationResult result,
+            QuantizationReport report) {
+        String quantization =
+                report == null
+                        ? ""
+                        : String.format(Locale.ROOT, ", quantized in %.2f s", report.seconds());
+        return String.format(
+                Locale.ROOT,
+                "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s)",
+                setting.label(),
+                method,
+                100 * result.top1(),
+                100 * result.top5(),
+                result.images(),
+                result.seconds(),
+                quantization);
     }
 
     /** Options of a {@link Comparison}. */
@@ -111,9 +132,10 @@ public final class Comparison {
         private LabelledImageDataset dataset;
         private Evaluator evaluator;
         private List<QuantizationSetting> settings = QuantizationSetting.parseList("fp32,w8,w6,w4");
-        private List<QuantizationMethod> methods = List.of(QuantizationMethod.UNIFORM, QuantizationMethod.POWER);
-        private BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform> transforms =
-                Comparison::defaultTransform;
+        private List<QuantizationMethod> methods =
+                List.of(QuantizationMethod.UNIFORM, QuantizationMethod.POWER);
+        private BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform>
+                transforms = Comparison::defaultTransform;
         private Consumer<String> log = line -> {};
 
         private Builder() {}
@@ -185,7 +207,8 @@ public final class Comparison {
          * @param factory the factory
          * @return this builder
          */
-        public Builder transforms(BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform> factory) {
+        public Builder transforms(
+                BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform> factory) {
             this.transforms = factory;
             return this;
         }
@@ -201,7 +224,9 @@ public final class Comparison {
             return this;
         }
 
-        /** @return the comparison */
+        /**
+         * @return the comparison
+         */
         public Comparison build() {
             return new Comparison(this);
         }

@@ -36,8 +36,8 @@ import org.powerquant.io.AtomicFiles;
 /**
  * Draws a {@link ComparisonTable} as grouped bars with JFreeChart: one group per quantization
  * setting, one bar per method (value-labelled top-1 accuracy in percent), and the float model as a
- * dashed reference line named in the legend. Rendering needs no display ({@code java.awt.headless} is set when
- * unset).
+ * dashed reference line named in the legend. Rendering needs no display ({@code java.awt.headless}
+ * is set when unset).
  */
 public final class ComparisonChart {
 
@@ -123,7 +123,8 @@ public final class ComparisonChart {
             max = Math.max(max, 100 * r.top1());
             min = Math.min(min, 100 * r.top1());
         }
-        // Zoom on the accuracies: the differences between settings are a few points, invisible on a 0-100 axis.
+        // Zoom on the accuracies: the differences between settings are a few points, invisible on a
+        // 0-100 axis.
         NumberAxis range = (NumberAxis) plot.getRangeAxis();
         double lower = Math.max(0, 5 * Math.floor((min - 3) / 5));
         range.setRange(lower, Math.min(100, max) + Math.max(2, (max - lower) * 0.12));
@@ -164,10 +165,7 @@ public final class ComparisonChart {
             LegendItem item =
                     new LegendItem(
                             String.format(
-                                    Locale.ROOT,
-                                    "float (%s): %.2f %%",
-                                    ref.get().setting(),
-                                    f),
+                                    Locale.ROOT, "float (%s): %.2f %%", ref.get().setting(), f),
                             null,
                             null,
                             null,

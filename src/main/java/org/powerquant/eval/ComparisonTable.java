@@ -22,8 +22,8 @@ import org.powerquant.io.AtomicFiles;
  * float model in percentage points.
  *
  * <p>A row is a setting (e.g. {@code fp32}, {@code w8}, {@code w4a4}), a method ({@code float},
- * {@code uniform}, {@code power}, or any other name) and its top-1/top-5 accuracy as fractions.
- * The first row whose method is {@value #FLOAT} is the reference the drops are measured from.
+ * {@code uniform}, {@code power}, or any other name) and its top-1/top-5 accuracy as fractions. The
+ * first row whose method is {@value #FLOAT} is the reference the drops are measured from.
  *
  * <pre>{@code
  * ComparisonTable table = ComparisonTable.builder()
@@ -292,7 +292,11 @@ public final class ComparisonTable {
         private static double requireFraction(double v, String what) {
             if (!(v >= 0 && v <= 1)) {
                 throw new IllegalArgumentException(
-                        "comparison row: " + what + " accuracy " + v + " is not a fraction in [0, 1]");
+                        "comparison row: "
+                                + what
+                                + " accuracy "
+                                + v
+                                + " is not a fraction in [0, 1]");
             }
             return v;
         }

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.Collections;
 import java.util.List;
+import org.powerquant.data.SkippedImage;
 
 /**
  * The outcome of one evaluation: top-1 and top-5 accuracy as fractions in [0, 1], the number of
@@ -38,8 +39,12 @@ public final class EvaluationResult {
             List<SkippedImage> skippedImages) {
         if (images < 0 || top1Correct < 0 || top1Correct > top5Correct || top5Correct > images) {
             throw new IllegalArgumentException(
-                    "inconsistent counts: images " + images + ", top-1 " + top1Correct
-                            + ", top-5 " + top5Correct);
+                    "inconsistent counts: images "
+                            + images
+                            + ", top-1 "
+                            + top1Correct
+                            + ", top-5 "
+                            + top5Correct);
         }
         this.dataset = dataset;
         this.images = images;

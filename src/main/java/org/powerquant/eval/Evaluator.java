@@ -12,13 +12,15 @@ import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
+import org.powerquant.data.SkippedImage;
 
 /**
  * Measures top-1 and top-5 accuracy of a classifier on a {@link LabelledImageDataset}.
@@ -97,12 +99,12 @@ public final class Evaluator {
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
         int classes = dataset.classNames().size();
         long start = System.nanoTime();
-        ProgressPrinter printer = new ProgressPrinter(progress, total, progressIntervalNanos, start);
+        ProgressPrinter printer =
+                new ProgressPrinter(progress, total, progressIntervalNanos, start);
         TopKScorer scorer = new TopKScorer();
         BlockingQueue<BatchProducer.Batch> queue = new ArrayBlockingQueue<>(prefetch);
         BatchProducer producer =
-                new BatchProducer(
-                        dataset, preprocessing, total, batchSize, queue, decoderThreads);
+                new BatchProducer(dataset, preprocessing, total, batchSize, queue, decoderThreads);
         ExecutorService executor =
                 Executors.newSingleThreadExecutor(
                         r -> {
@@ -125,21 +127,34 @@ public final class Evaluator {
                     FloatBuffer pixels =
                             FloatBuffer.wrap(batch.data(), 0, batch.count() * batch.imageLength());
                     Shape inputShape =
-                            new Shape(batch.count(), batch.channels(), batch.height(), batch.width());
+                            new Shape(
+                                    batch.count(), batch.channels(), batch.height(), batch.width());
                     NDArray x = batchManager.create(pixels, inputShape);
                     NDList out = block.forward(parameters, new NDList(x), false);
                     NDArray y = out.get(0);
                     Shape shape = y.getShape();
                     if (shape.dimension() != 2 || shape.get(0) != batch.count()) {
                         throw new IllegalArgumentException(
-                                "model " + modelName + " returned shape " + shape + " for input "
-                                        + x.getShape() + ", expected (N, classes) logits");
+                                "model "
+                                        + modelName
+                                        + " returned shape "
+                                        + shape
+                                        + " for input "
+                                        + x.getShape()
+                                        + ", expected (N, classes) logits");
                     }
                     width = (int) shape.get(1);
                     if (width < classes) {
                         throw new IllegalArgumentException(
-                                "model " + modelName + " outputs " + width + " logits but data set "
-                                        + dataset.description() + " has " + classes + " classes");
+                                "model "
+                                        + modelName
+                                        + " outputs "
+                                        + width
+                                        + " logits but data set "
+                                        + dataset.description()
+                                        + " has "
+                                        + classes
+                                        + " classes");
                     }
                     logits = y.toType(DataType.FLOAT32, false).toFloatArray();
                 }
@@ -154,8 +169,12 @@ public final class Evaluator {
         List<SkippedImage> skipped = producer.skipped();
         if (scorer.images() == 0) {
             throw new IllegalArgumentException(
-                    "no readable image in " + dataset.description() + ": " + skipped.size()
-                            + " skipped, first " + skipped.get(0));
+                    "no readable image in "
+                            + dataset.description()
+                            + ": "
+                            + skipped.size()
+                            + " skipped, first "
+                            + skipped.get(0));
         }
         return new EvaluationResult(
                 dataset.description(),
@@ -254,9 +273,9 @@ public final class Evaluator {
         }
 
         /**
-         * Sets how many threads decode and preprocess images (default 1: one producer thread
-         * beside the model). More help when decoding large JPEGs cannot keep up with the model,
-         * e.g. ImageNet on a GPU; the order of the data set is kept either way.
+         * Sets how many threads decode and preprocess images (default 1: one producer thread beside
+         * the model). More help when decoding large JPEGs cannot keep up with the model, e.g.
+         * ImageNet on a GPU; the order of the data set is kept either way.
          *
          * @param threads at least 1
          * @return this builder

@@ -4,9 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Prints evaluation progress lines (images done, images/s, running top-1) to a stream, at most
- * once per interval and only once the first interval has passed, so that short evaluations stay
- * silent.
+ * Prints evaluation progress lines (images done, images/s, running top-1) to a stream, at most once
+ * per interval and only once the first interval has passed, so that short evaluations stay silent.
  */
 final class ProgressPrinter {
 

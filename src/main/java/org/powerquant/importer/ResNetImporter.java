@@ -13,14 +13,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-
-import org.powerquant.nn.BasicBlock;
-import org.powerquant.nn.Bottleneck;
-import org.powerquant.nn.Relu;
-import org.powerquant.nn.ResidualKind;
-import org.powerquant.nn.TorchNames;
-import org.powerquant.nn.TorchvisionResNet;
-
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -32,6 +24,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.powerquant.nn.BasicBlock;
+import org.powerquant.nn.Bottleneck;
+import org.powerquant.nn.Relu;
+import org.powerquant.nn.ResidualKind;
+import org.powerquant.nn.TorchNames;
+import org.powerquant.nn.TorchvisionResNet;
 
 /**
  * Rebuilds a TorchScript torchvision ResNet as a DJL-native {@link TorchvisionResNet} with the same
@@ -59,14 +57,26 @@ public final class ResNetImporter {
     private static final String INTS = "(\\[\\d+(?:, \\d+)*\\])";
     private static final Pattern TRACED_CONV =
             Pattern.compile(
-                    "torch\\._convolution\\(\\w+, \\w+, \\w+, " + INTS + ", " + INTS + ", " + INTS
+                    "torch\\._convolution\\(\\w+, \\w+, \\w+, "
+                            + INTS
+                            + ", "
+                            + INTS
+                            + ", "
+                            + INTS
                             + ", False, \\[0, 0\\], (\\d+),");
     private static final Pattern TRACED_BATCH_NORM =
             Pattern.compile(
                     "torch\\.batch_norm\\((?:\\w+, ){5}(?:False|True), [^,]+, ([^,]+), (?:False|True)\\)");
     private static final Pattern TRACED_MAX_POOL =
             Pattern.compile(
-                    "torch\\.max_pool2d\\(\\w+, " + INTS + ", " + INTS + ", " + INTS + ", " + INTS
+                    "torch\\.max_pool2d\\(\\w+, "
+                            + INTS
+                            + ", "
+                            + INTS
+                            + ", "
+                            + INTS
+                            + ", "
+                            + INTS
                             + "(?:, (False|True))?\\)");
 
     private ResNetImporter() {}
@@ -138,7 +148,9 @@ public final class ResNetImporter {
         ResidualKind kind = null;
         for (int stage = 1; modules.containsKey("layer" + stage); stage++) {
             int units = 0;
-            for (TorchModule unit; (unit = modules.get("layer" + stage + "." + units)) != null; units++) {
+            for (TorchModule unit;
+                    (unit = modules.get("layer" + stage + "." + units)) != null;
+                    units++) {
                 ResidualKind unitKind = kindOf(unit.className());
                 if (unitKind == null || (kind != null && unitKind != kind)) {
                     throw unsupported(archive, unit.name() + " is a " + unit.className());
@@ -156,7 +168,8 @@ public final class ResNetImporter {
         long[] conv1 = shapeOf(archive, "conv1.weight", 4);
         long[] fc = shapeOf(archive, "fc.weight", 2);
         if (conv1[2] != conv1[3] || (conv1[2] != 7 && conv1[2] != 3)) {
-            throw unsupported(archive, "conv1 kernel " + conv1[2] + "x" + conv1[3] + " is not 7x7 or 3x3");
+            throw unsupported(
+                    archive, "conv1 kernel " + conv1[2] + "x" + conv1[3] + " is not 7x7 or 3x3");
         }
         boolean smallInput = conv1[2] == 3;
         TorchModule maxpool = modules.get("maxpool");
@@ -164,15 +177,22 @@ public final class ResNetImporter {
         if (maxpool == null || !expectedPool.equals(maxpool.simpleClassName())) {
             throw unsupported(
                     archive,
-                    "a " + conv1[2] + "x" + conv1[3] + " conv1 needs maxpool = " + expectedPool
-                            + ", found " + (maxpool == null ? "none" : maxpool.className()));
+                    "a "
+                            + conv1[2]
+                            + "x"
+                            + conv1[3]
+                            + " conv1 needs maxpool = "
+                            + expectedPool
+                            + ", found "
+                            + (maxpool == null ? "none" : maxpool.className()));
         }
         int baseWidth = Math.toIntExact(conv1[0]);
         int widthPerGroup = 64;
         if (kind == ResidualKind.BOTTLENECK) {
             long width = shapeOf(archive, "layer1.0.conv1.weight", 4)[0];
             if (width * 64 % baseWidth != 0) {
-                throw unsupported(archive, "layer1.0.conv1 width " + width + " is not a torchvision width");
+                throw unsupported(
+                        archive, "layer1.0.conv1 width " + width + " is not a torchvision width");
             }
             widthPerGroup = Math.toIntExact(width * 64 / baseWidth);
         }
@@ -202,7 +222,9 @@ public final class ResNetImporter {
         if (t == null || t.shape().length != rank) {
             throw unsupported(
                     archive,
-                    t == null ? "no tensor " + name : name + " has shape " + Arrays.toString(t.shape()));
+                    t == null
+                            ? "no tensor " + name
+                            : name + " has shape " + Arrays.toString(t.shape()));
         }
         return t.shape();
     }
@@ -218,7 +240,11 @@ public final class ResNetImporter {
             if (!t.getShape().equals(expected)) {
                 throw unsupported(
                         archive,
-                        e.getKey() + " has shape " + t.getShape() + ", torchvision's would be " + expected);
+                        e.getKey()
+                                + " has shape "
+                                + t.getShape()
+                                + ", torchvision's would be "
+                                + expected);
             }
         }
         for (String name : archive.getTensors().keySet()) {
@@ -232,19 +258,22 @@ public final class ResNetImporter {
             throws UnsupportedModelException {
         Map<String, Block> blocks = TorchNames.blocks(net);
         for (TorchModule module : archive.getModules().values()) {
-            if (module.name().isEmpty() || (net.isSmallInput() && "maxpool".equals(module.name()))) {
+            if (module.name().isEmpty()
+                    || (net.isSmallInput() && "maxpool".equals(module.name()))) {
                 continue;
             }
             Block block = blocks.get(module.name());
             String expected = block == null ? null : torchClassOf(module.name(), block);
             if (!module.simpleClassName().equals(expected)) {
-                throw unsupported(archive, "unexpected module " + module.name() + " of class " + module.className());
+                throw unsupported(
+                        archive,
+                        "unexpected module " + module.name() + " of class " + module.className());
             }
         }
     }
 
-    private static void checkTracedHyperParameters(TorchScriptArchive archive, TorchvisionResNet net)
-            throws UnsupportedModelException {
+    private static void checkTracedHyperParameters(
+            TorchScriptArchive archive, TorchvisionResNet net) throws UnsupportedModelException {
         Map<String, Block> blocks = TorchNames.blocks(net);
         for (TorchModule module : archive.getModules().values()) {
             Block block = blocks.get(module.name());
@@ -257,10 +286,21 @@ public final class ResNetImporter {
             if (block instanceof Conv2d conv) {
                 Matcher m = TRACED_CONV.matcher(source.get());
                 if (m.find()) {
-                    found = "stride " + m.group(1) + ", padding " + m.group(2) + ", dilation "
-                            + m.group(3) + ", groups " + m.group(4);
-                    expected = "stride " + list(conv.getStride()) + ", padding "
-                            + list(conv.getPadding()) + ", dilation [1, 1], groups 1";
+                    found =
+                            "stride "
+                                    + m.group(1)
+                                    + ", padding "
+                                    + m.group(2)
+                                    + ", dilation "
+                                    + m.group(3)
+                                    + ", groups "
+                                    + m.group(4);
+                    expected =
+                            "stride "
+                                    + list(conv.getStride())
+                                    + ", padding "
+                                    + list(conv.getPadding())
+                                    + ", dilation [1, 1], groups 1";
                 }
             } else if (block instanceof BatchNorm) {
                 Matcher m = TRACED_BATCH_NORM.matcher(source.get());
@@ -272,16 +312,26 @@ public final class ResNetImporter {
             } else if ("maxpool".equals(module.name())) {
                 Matcher m = TRACED_MAX_POOL.matcher(source.get());
                 if (m.find()) {
-                    found = "kernel " + m.group(1) + ", stride " + m.group(2) + ", padding "
-                            + m.group(3) + ", dilation " + m.group(4)
-                            + ("True".equals(m.group(5)) ? ", ceil_mode" : "");
+                    found =
+                            "kernel "
+                                    + m.group(1)
+                                    + ", stride "
+                                    + m.group(2)
+                                    + ", padding "
+                                    + m.group(3)
+                                    + ", dilation "
+                                    + m.group(4)
+                                    + ("True".equals(m.group(5)) ? ", ceil_mode" : "");
                     expected = "kernel [3, 3], stride [2, 2], padding [1, 1], dilation [1, 1]";
                 }
             }
             if (found != null && !found.equals(expected)) {
                 throw unsupported(
                         archive,
-                        module.name() + " has " + found + " in its TorchScript code, torchvision's "
+                        module.name()
+                                + " has "
+                                + found
+                                + " in its TorchScript code, torchvision's "
                                 + expected);
             }
         }
@@ -312,7 +362,8 @@ public final class ResNetImporter {
         return null;
     }
 
-    private static UnsupportedModelException unsupported(TorchScriptArchive archive, String reason) {
+    private static UnsupportedModelException unsupported(
+            TorchScriptArchive archive, String reason) {
         return new UnsupportedModelException(
                 archive.getFile() + ": not a torchvision ResNet (" + reason + ")" + ADVICE);
     }

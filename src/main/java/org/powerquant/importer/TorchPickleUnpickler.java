@@ -1,11 +1,5 @@
 package org.powerquant.importer;
 
-import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.Opcodes;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,6 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
 
 /**
  * Unpickles the {@code data.pkl} of a TorchScript archive: module objects become {@link
@@ -158,11 +157,17 @@ final class TorchPickleUnpickler extends Unpickler {
         ByteBuffer bytes =
                 storages.computeIfAbsent(
                         storage.key(),
-                        k -> ByteBuffer.wrap(storageReader.apply(k)).order(ByteOrder.LITTLE_ENDIAN));
+                        k ->
+                                ByteBuffer.wrap(storageReader.apply(k))
+                                        .order(ByteOrder.LITTLE_ENDIAN));
         if (bytes.capacity() < storage.numel() * elementBytes) {
             throw new PickleException(
-                    "storage data/" + storage.key() + " holds " + bytes.capacity()
-                            + " bytes, expected " + storage.numel() * elementBytes);
+                    "storage data/"
+                            + storage.key()
+                            + " holds "
+                            + bytes.capacity()
+                            + " bytes, expected "
+                            + storage.numel() * elementBytes);
         }
         long size = 1;
         for (long d : shape) {

@@ -1,11 +1,6 @@
 package org.powerquant.importer;
 
 import ai.djl.MalformedModelException;
-
-import net.razorvine.pickle.PickleException;
-
-import org.powerquant.importer.TorchPickleUnpickler.PickledObject;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +16,8 @@ import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import net.razorvine.pickle.PickleException;
+import org.powerquant.importer.TorchPickleUnpickler.PickledObject;
 
 /**
  * The module tree and tensors of a TorchScript {@code .pt} archive, read without PyTorch.
@@ -177,8 +174,7 @@ public final class TorchScriptArchive {
             String name,
             Map<String, TorchModule> modules,
             Map<String, TorchTensor> tensors) {
-        modules.put(
-                name, new TorchModule(name, unmangle(object.className), object.className));
+        modules.put(name, new TorchModule(name, unmangle(object.className), object.className));
         String prefix = name.isEmpty() ? "" : name + ".";
         for (Map.Entry<Object, Object> e : object.state.entrySet()) {
             String key = String.valueOf(e.getKey());
@@ -212,7 +208,9 @@ public final class TorchScriptArchive {
             throws IOException, MalformedModelException {
         ZipEntry entry = zip.getEntry(root + "byteorder");
         if (entry != null) {
-            String order = new String(readEntry(zip, root + "byteorder"), StandardCharsets.US_ASCII).trim();
+            String order =
+                    new String(readEntry(zip, root + "byteorder"), StandardCharsets.US_ASCII)
+                            .trim();
             if (!"little".equals(order)) {
                 throw new MalformedModelException(file + ": unsupported byte order " + order);
             }
@@ -226,7 +224,9 @@ public final class TorchScriptArchive {
         while (entries.hasMoreElements()) {
             String n = entries.nextElement().getName();
             if (n.startsWith(prefix) && n.endsWith(".py")) {
-                code.put(n.substring(prefix.length()), new String(readEntry(zip, n), StandardCharsets.UTF_8));
+                code.put(
+                        n.substring(prefix.length()),
+                        new String(readEntry(zip, n), StandardCharsets.UTF_8));
             }
         }
         return Collections.unmodifiableMap(code);

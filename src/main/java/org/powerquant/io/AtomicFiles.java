@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Every output of this project is written the same way: to a temporary file in the target's folder, then renamed
- * over the target in one step, so that a reader never sees a half-written file and a failure leaves nothing behind.
+ * Every output of this project is written the same way: to a temporary file in the target's folder,
+ * then renamed over the target in one step, so that a reader never sees a half-written file and a
+ * failure leaves nothing behind.
  */
 public final class AtomicFiles {
 
@@ -66,8 +67,8 @@ public final class AtomicFiles {
     }
 
     /**
-     * Moves a finished temporary file over its target in one step (a plain replacing move where the file system
-     * cannot rename atomically).
+     * Moves a finished temporary file over its target in one step (a plain replacing move where the
+     * file system cannot rename atomically).
      *
      * @param temp the temporary file, in the target's folder
      * @param target the target
@@ -75,7 +76,11 @@ public final class AtomicFiles {
      */
     public static void moveAtomically(Path temp, Path target) throws IOException {
         try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    temp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -86,7 +91,8 @@ public final class AtomicFiles {
      *
      * @param target the file to be written
      * @param flag the command-line flag or option that named it, for the message
-     * @throws IllegalArgumentException naming the path if its folder is missing or not writable, or it is a folder
+     * @throws IllegalArgumentException naming the path if its folder is missing or not writable, or
+     *     it is a folder
      */
     public static void checkWritable(Path target, String flag) {
         Path absolute = target.toAbsolutePath();
@@ -95,7 +101,8 @@ public final class AtomicFiles {
             throw new IllegalArgumentException(flag + " " + target + " is a directory, not a file");
         }
         if (parent == null || !Files.isDirectory(parent)) {
-            throw new IllegalArgumentException(flag + " " + target + ": directory " + parent + " does not exist");
+            throw new IllegalArgumentException(
+                    flag + " " + target + ": directory " + parent + " does not exist");
         }
         if (!Files.isWritable(parent) || (Files.exists(absolute) && !Files.isWritable(absolute))) {
             throw new IllegalArgumentException(flag + " " + target + " cannot be written");

@@ -7,8 +7,8 @@ import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 
 /**
- * A per-tensor activation fake-quantizer: maps every element of a tensor to the level of its
- * {@link ActivationGrid}, with vectorised NDArray operations on the engine.
+ * A per-tensor activation fake-quantizer: maps every element of a tensor to the level of its {@link
+ * ActivationGrid}, with vectorised NDArray operations on the engine.
  *
  * <p>With {@code N = 2^bits − 1}, lower bound {@code l}, range {@code c} and exponent {@code a}:
  * {@code x = clip(y − l, 0, c)}, {@code k = floor(N (x/c)^a + 1/2)} (half up, as {@link
@@ -30,7 +30,9 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         this.grid = Objects.requireNonNull(grid, "grid");
     }
 
-    /** @return the grid */
+    /**
+     * @return the grid
+     */
     public ActivationGrid grid() {
         return grid;
     }
@@ -82,7 +84,14 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
     @Override
     public String toString() {
-        return "ActivationQuantizer(" + grid.bits() + " bits, a = " + grid.exponent() + ", range ["
-                + grid.lower() + ", " + (grid.lower() + grid.range()) + "])";
+        return "ActivationQuantizer("
+                + grid.bits()
+                + " bits, a = "
+                + grid.exponent()
+                + ", range ["
+                + grid.lower()
+                + ", "
+                + (grid.lower() + grid.range())
+                + "])";
     }
 }

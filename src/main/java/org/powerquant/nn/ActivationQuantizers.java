@@ -21,6 +21,7 @@ public final class ActivationQuantizers {
 
     /** Site name of the final dense layer's input. */
     public static final String CLASSIFIER_INPUT = "fc.input";
+
     /** Site name of the image input. */
     public static final String IMAGE_INPUT = "input";
 
@@ -63,8 +64,14 @@ public final class ActivationQuantizers {
                 relu.setOutputTransform(quantizer);
             } else {
                 throw new IllegalArgumentException(
-                        "activation site " + e.getKey() + " is not a ReLU, " + CLASSIFIER_INPUT + " or "
-                                + IMAGE_INPUT + " of " + network);
+                        "activation site "
+                                + e.getKey()
+                                + " is not a ReLU, "
+                                + CLASSIFIER_INPUT
+                                + " or "
+                                + IMAGE_INPUT
+                                + " of "
+                                + network);
             }
         }
     }
@@ -105,27 +112,34 @@ public final class ActivationQuantizers {
         try {
             root = JsonParser.parseString(json).getAsJsonObject();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("activation grids: not a JSON object: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "activation grids: not a JSON object: " + e.getMessage(), e);
         }
         for (Map.Entry<String, com.google.gson.JsonElement> e : root.entrySet()) {
             try {
                 JsonObject o = e.getValue().getAsJsonObject();
-                out.put(e.getKey(), new ActivationGrid(
-                        o.get("bits").getAsInt(),
-                        o.get("exponent").getAsDouble(),
-                        o.get("lower").getAsDouble(),
-                        o.get("range").getAsDouble(),
-                        o.has("expectedError") ? o.get("expectedError").getAsDouble() : 0,
-                        o.has("uniformExpectedError") ? o.get("uniformExpectedError").getAsDouble() : 0));
+                out.put(
+                        e.getKey(),
+                        new ActivationGrid(
+                                o.get("bits").getAsInt(),
+                                o.get("exponent").getAsDouble(),
+                                o.get("lower").getAsDouble(),
+                                o.get("range").getAsDouble(),
+                                o.has("expectedError") ? o.get("expectedError").getAsDouble() : 0,
+                                o.has("uniformExpectedError")
+                                        ? o.get("uniformExpectedError").getAsDouble()
+                                        : 0));
             } catch (RuntimeException ex) {
                 throw new IllegalArgumentException(
-                        "activation site " + e.getKey() + ": malformed grid: " + ex.getMessage(), ex);
+                        "activation site " + e.getKey() + ": malformed grid: " + ex.getMessage(),
+                        ex);
             }
         }
         return out;
     }
 
-    private static void add(Map<String, ActivationGrid> out, String name, UnaryOperator<NDArray> t) {
+    private static void add(
+            Map<String, ActivationGrid> out, String name, UnaryOperator<NDArray> t) {
         if (t instanceof ActivationQuantizer q) {
             out.put(name, q.grid());
         }

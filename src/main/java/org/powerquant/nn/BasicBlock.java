@@ -14,8 +14,8 @@ public class BasicBlock extends ResidualUnit {
      *
      * @param planes the output channels of both convolutions
      * @param stride the stride of the first convolution and of the shortcut projection
-     * @param projectShortcut whether the shortcut is a conv1x1 + BN projection ({@code
-     *     downsample}) rather than the identity
+     * @param projectShortcut whether the shortcut is a conv1x1 + BN projection ({@code downsample})
+     *     rather than the identity
      */
     public BasicBlock(int planes, int stride, boolean projectShortcut) {
         addMainPath("conv1", TorchLayers.conv(planes, 3, stride, 1));

@@ -23,17 +23,17 @@ import java.util.List;
  *   <li>the convolution weight becomes {@code w'_c = w_c · s_c};
  *   <li>the batch norm becomes a pure per-channel bias {@code b'_c = β_c − μ_c · s_c} (the
  *       convolutions of this package have no bias of their own: the bias lives in the batch norm,
- *       whose parameters are set to {@code γ = 1, μ = 0, σ² = 1 − ε}, so that it computes {@code x +
- *       b'} up to one rounding of {@code sqrt((1 − ε) + ε)} to one).
+ *       whose parameters are set to {@code γ = 1, μ = 0, σ² = 1 − ε}, so that it computes {@code x
+ *       + b'} up to one rounding of {@code sqrt((1 − ε) + ε)} to one).
  * </ul>
  *
  * <p>The folded network computes the same function as the unfolded one to float precision, keeps
  * its block types (so it saves and loads with {@code Model.save}/{@code Model.load} as a plain
- * {@link TorchvisionResNet}) and its parameter names. What the batch norms said about their
- * outputs is returned as {@link FoldedBatchNorm} records for data-free calibration.
+ * {@link TorchvisionResNet}) and its parameter names. What the batch norms said about their outputs
+ * is returned as {@link FoldedBatchNorm} records for data-free calibration.
  *
- * <p>Folding is done once: a batch norm that is already folded ({@code γ = 1, μ = 0, σ² = 1 − ε}
- * in every channel) has lost its statistics, and folding it again is an error.
+ * <p>Folding is done once: a batch norm that is already folded ({@code γ = 1, μ = 0, σ² = 1 − ε} in
+ * every channel) has lost its statistics, and folding it again is an error.
  */
 public final class BatchNormFolding {
 
@@ -73,17 +73,28 @@ public final class BatchNormFolding {
         NDArray mean = array(bn, "runningMean", pair.batchNormName());
         NDArray variance = array(bn, "runningVar", pair.batchNormName());
         long channels = weight.getShape().get(0);
-        if (gamma.size() != channels || beta.size() != channels || mean.size() != channels
+        if (gamma.size() != channels
+                || beta.size() != channels
+                || mean.size() != channels
                 || variance.size() != channels) {
             throw new IllegalArgumentException(
-                    "batch norm " + pair.batchNormName() + " has " + gamma.size()
-                            + " channels but convolution " + pair.convName() + " has " + channels);
+                    "batch norm "
+                            + pair.batchNormName()
+                            + " has "
+                            + gamma.size()
+                            + " channels but convolution "
+                            + pair.convName()
+                            + " has "
+                            + channels);
         }
         float[] gammaValues = gamma.toFloatArray();
         float[] betaValues = beta.toFloatArray();
         if (isFolded(gammaValues, mean.toFloatArray(), variance.toFloatArray(), epsilon)) {
             throw new IllegalArgumentException(
-                    "batch norm " + pair.batchNormName() + " is already folded into " + pair.convName()
+                    "batch norm "
+                            + pair.batchNormName()
+                            + " is already folded into "
+                            + pair.convName()
                             + ": fold (and activation-quantize) a fresh copy of the model");
         }
         float[] std = new float[gammaValues.length];
@@ -91,7 +102,8 @@ public final class BatchNormFolding {
             std[c] = Math.abs(gammaValues[c]);
         }
         FoldedBatchNorm statistics =
-                new FoldedBatchNorm(pair.convName(), pair.batchNormName(), epsilon, betaValues, std);
+                new FoldedBatchNorm(
+                        pair.convName(), pair.batchNormName(), epsilon, betaValues, std);
         try (NDManager scope = weight.getManager().newSubManager()) {
             NDArray scale = gamma.div(variance.add(epsilon).sqrt());
             scope.tempAttachAll(scale);

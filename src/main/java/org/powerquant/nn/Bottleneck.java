@@ -5,20 +5,20 @@ package org.powerquant.nn;
  * conv3x3/stride, BN, ReLU, conv1x1, BN, plus the shortcut, then ReLU. Expansion 4.
  *
  * <p>Children: {@code conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3, [downsample], relu}.
- * torchvision applies one {@code relu} module three times; here the first two applications are
- * the separate blocks {@code relu1} and {@code relu2}.
+ * torchvision applies one {@code relu} module three times; here the first two applications are the
+ * separate blocks {@code relu1} and {@code relu2}.
  */
 public class Bottleneck extends ResidualUnit {
 
     /**
      * Builds a bottleneck block.
      *
-     * @param width the channels of the inner 1x1 and 3x3 convolutions (torchvision: {@code planes
-     *     * width_per_group / 64})
+     * @param width the channels of the inner 1x1 and 3x3 convolutions (torchvision: {@code planes *
+     *     width_per_group / 64})
      * @param outChannels the output channels ({@code planes * 4})
      * @param stride the stride of the 3x3 convolution and of the shortcut projection
-     * @param projectShortcut whether the shortcut is a conv1x1 + BN projection ({@code
-     *     downsample}) rather than the identity
+     * @param projectShortcut whether the shortcut is a conv1x1 + BN projection ({@code downsample})
+     *     rather than the identity
      */
     public Bottleneck(int width, int outChannels, int stride, boolean projectShortcut) {
         addMainPath("conv1", TorchLayers.conv(width, 1, 1, 0));

@@ -3,7 +3,6 @@ package org.powerquant.nn;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

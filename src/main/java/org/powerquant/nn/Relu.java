@@ -7,18 +7,17 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * A rectified linear unit as a block of its own type, so that every ReLU output of a network can
- * be found by walking the block tree ({@code instanceof Relu}).
+ * A rectified linear unit as a block of its own type, so that every ReLU output of a network can be
+ * found by walking the block tree ({@code instanceof Relu}).
  *
  * <p>Each {@code Relu} instance is applied exactly once in the forward pass (torchvision reuses one
  * {@code relu} module several times inside a residual block; the DJL-native blocks of this package
- * use one {@code Relu} per application instead), so an activation observer or quantizer attached
- * to it sees exactly one tensor. The optional output transform is applied to the ReLU output; it is
+ * use one {@code Relu} per application instead), so an activation observer or quantizer attached to
+ * it sees exactly one tensor. The optional output transform is applied to the ReLU output; it is
  * the identity by default and is the hook through which activation quantizers or calibration
  * observers are inserted.
  */
@@ -39,8 +38,8 @@ public class Relu extends AbstractBlock {
     }
 
     /**
-     * Sets the transform applied to this ReLU's output (for example a fake-quantizer or an
-     * observer that records statistics and returns its input).
+     * Sets the transform applied to this ReLU's output (for example a fake-quantizer or an observer
+     * that records statistics and returns its input).
      *
      * @param outputTransform the transform, not null; {@link UnaryOperator#identity()} removes it
      */

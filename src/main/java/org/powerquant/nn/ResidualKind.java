@@ -4,7 +4,9 @@ package org.powerquant.nn;
 public enum ResidualKind {
     /** Two 3x3 convolutions (ResNet-18/34); expansion 1. */
     BASIC(1),
-    /** 1x1, 3x3, 1x1 convolutions with the stride on the 3x3 (ResNet v1.5, 50/101/152); expansion 4. */
+    /**
+     * 1x1, 3x3, 1x1 convolutions with the stride on the 3x3 (ResNet v1.5, 50/101/152); expansion 4.
+     */
     BOTTLENECK(4);
 
     private final int expansion;

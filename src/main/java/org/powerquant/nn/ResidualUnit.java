@@ -9,14 +9,13 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * A torchvision residual unit: a main path of layers, an optional projection shortcut named
- * {@code downsample}, their sum, and a final {@link Relu}.
+ * A torchvision residual unit: a main path of layers, an optional projection shortcut named {@code
+ * downsample}, their sum, and a final {@link Relu}.
  *
  * <p>Children are registered under torchvision's names (in forward order: the main path, then
  * {@code downsample}, then the final ReLU), so {@link TorchNames} yields torchvision's dotted
@@ -68,8 +67,8 @@ public abstract class ResidualUnit extends AbstractBlock {
     }
 
     /**
-     * Returns the projection shortcut ({@code conv1x1 + BatchNorm}), or null if the shortcut is
-     * the identity.
+     * Returns the projection shortcut ({@code conv1x1 + BatchNorm}), or null if the shortcut is the
+     * identity.
      *
      * @return the shortcut block or null
      */
@@ -100,7 +99,9 @@ public abstract class ResidualUnit extends AbstractBlock {
         NDArray identity =
                 downsample == null
                         ? inputs.singletonOrThrow()
-                        : downsample.forward(parameterStore, inputs, training, params).singletonOrThrow();
+                        : downsample
+                                .forward(parameterStore, inputs, training, params)
+                                .singletonOrThrow();
         NDList sum = new NDList(out.singletonOrThrow().add(identity));
         return outputRelu.forward(parameterStore, sum, training, params);
     }

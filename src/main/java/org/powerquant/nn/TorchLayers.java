@@ -11,6 +11,7 @@ final class TorchLayers {
 
     /** PyTorch's {@code BatchNorm2d} epsilon. */
     static final float BN_EPSILON = 1e-5f;
+
     /** PyTorch's momentum 0.1 expressed in DJL's convention (weight of the old running value). */
     static final float BN_MOMENTUM = 0.9f;
 

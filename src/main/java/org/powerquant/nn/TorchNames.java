@@ -5,7 +5,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,8 +13,8 @@ import java.util.Map;
  * PyTorch-style dotted names (e.g. {@code layer1.0.conv1.weight}) for the blocks and parameters of
  * a DJL block tree.
  *
- * <p>DJL stores a child under the key {@code "%02d" + name} (e.g. {@code 01conv1}); the name is that
- * key without its numeric prefix. The children of a {@link SequentialBlock} are named by their
+ * <p>DJL stores a child under the key {@code "%02d" + name} (e.g. {@code 01conv1}); the name is
+ * that key without its numeric prefix. The children of a {@link SequentialBlock} are named by their
  * zero-based position ({@code "0"}, {@code "1"}, ...), as in {@code torch.nn.Sequential}. DJL's
  * {@link BatchNorm} parameters {@code gamma, beta, runningMean, runningVar} are named {@code
  * weight, bias, running_mean, running_var} as in PyTorch.

@@ -13,7 +13,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +22,10 @@ import java.util.function.UnaryOperator;
 /**
  * A DJL-native block that computes exactly what torchvision's {@code ResNet} computes.
  *
- * <p>Structure (children in forward order, named as in torchvision): {@code conv1} (7x7/2 pad 3,
- * no bias), {@code bn1}, {@code relu}, {@code maxpool} (3x3/2 pad 1), {@code layer1} ...
- * {@code layerN} (each a {@link SequentialBlock} of {@link BasicBlock} or {@link Bottleneck} units
- * named {@code 0, 1, ...}; the first unit of stage i &gt; 0 has stride 2), {@code avgpool} (global
+ * <p>Structure (children in forward order, named as in torchvision): {@code conv1} (7x7/2 pad 3, no
+ * bias), {@code bn1}, {@code relu}, {@code maxpool} (3x3/2 pad 1), {@code layer1} ... {@code
+ * layerN} (each a {@link SequentialBlock} of {@link BasicBlock} or {@link Bottleneck} units named
+ * {@code 0, 1, ...}; the first unit of stage i &gt; 0 has stride 2), {@code avgpool} (global
  * average pooling, flattened) and {@code fc}. The small-input variant replaces the stem by a 3x3/1
  * pad 1 convolution and has no {@code maxpool}. BatchNorm uses PyTorch's epsilon 1e-5 and momentum
  * 0.1. {@link TorchNames#parameters(Block)} gives torchvision's dotted parameter names.
@@ -301,7 +300,10 @@ public class TorchvisionResNet extends AbstractBlock {
                 || inputShapes[0].dimension() != 4
                 || inputShapes[0].get(1) != inputChannels) {
             throw new IllegalArgumentException(
-                    this + ": input must be (N, " + inputChannels + ", H, W), got "
+                    this
+                            + ": input must be (N, "
+                            + inputChannels
+                            + ", H, W), got "
                             + Arrays.toString(inputShapes));
         }
         super.beforeInitialize(inputShapes);
@@ -321,10 +323,18 @@ public class TorchvisionResNet extends AbstractBlock {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "TorchvisionResNet(" + kind + ", layers=" + Arrays.toString(layers)
-                + ", baseWidth=" + baseWidth + ", inputChannels=" + inputChannels
-                + ", classes=" + numClasses
-                + (smallInput ? ", small-input stem" : "") + ")";
+        return "TorchvisionResNet("
+                + kind
+                + ", layers="
+                + Arrays.toString(layers)
+                + ", baseWidth="
+                + baseWidth
+                + ", inputChannels="
+                + inputChannels
+                + ", classes="
+                + numClasses
+                + (smallInput ? ", small-input stem" : "")
+                + ")";
     }
 
     /** The builder of {@link TorchvisionResNet}. */
@@ -352,8 +362,8 @@ public class TorchvisionResNet extends AbstractBlock {
         }
 
         /**
-         * Sets the number of residual units per stage; the number of values is the number of
-         * stages (4 in torchvision), e.g. {@code 2,2,2,2} for ResNet-18.
+         * Sets the number of residual units per stage; the number of values is the number of stages
+         * (4 in torchvision), e.g. {@code 2,2,2,2} for ResNet-18.
          *
          * @param unitsPerStage the units of each stage, each at least 1
          * @return this builder
@@ -387,8 +397,8 @@ public class TorchvisionResNet extends AbstractBlock {
         }
 
         /**
-         * Sets the number of input channels (default 3); initialising with another channel
-         * count is an error.
+         * Sets the number of input channels (default 3); initialising with another channel count is
+         * an error.
          *
          * @param inputChannels the input channels
          * @return this builder
@@ -432,7 +442,9 @@ public class TorchvisionResNet extends AbstractBlock {
             if (kind == null) {
                 throw new IllegalArgumentException("TorchvisionResNet: residual kind not set");
             }
-            if (layers == null || layers.length == 0 || Arrays.stream(layers).anyMatch(n -> n < 1)) {
+            if (layers == null
+                    || layers.length == 0
+                    || Arrays.stream(layers).anyMatch(n -> n < 1)) {
                 throw new IllegalArgumentException(
                         "TorchvisionResNet: layers must be one or more positive counts, got "
                                 + Arrays.toString(layers));

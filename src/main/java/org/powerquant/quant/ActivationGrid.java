@@ -3,19 +3,19 @@ package org.powerquant.quant;
 /**
  * The grid of one per-tensor activation quantizer and what it is expected to cost.
  *
- * <p>A value {@code y} is quantized as {@code x = clip(y - lower, 0, range)}, {@code k =
- * round(N (x / range)^a)} with {@code N = 2^bits - 1}, and reconstructed as {@code lower + (k /
- * N)^(1/a) range}: an unsigned {@link PowerQuantizer} on the shifted, clipped value. ReLU outputs
- * have {@code lower = 0}; a signed tensor such as a normalised image input uses a negative
- * {@code lower}.
+ * <p>A value {@code y} is quantized as {@code x = clip(y - lower, 0, range)}, {@code k = round(N (x
+ * / range)^a)} with {@code N = 2^bits - 1}, and reconstructed as {@code lower + (k / N)^(1/a)
+ * range}: an unsigned {@link PowerQuantizer} on the shifted, clipped value. ReLU outputs have
+ * {@code lower = 0}; a signed tensor such as a normalised image input uses a negative {@code
+ * lower}.
  *
  * @param bits the bit width, 2 to 8
  * @param exponent the exponent {@code a} (1 for uniform)
  * @param lower the smallest representable value (0 after a ReLU)
- * @param range the clipping range {@code c > 0}: the largest representable value is {@code lower
- *     + range}
- * @param expectedError the expected squared error per element of this grid under the
- *     calibration's model of the tensor (or the empirical mean squared error on calibration data)
+ * @param range the clipping range {@code c > 0}: the largest representable value is {@code lower +
+ *     range}
+ * @param expectedError the expected squared error per element of this grid under the calibration's
+ *     model of the tensor (or the empirical mean squared error on calibration data)
  * @param uniformExpectedError the same for the uniform grid ({@code a = 1}) with its own best range
  */
 public record ActivationGrid(
@@ -37,14 +37,18 @@ public record ActivationGrid(
                     "activation bits must be between 2 and 8, got " + bits);
         }
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
-            throw new IllegalArgumentException("activation exponent must be positive, got " + exponent);
+            throw new IllegalArgumentException(
+                    "activation exponent must be positive, got " + exponent);
         }
         if (!(range > 0) || Double.isInfinite(range) || Double.isNaN(lower)) {
-            throw new IllegalArgumentException("activation range must be positive and finite, got " + range);
+            throw new IllegalArgumentException(
+                    "activation range must be positive and finite, got " + range);
         }
     }
 
-    /** @return the unsigned quantizer of this grid (codes in {@code [0, 2^bits - 1]}) */
+    /**
+     * @return the unsigned quantizer of this grid (codes in {@code [0, 2^bits - 1]})
+     */
     public PowerQuantizer quantizer() {
         return PowerQuantizer.unsigned(bits, exponent);
     }

@@ -25,6 +25,7 @@ public final class ActivationGridSearch {
 
     /** Number of log-spaced ranges scanned before Brent's refinement. */
     public static final int RANGE_SCAN_POINTS = 8;
+
     /** Ratio of the smallest to the largest range scanned. */
     public static final double RANGE_SPAN = 1e-2;
 
@@ -47,11 +48,13 @@ public final class ActivationGridSearch {
      * @return the default search
      */
     public static ActivationGridSearch defaults() {
-        return new ActivationGridSearch(ExponentSearch.builder()
-                .coarseStep(0.2).fineStep(0.1).basinMargin(0).build());
+        return new ActivationGridSearch(
+                ExponentSearch.builder().coarseStep(0.2).fineStep(0.1).basinMargin(0).build());
     }
 
-    /** @return the exponent search */
+    /**
+     * @return the exponent search
+     */
     public ExponentSearch exponentSearch() {
         return exponentSearch;
     }
@@ -76,13 +79,19 @@ public final class ActivationGridSearch {
         if (method == QuantizationMethod.UNIFORM) {
             return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
         }
-        ExponentSearch.Result best = exponentSearch.minimize(
-                a -> a == 1.0 ? uniform.error : bestRange(mixture, uniformGrid.withExponent(a), upper).error);
+        ExponentSearch.Result best =
+                exponentSearch.minimize(
+                        a ->
+                                a == 1.0
+                                        ? uniform.error
+                                        : bestRange(mixture, uniformGrid.withExponent(a), upper)
+                                                .error);
         if (best.exponent() == 1.0) {
             return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
         }
         RangeResult power = bestRange(mixture, uniformGrid.withExponent(best.exponent()), upper);
-        return new ActivationGrid(bits, best.exponent(), 0, power.range, power.error, uniform.error);
+        return new ActivationGrid(
+                bits, best.exponent(), 0, power.range, power.error, uniform.error);
     }
 
     /**
@@ -102,7 +111,8 @@ public final class ActivationGridSearch {
             upper = Math.max(upper, Math.abs(m[i]) + NormalMixture.CUTOFF * s[i]);
         }
         double extent = Math.max(2 * upper, Double.MIN_NORMAL);
-        RangeResult r = bestRange(c -> mixture.shifted(-c / 2).expectedSquaredError(grid, c), extent);
+        RangeResult r =
+                bestRange(c -> mixture.shifted(-c / 2).expectedSquaredError(grid, c), extent);
         return new ActivationGrid(bits, 1.0, -r.range / 2, r.range, r.error, r.error);
     }
 
@@ -118,7 +128,8 @@ public final class ActivationGridSearch {
         return bestRange(c -> mixture.expectedSquaredError(grid, c), upper);
     }
 
-    private static RangeResult bestRange(java.util.function.DoubleUnaryOperator error, double upper) {
+    private static RangeResult bestRange(
+            java.util.function.DoubleUnaryOperator error, double upper) {
         double[] ranges = new double[RANGE_SCAN_POINTS];
         double[] errors = new double[RANGE_SCAN_POINTS];
         int best = 0;
@@ -132,11 +143,12 @@ public final class ActivationGridSearch {
         double lo = ranges[Math.max(0, best - 1)];
         double hi = ranges[Math.min(RANGE_SCAN_POINTS - 1, best + 1)];
         BrentOptimizer brent = new BrentOptimizer(1e-5, upper * 1e-9);
-        UnivariatePointValuePair refined = brent.optimize(
-                new MaxEval(200),
-                new UnivariateObjectiveFunction(error::applyAsDouble),
-                GoalType.MINIMIZE,
-                new SearchInterval(lo, hi, ranges[best]));
+        UnivariatePointValuePair refined =
+                brent.optimize(
+                        new MaxEval(200),
+                        new UnivariateObjectiveFunction(error::applyAsDouble),
+                        GoalType.MINIMIZE,
+                        new SearchInterval(lo, hi, ranges[best]));
         if (refined.getValue() < errors[best]) {
             return new RangeResult(refined.getPoint(), refined.getValue());
         }

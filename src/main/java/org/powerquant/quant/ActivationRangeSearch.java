@@ -8,15 +8,16 @@ import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
 import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
 
 /**
- * Fits the clipping range and exponent of an unsigned activation quantizer to samples of the activation, minimising
- * the exact squared error on those samples ({@link SortedActivations}).
+ * Fits the clipping range and exponent of an unsigned activation quantizer to samples of the
+ * activation, minimising the exact squared error on those samples ({@link SortedActivations}).
  *
- * <p>For a fixed exponent the error as a function of the range {@code c} is a sum of rounded terms: roughly convex
- * (clipping error grows below the best range, rounding error above it) but with small jumps. The range is therefore
- * found as the exponent is: a geometric scan of {@code [lowestFraction * max, max]} brackets the minimum, Commons
- * Math's {@link BrentOptimizer} refines it between the scan points either side. The exponent is searched outside it
- * by an {@link ExponentSearch} whose objective is the best error over ranges, so the result is never worse than the
- * best uniform range ({@code a = 1}), which the fit also reports.
+ * <p>For a fixed exponent the error as a function of the range {@code c} is a sum of rounded terms:
+ * roughly convex (clipping error grows below the best range, rounding error above it) but with
+ * small jumps. The range is therefore found as the exponent is: a geometric scan of {@code
+ * [lowestFraction * max, max]} brackets the minimum, Commons Math's {@link BrentOptimizer} refines
+ * it between the scan points either side. The exponent is searched outside it by an {@link
+ * ExponentSearch} whose objective is the best error over ranges, so the result is never worse than
+ * the best uniform range ({@code a = 1}), which the fit also reports.
  *
  * <p>Immutable and thread-safe; build with {@link #builder()}.
  */
@@ -35,8 +36,9 @@ public final class ActivationRangeSearch {
     }
 
     /**
-     * @return a builder: exponent in {@code [0.2, 1.5]} (fine step 0.005, tolerance 1e-3), range scanned over 48
-     *     geometric steps from 1 % of the largest sample to the largest, refined to a relative 1e-4
+     * @return a builder: exponent in {@code [0.2, 1.5]} (fine step 0.005, tolerance 1e-3), range
+     *     scanned over 48 geometric steps from 1 % of the largest sample to the largest, refined to
+     *     a relative 1e-4
      */
     public static Builder builder() {
         return new Builder();
@@ -54,17 +56,36 @@ public final class ActivationRangeSearch {
         PowerQuantizer uniform = PowerQuantizer.unsigned(bits, 1.0);
         Range uniformRange = bestRange(samples, uniform);
         if (method == QuantizationMethod.UNIFORM) {
-            return new Fit(bits, 1.0, uniformRange.clip(), uniformRange.error(), uniformRange.clip(),
-                    uniformRange.error(), samples.count());
+            return new Fit(
+                    bits,
+                    1.0,
+                    uniformRange.clip(),
+                    uniformRange.error(),
+                    uniformRange.clip(),
+                    uniformRange.error(),
+                    samples.count());
         }
-        ExponentSearch.Result result = exponentSearch.minimize(a -> bestRange(samples, uniform.withExponent(a)).error());
+        ExponentSearch.Result result =
+                exponentSearch.minimize(a -> bestRange(samples, uniform.withExponent(a)).error());
         if (!(result.error() < uniformRange.error())) {
-            return new Fit(bits, 1.0, uniformRange.clip(), uniformRange.error(), uniformRange.clip(),
-                    uniformRange.error(), samples.count());
+            return new Fit(
+                    bits,
+                    1.0,
+                    uniformRange.clip(),
+                    uniformRange.error(),
+                    uniformRange.clip(),
+                    uniformRange.error(),
+                    samples.count());
         }
         Range best = bestRange(samples, uniform.withExponent(result.exponent()));
-        return new Fit(bits, result.exponent(), best.clip(), best.error(), uniformRange.clip(),
-                uniformRange.error(), samples.count());
+        return new Fit(
+                bits,
+                result.exponent(),
+                best.clip(),
+                best.error(),
+                uniformRange.clip(),
+                uniformRange.error(),
+                samples.count());
     }
 
     /**
@@ -85,7 +106,9 @@ public final class ActivationRangeSearch {
         double[] errors = new double[clipSteps + 1];
         int best = 0;
         for (int i = 0; i <= clipSteps; i++) {
-            errors[i] = samples.squaredError(quantizer, clipAt(i == clipSteps ? logMax : logLow + i * step));
+            errors[i] =
+                    samples.squaredError(
+                            quantizer, clipAt(i == clipSteps ? logMax : logLow + i * step));
             if (errors[i] < errors[best]) {
                 best = i;
             }
@@ -96,11 +119,13 @@ public final class ActivationRangeSearch {
         double hi = Math.min(logMax, bestLog + step);
         if (hi - lo > relativeTolerance) {
             BrentOptimizer brent = new BrentOptimizer(1e-12, relativeTolerance / 4);
-            UnivariatePointValuePair refined = brent.optimize(
-                    new MaxEval(200),
-                    new UnivariateObjectiveFunction(t -> samples.squaredError(quantizer, clipAt(t))),
-                    GoalType.MINIMIZE,
-                    new SearchInterval(lo, hi, bestLog));
+            UnivariatePointValuePair refined =
+                    brent.optimize(
+                            new MaxEval(200),
+                            new UnivariateObjectiveFunction(
+                                    t -> samples.squaredError(quantizer, clipAt(t))),
+                            GoalType.MINIMIZE,
+                            new SearchInterval(lo, hi, bestLog));
             if (refined.getValue() < bestError) {
                 bestError = refined.getValue();
                 bestLog = refined.getPoint();
@@ -132,7 +157,13 @@ public final class ActivationRangeSearch {
      * @param uniformError the squared error of the uniform grid with its best range
      * @param samples how many samples the fit saw, zeros included
      */
-    public record Fit(int bits, double exponent, float clip, double error, float uniformClip, double uniformError,
+    public record Fit(
+            int bits,
+            double exponent,
+            float clip,
+            double error,
+            float uniformClip,
+            double uniformError,
             long samples) {}
 
     /** Options of an {@link ActivationRangeSearch}. */
@@ -177,7 +208,8 @@ public final class ActivationRangeSearch {
          */
         public Builder lowestFraction(double fraction) {
             if (!(fraction > 0 && fraction < 1)) {
-                throw new IllegalArgumentException("lowest fraction must be in (0, 1), got " + fraction);
+                throw new IllegalArgumentException(
+                        "lowest fraction must be in (0, 1), got " + fraction);
             }
             this.lowestFraction = fraction;
             return this;
@@ -191,13 +223,16 @@ public final class ActivationRangeSearch {
          */
         public Builder relativeTolerance(double tolerance) {
             if (!(tolerance > 0)) {
-                throw new IllegalArgumentException("relative tolerance must be positive, got " + tolerance);
+                throw new IllegalArgumentException(
+                        "relative tolerance must be positive, got " + tolerance);
             }
             this.relativeTolerance = tolerance;
             return this;
         }
 
-        /** @return the search */
+        /**
+         * @return the search
+         */
         public ActivationRangeSearch build() {
             return new ActivationRangeSearch(this);
         }

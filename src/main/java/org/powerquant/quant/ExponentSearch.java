@@ -2,31 +2,36 @@ package org.powerquant.quant;
 
 import java.util.function.DoubleUnaryOperator;
 import org.apache.commons.math3.optim.MaxEval;
+import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
 import org.apache.commons.math3.optim.univariate.BrentOptimizer;
 import org.apache.commons.math3.optim.univariate.SearchInterval;
 import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
 import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
-import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
 
 /**
- * Finds the exponent {@code a} that minimises a reconstruction error, never doing worse than uniform ({@code a = 1}).
+ * Finds the exponent {@code a} that minimises a reconstruction error, never doing worse than
+ * uniform ({@code a = 1}).
  *
- * <p>The error of a power quantizer as a function of {@code a} is locally convex but, being a sum of rounded terms,
- * not smooth: every weight that crosses a rounding boundary makes it jump, and at 8 bits on a layer of 70,000
- * weights these jumps are about 1 % of the error, enough to trap a pure golden-section search in a dent a few
- * hundredths away from the best exponent. The search therefore runs in three steps, each cheap because one error
- * evaluation costs {@code O(levels * log n)} ({@link SortedMagnitudes}):
+ * <p>The error of a power quantizer as a function of {@code a} is locally convex but, being a sum
+ * of rounded terms, not smooth: every weight that crosses a rounding boundary makes it jump, and at
+ * 8 bits on a layer of 70,000 weights these jumps are about 1 % of the error, enough to trap a pure
+ * golden-section search in a dent a few hundredths away from the best exponent. The search
+ * therefore runs in three steps, each cheap because one error evaluation costs {@code O(levels *
+ * log n)} ({@link SortedMagnitudes}):
  *
  * <ol>
- *   <li>a coarse scan of the interval (step {@link Builder#coarseStep(double)}, 0.05 by default) brackets the basin;
- *   <li>a fine scan (step {@link Builder#fineStep(double)}, the tolerance by default) covers the basin: the coarse
- *       points around the best whose error is within {@link Builder#basinMargin(double)} (5 %) of it, and one coarse
- *       step beyond, so that a dent anywhere in a flat basin is found;
- *   <li>Commons Math's {@link BrentOptimizer} (golden-section search with parabolic steps) refines it within one fine
- *       step either side, to the requested absolute tolerance.
+ *   <li>a coarse scan of the interval (step {@link Builder#coarseStep(double)}, 0.05 by default)
+ *       brackets the basin;
+ *   <li>a fine scan (step {@link Builder#fineStep(double)}, the tolerance by default) covers the
+ *       basin: the coarse points around the best whose error is within {@link
+ *       Builder#basinMargin(double)} (5 %) of it, and one coarse step beyond, so that a dent
+ *       anywhere in a flat basin is found;
+ *   <li>Commons Math's {@link BrentOptimizer} (golden-section search with parabolic steps) refines
+ *       it within one fine step either side, to the requested absolute tolerance.
  * </ol>
  *
- * <p>The best of these points and of {@code a = 1} is returned, so the result is never worse than uniform.
+ * <p>The best of these points and of {@code a = 1} is returned, so the result is never worse than
+ * uniform.
  *
  * <p>Instances are immutable and thread-safe; build them with {@link #builder()}.
  */
@@ -34,8 +39,10 @@ public final class ExponentSearch {
 
     /** Default lower bound of the exponent. */
     public static final double DEFAULT_LOWER = 0.2;
+
     /** Default upper bound of the exponent. */
     public static final double DEFAULT_UPPER = 1.5;
+
     /** Default absolute tolerance on the exponent. */
     public static final double DEFAULT_TOLERANCE = 1e-3;
 
@@ -59,22 +66,30 @@ public final class ExponentSearch {
         return i == steps ? upper : lower + i * step;
     }
 
-    /** @return a builder with the defaults: {@code [0.2, 1.5]}, tolerance {@code 1e-3} */
+    /**
+     * @return a builder with the defaults: {@code [0.2, 1.5]}, tolerance {@code 1e-3}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the lower bound */
+    /**
+     * @return the lower bound
+     */
     public double lower() {
         return lower;
     }
 
-    /** @return the upper bound */
+    /**
+     * @return the upper bound
+     */
     public double upper() {
         return upper;
     }
 
-    /** @return the absolute tolerance on the exponent */
+    /**
+     * @return the absolute tolerance on the exponent
+     */
     public double tolerance() {
         return tolerance;
     }
@@ -82,7 +97,8 @@ public final class ExponentSearch {
     /**
      * Minimises an error over the exponent.
      *
-     * @param error the error as a function of the exponent; must be finite on {@code [lower, upper]} and at 1
+     * @param error the error as a function of the exponent; must be finite on {@code [lower,
+     *     upper]} and at 1
      * @return the best exponent with its error and the uniform error
      */
     public Result minimize(DoubleUnaryOperator error) {
@@ -128,14 +144,16 @@ public final class ExponentSearch {
         double lo = Math.max(lower, fineA - fineStep);
         double hi = Math.min(upper, fineA + fineStep);
         if (hi - lo > tolerance) {
-            // Brent stops once the bracket is within 2 * (rel * |x| + abs) of its midpoint: abs = tol / 4 keeps the
+            // Brent stops once the bracket is within 2 * (rel * |x| + abs) of its midpoint: abs =
+            // tol / 4 keeps the
             // returned point within the tolerance of the bracketed minimum.
             BrentOptimizer brent = new BrentOptimizer(1e-12, tolerance / 4);
-            UnivariatePointValuePair refined = brent.optimize(
-                    new MaxEval(500),
-                    new UnivariateObjectiveFunction(error::applyAsDouble),
-                    GoalType.MINIMIZE,
-                    new SearchInterval(lo, hi, fineA));
+            UnivariatePointValuePair refined =
+                    brent.optimize(
+                            new MaxEval(500),
+                            new UnivariateObjectiveFunction(error::applyAsDouble),
+                            GoalType.MINIMIZE,
+                            new SearchInterval(lo, hi, fineA));
             if (refined.getValue() < bestError) {
                 bestError = refined.getValue();
                 bestA = refined.getPoint();
@@ -187,7 +205,10 @@ public final class ExponentSearch {
             if (!(lowerBound > 0) || !(upperBound > lowerBound) || Double.isInfinite(upperBound)) {
                 throw new IllegalArgumentException(
                         "exponent bounds must satisfy 0 < lower < upper < infinity, got ["
-                                + lowerBound + ", " + upperBound + "]");
+                                + lowerBound
+                                + ", "
+                                + upperBound
+                                + "]");
             }
             this.lower = lowerBound;
             this.upper = upperBound;
@@ -202,7 +223,8 @@ public final class ExponentSearch {
          */
         public Builder tolerance(double absoluteTolerance) {
             if (!(absoluteTolerance > 0) || Double.isInfinite(absoluteTolerance)) {
-                throw new IllegalArgumentException("tolerance must be positive, got " + absoluteTolerance);
+                throw new IllegalArgumentException(
+                        "tolerance must be positive, got " + absoluteTolerance);
             }
             this.tolerance = absoluteTolerance;
             return this;
@@ -237,21 +259,25 @@ public final class ExponentSearch {
         }
 
         /**
-         * Sets how far above the best coarse error a coarse point may lie and still count as part of the basin that
-         * the fine scan covers (0.05, i.e. 5 %, by default: several times the rounding noise of an 8-bit layer).
+         * Sets how far above the best coarse error a coarse point may lie and still count as part
+         * of the basin that the fine scan covers (0.05, i.e. 5 %, by default: several times the
+         * rounding noise of an 8-bit layer).
          *
          * @param margin the relative margin, {@code >= 0}
          * @return this builder
          */
         public Builder basinMargin(double margin) {
             if (!(margin >= 0) || Double.isInfinite(margin)) {
-                throw new IllegalArgumentException("basin margin must be non-negative, got " + margin);
+                throw new IllegalArgumentException(
+                        "basin margin must be non-negative, got " + margin);
             }
             this.basinMargin = margin;
             return this;
         }
 
-        /** @return the search */
+        /**
+         * @return the search
+         */
         public ExponentSearch build() {
             return new ExponentSearch(this);
         }

@@ -14,17 +14,18 @@ import java.util.stream.IntStream;
  * <p>The quantizer with {@code N = 2^b − 1} codes, exponent {@code a} and range {@code c} maps
  * {@code x} to the level {@code c (k/N)^(1/a)} of the cell {@code [c t_{k−1}, c t_k)} it falls in,
  * {@code t_k = ((k + 1/2)/N)^(1/a)} ({@link PowerQuantizer#threshold(int)}); values above {@code c}
- * are clipped to {@code c}. The expected squared error is a sum over components and cells of
- * {@code ∫ (x − L)² φ_{μ,σ}(x) dx} on the cell, each given by the partial moments of the normal:
- * with {@code d = μ − L}, {@code α, β} the standardised cell bounds and {@code P = Φ(β) − Φ(α)},
+ * are clipped to {@code c}. The expected squared error is a sum over components and cells of {@code
+ * ∫ (x − L)² φ_{μ,σ}(x) dx} on the cell, each given by the partial moments of the normal: with
+ * {@code d = μ − L}, {@code α, β} the standardised cell bounds and {@code P = Φ(β) − Φ(α)},
  *
  * <pre>  ∫ (x − L)² φ = d² P + 2 d σ (φ(α) − φ(β)) + σ² (P + α φ(α) − β φ(β)).</pre>
  *
- * <p>Φ is evaluated on the tail that keeps it accurate, by {@link NormalTail} (exact
- * {@code erfc} values interpolated to within {@code 1e-15}). Cells further than {@value #CUTOFF} standard deviations from a component's mean carry
- * less than {@code 1e-18} of its mass and are skipped. A rectified component's mass below zero sits
- * exactly at the level 0 and costs nothing. Large evaluations are split over the
- * common fork-join pool in fixed chunks summed in a fixed order: evaluation is deterministic.
+ * <p>Φ is evaluated on the tail that keeps it accurate, by {@link NormalTail} (exact {@code erfc}
+ * values interpolated to within {@code 1e-15}). Cells further than {@value #CUTOFF} standard
+ * deviations from a component's mean carry less than {@code 1e-18} of its mass and are skipped. A
+ * rectified component's mass below zero sits exactly at the level 0 and costs nothing. Large
+ * evaluations are split over the common fork-join pool in fixed chunks summed in a fixed order:
+ * evaluation is deterministic.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -33,10 +34,17 @@ public final class NormalMixture {
     /** Cells beyond this many standard deviations from a component's mean are skipped. */
     public static final double CUTOFF = 9.0;
 
-    /** Components times cells above which one evaluation is split over the common fork-join pool. */
+    /**
+     * Components times cells above which one evaluation is split over the common fork-join pool.
+     */
     private static final long PARALLEL_WORK = 32_768;
-    /** Number of fixed chunks of a split evaluation (summed in a fixed order, so results are deterministic). */
+
+    /**
+     * Number of fixed chunks of a split evaluation (summed in a fixed order, so results are
+     * deterministic).
+     */
     private static final int CHUNKS = 8;
+
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     private final double[] means;
@@ -47,12 +55,19 @@ public final class NormalMixture {
         if (means.length == 0 || means.length != stds.length) {
             throw new IllegalArgumentException(
                     "a normal mixture needs as many means as standard deviations, at least one; got "
-                            + means.length + " and " + stds.length);
+                            + means.length
+                            + " and "
+                            + stds.length);
         }
         for (int i = 0; i < means.length; i++) {
             if (!Double.isFinite(means[i]) || !(stds[i] >= 0) || Double.isInfinite(stds[i])) {
                 throw new IllegalArgumentException(
-                        "component " + i + ": mean " + means[i] + " and std " + stds[i]
+                        "component "
+                                + i
+                                + ": mean "
+                                + means[i]
+                                + " and std "
+                                + stds[i]
                                 + " must be finite with std >= 0");
             }
         }
@@ -83,22 +98,30 @@ public final class NormalMixture {
         return new NormalMixture(means, stds, false);
     }
 
-    /** @return the number of components */
+    /**
+     * @return the number of components
+     */
     public int size() {
         return means.length;
     }
 
-    /** @return whether the components are rectified */
+    /**
+     * @return whether the components are rectified
+     */
     public boolean isRectified() {
         return rectified;
     }
 
-    /** @return a copy of the component means (before rectification) */
+    /**
+     * @return a copy of the component means (before rectification)
+     */
     public double[] means() {
         return means.clone();
     }
 
-    /** @return a copy of the component standard deviations (before rectification) */
+    /**
+     * @return a copy of the component standard deviations (before rectification)
+     */
     public double[] stds() {
         return stds.clone();
     }
@@ -142,7 +165,8 @@ public final class NormalMixture {
      */
     public double expectedSquaredError(PowerQuantizer quantizer, double range) {
         if (quantizer.isSigned()) {
-            throw new IllegalArgumentException("activation quantizers are unsigned, got " + quantizer);
+            throw new IllegalArgumentException(
+                    "activation quantizers are unsigned, got " + quantizer);
         }
         if (!(range > 0) || Double.isInfinite(range)) {
             throw new IllegalArgumentException("range must be positive and finite, got " + range);
@@ -160,13 +184,18 @@ public final class NormalMixture {
             levels[k] = range * quantizer.level(k);
         }
         int chunks = (long) means.length * (n + 1) >= PARALLEL_WORK ? CHUNKS : 1;
-        double[] partial = IntStream.range(0, chunks).parallel().mapToDouble(chunk -> {
-            double sum = 0;
-            for (int i = chunk; i < means.length; i += chunks) {
-                sum += componentError(means[i], stds[i], bounds, levels);
-            }
-            return sum;
-        }).toArray();
+        double[] partial =
+                IntStream.range(0, chunks)
+                        .parallel()
+                        .mapToDouble(
+                                chunk -> {
+                                    double sum = 0;
+                                    for (int i = chunk; i < means.length; i += chunks) {
+                                        sum += componentError(means[i], stds[i], bounds, levels);
+                                    }
+                                    return sum;
+                                })
+                        .toArray();
         double sum = 0;
         for (double p : partial) {
             sum += p;
@@ -201,7 +230,8 @@ public final class NormalMixture {
             double phiB = upper.pdf;
             double aPhiA = Double.isInfinite(alpha) ? 0 : alpha * phiA;
             double bPhiB = Double.isInfinite(beta) ? 0 : beta * phiB;
-            double e = d * d * p + 2 * d * sigma * (phiA - phiB) + sigma * sigma * (p + aPhiA - bPhiB);
+            double e =
+                    d * d * p + 2 * d * sigma * (phiA - phiB) + sigma * sigma * (p + aPhiA - bPhiB);
             sum += Math.max(0, e);
             alpha = beta;
             lower = upper;

@@ -8,8 +8,8 @@ import org.apache.commons.numbers.gamma.Erfc;
  * {@code [0, 9]} (the interpolant matches {@code Q}, {@code Q' = −φ} and {@code Q'' = zφ} at every
  * node; its error is below {@code 1e-15}), and Commons Numbers' exact {@code Erfc} beyond.
  *
- * <p>It is what makes the closed-form expected error of {@link NormalMixture} cheap: one
- * evaluation per cell boundary and component.
+ * <p>It is what makes the closed-form expected error of {@link NormalMixture} cheap: one evaluation
+ * per cell boundary and component.
  */
 final class NormalTail {
 
@@ -56,6 +56,11 @@ final class NormalTail {
         double h3 = 10 * t3 - 15 * t4 + 6 * t5;
         double h4 = -4 * t3 + 7 * t4 - 3 * t5;
         double h5 = 0.5 * (t3 - 2 * t4 + t5);
-        return h0 * Q[i] + h1 * D1[i] + h2 * D2[i] + h3 * Q[i + 1] + h4 * D1[i + 1] + h5 * D2[i + 1];
+        return h0 * Q[i]
+                + h1 * D1[i]
+                + h2 * D2[i]
+                + h3 * Q[i + 1]
+                + h4 * D1[i + 1]
+                + h5 * D2[i + 1];
     }
 }

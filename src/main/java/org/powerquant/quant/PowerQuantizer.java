@@ -3,22 +3,25 @@ package org.powerquant.quant;
 /**
  * The grid of one power quantizer: a bit width, a sign convention and an exponent {@code a}.
  *
- * <p>A magnitude {@code x} already normalised by its scale ({@code x = |w| / s}, so {@code 0 <= x <= 1}) gets the
- * code {@code k = round(N * x^a)} and is reconstructed as {@code (k / N)^(1/a)}. Signed quantizers (weights) have
- * {@code N = 2^(b-1) - 1} magnitude levels and keep the sign aside; unsigned ones (activations after ReLU) have
- * {@code N = 2^b - 1}. With {@code a = 1} this is plain uniform quantization, bit for bit: {@link StrictMath#pow} is
- * exact for an exponent of one.
+ * <p>A magnitude {@code x} already normalised by its scale ({@code x = |w| / s}, so {@code 0 <= x
+ * <= 1}) gets the code {@code k = round(N * x^a)} and is reconstructed as {@code (k / N)^(1/a)}.
+ * Signed quantizers (weights) have {@code N = 2^(b-1) - 1} magnitude levels and keep the sign
+ * aside; unsigned ones (activations after ReLU) have {@code N = 2^b - 1}. With {@code a = 1} this
+ * is plain uniform quantization, bit for bit: {@link StrictMath#pow} is exact for an exponent of
+ * one.
  *
- * <p>Powers are {@link StrictMath#pow} (fdlibm's), not {@link Math#pow}, whose intrinsic may differ by an ulp between
- * interpreted and compiled code: a code must not depend on when it is computed. Rounding is
- * {@link Math#round(double)} (half up). {@link StrictMath#pow} is semi-monotonic, so {@link #code(double)}
- * is non-decreasing in {@code x}: the codes of sorted magnitudes form consecutive runs, which is what
- * {@link SortedMagnitudes} relies on to evaluate errors exactly without visiting every weight.
+ * <p>Powers are {@link StrictMath#pow} (fdlibm's), not {@link Math#pow}, whose intrinsic may differ
+ * by an ulp between interpreted and compiled code: a code must not depend on when it is computed.
+ * Rounding is {@link Math#round(double)} (half up). {@link StrictMath#pow} is semi-monotonic, so
+ * {@link #code(double)} is non-decreasing in {@code x}: the codes of sorted magnitudes form
+ * consecutive runs, which is what {@link SortedMagnitudes} relies on to evaluate errors exactly
+ * without visiting every weight.
  */
 public final class PowerQuantizer {
 
     /** Smallest supported bit width. */
     public static final int MIN_BITS = 2;
+
     /** Largest supported bit width. */
     public static final int MAX_BITS = 8;
 
@@ -34,7 +37,8 @@ public final class PowerQuantizer {
                     "bits must be between " + MIN_BITS + " and " + MAX_BITS + ", got " + bits);
         }
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
-            throw new IllegalArgumentException("exponent must be a positive finite number, got " + exponent);
+            throw new IllegalArgumentException(
+                    "exponent must be a positive finite number, got " + exponent);
         }
         this.bits = bits;
         this.signed = signed;
@@ -44,7 +48,8 @@ public final class PowerQuantizer {
     }
 
     /**
-     * A symmetric signed quantizer, as used for weights: codes in {@code [-N, N]}, {@code N = 2^(b-1) - 1}.
+     * A symmetric signed quantizer, as used for weights: codes in {@code [-N, N]}, {@code N =
+     * 2^(b-1) - 1}.
      *
      * @param bits the bit width, 2 to 8
      * @param exponent the power exponent {@code a > 0}
@@ -55,7 +60,8 @@ public final class PowerQuantizer {
     }
 
     /**
-     * An unsigned quantizer, as used for activations after ReLU: codes in {@code [0, N]}, {@code N = 2^b - 1}.
+     * An unsigned quantizer, as used for activations after ReLU: codes in {@code [0, N]}, {@code N
+     * = 2^b - 1}.
      *
      * @param bits the bit width, 2 to 8
      * @param exponent the power exponent {@code a > 0}
@@ -75,22 +81,30 @@ public final class PowerQuantizer {
         return new PowerQuantizer(bits, signed, newExponent);
     }
 
-    /** @return the bit width */
+    /**
+     * @return the bit width
+     */
     public int bits() {
         return bits;
     }
 
-    /** @return whether codes carry a sign */
+    /**
+     * @return whether codes carry a sign
+     */
     public boolean isSigned() {
         return signed;
     }
 
-    /** @return {@code N}, the largest magnitude code */
+    /**
+     * @return {@code N}, the largest magnitude code
+     */
     public int maxCode() {
         return maxCode;
     }
 
-    /** @return the exponent {@code a} */
+    /**
+     * @return the exponent {@code a}
+     */
     public double exponent() {
         return exponent;
     }
@@ -98,7 +112,8 @@ public final class PowerQuantizer {
     /**
      * The magnitude code of a normalised magnitude.
      *
-     * @param x {@code |w| / s}; values above one are clipped to {@code N}, negative values count as zero
+     * @param x {@code |w| / s}; values above one are clipped to {@code N}, negative values count as
+     *     zero
      * @return {@code round(N * x^a)} in {@code [0, N]}
      */
     public int code(double x) {
@@ -128,9 +143,10 @@ public final class PowerQuantizer {
     }
 
     /**
-     * The rounding threshold between code {@code k} and {@code k + 1}: {@code ((k + 1/2) / N)^(1/a)}. Up to the
-     * rounding of the power, magnitudes below it get a code of at most {@code k}; {@link SortedMagnitudes} uses it to
-     * locate runs and the exact {@link #code(double)} to settle the neighbours.
+     * The rounding threshold between code {@code k} and {@code k + 1}: {@code ((k + 1/2) /
+     * N)^(1/a)}. Up to the rounding of the power, magnitudes below it get a code of at most {@code
+     * k}; {@link SortedMagnitudes} uses it to locate runs and the exact {@link #code(double)} to
+     * settle the neighbours.
      *
      * @param k a code in {@code [0, N)}
      * @return the threshold, in normalised magnitude
@@ -150,9 +166,9 @@ public final class PowerQuantizer {
     }
 
     /**
-     * The magnitude of a value relative to its scale, {@code |value| / scale} computed in float arithmetic as the
-     * tensors themselves are: every code in this project is taken from this float, so that sorting and per-weight
-     * quantization agree bit for bit.
+     * The magnitude of a value relative to its scale, {@code |value| / scale} computed in float
+     * arithmetic as the tensors themselves are: every code in this project is taken from this
+     * float, so that sorting and per-weight quantization agree bit for bit.
      *
      * @param value the value
      * @param scale the scale; zero or negative gives 0
@@ -167,7 +183,8 @@ public final class PowerQuantizer {
      *
      * @param value the value
      * @param scale the scale {@code s > 0} (a zero scale gives code 0)
-     * @return {@code sign(value) * round(N * (|value|/s)^a)}; for unsigned quantizers negative values give 0
+     * @return {@code sign(value) * round(N * (|value|/s)^a)}; for unsigned quantizers negative
+     *     values give 0
      */
     public int quantize(float value, float scale) {
         int k = code(normalise(value, scale));
@@ -178,7 +195,8 @@ public final class PowerQuantizer {
     }
 
     /**
-     * The value a signed code stands for under a scale, rounded to float as it is stored in a model.
+     * The value a signed code stands for under a scale, rounded to float as it is stored in a
+     * model.
      *
      * @param code the signed code
      * @param scale the scale

@@ -1,11 +1,12 @@
 package org.powerquant.quant;
 
 /**
- * Prefix sums of a sequence in double-double arithmetic: each prefix is kept as a high and a low double, accumulated
- * with Knuth's two-sum, so that the sum of any run, {@link #between(int, int)}, is accurate to about one rounding of
- * its own magnitude even when the prefixes are millions of times larger. The exact-error evaluations of
- * {@link SortedMagnitudes} and {@link SortedActivations} subtract nearly equal run sums, which plain double prefix
- * sums would not survive.
+ * Prefix sums of a sequence in double-double arithmetic: each prefix is kept as a high and a low
+ * double, accumulated with Knuth's two-sum, so that the sum of any run, {@link #between(int, int)},
+ * is accurate to about one rounding of its own magnitude even when the prefixes are millions of
+ * times larger. The exact-error evaluations of {@link SortedMagnitudes} and {@link
+ * SortedActivations} subtract nearly equal run sums, which plain double prefix sums would not
+ * survive.
  */
 final class PrefixSums {
 

@@ -4,7 +4,9 @@ package org.powerquant.quant;
 public enum QuantizationMethod {
     /** PowerQuant: the exponent is searched per layer (or per activation tensor). */
     POWER,
-    /** The baseline: uniform quantization, the power grid with {@code a = 1}, through the same code. */
+    /**
+     * The baseline: uniform quantization, the power grid with {@code a = 1}, through the same code.
+     */
     UNIFORM;
 
     /**
@@ -19,6 +21,7 @@ public enum QuantizationMethod {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + name + "': expected power or uniform");
+        throw new IllegalArgumentException(
+                "unknown method '" + name + "': expected power or uniform");
     }
 }

@@ -24,17 +24,23 @@ public record QuantizedWeights(
         double uniformSquaredError,
         float[] values) {
 
-    /** @return the number of weights */
+    /**
+     * @return the number of weights
+     */
     public int count() {
         return values.length;
     }
 
-    /** @return the mean squared error per weight */
+    /**
+     * @return the mean squared error per weight
+     */
     public double meanSquaredError() {
         return values.length == 0 ? 0 : squaredError / values.length;
     }
 
-    /** @return the mean squared error per weight of the uniform grid */
+    /**
+     * @return the mean squared error per weight of the uniform grid
+     */
     public double uniformMeanSquaredError() {
         return values.length == 0 ? 0 : uniformSquaredError / values.length;
     }

@@ -3,21 +3,25 @@ package org.powerquant.quant;
 import java.util.Arrays;
 
 /**
- * Samples of one activation tensor (a ReLU output seen on calibration inputs), sorted once, with prefix sums that
- * give the exact squared error of an unsigned power quantizer with any clipping range and exponent.
+ * Samples of one activation tensor (a ReLU output seen on calibration inputs), sorted once, with
+ * prefix sums that give the exact squared error of an unsigned power quantizer with any clipping
+ * range and exponent.
  *
- * <p>A sample {@code x >= 0} quantized with clipping range {@code c} gets the code
- * {@code k = round(N (x / c)^a)} (samples at or above {@code c} get {@code N}, the top level) and is reconstructed
- * as {@code c r_k}, {@code r_k = (k / N)^(1/a)} ({@link PowerQuantizer#unsigned}). Codes are non-decreasing in
- * {@code x}, so over the sorted samples each code is one contiguous run {@code [lo, hi)} and, with prefix sums
- * {@code S_j = sum_{i<j} x_i} and {@code Q_j = sum_{i<j} x_i^2},
+ * <p>A sample {@code x >= 0} quantized with clipping range {@code c} gets the code {@code k =
+ * round(N (x / c)^a)} (samples at or above {@code c} get {@code N}, the top level) and is
+ * reconstructed as {@code c r_k}, {@code r_k = (k / N)^(1/a)} ({@link PowerQuantizer#unsigned}).
+ * Codes are non-decreasing in {@code x}, so over the sorted samples each code is one contiguous run
+ * {@code [lo, hi)} and, with prefix sums {@code S_j = sum_{i<j} x_i} and {@code Q_j = sum_{i<j}
+ * x_i^2},
  *
- * <pre>  sum_{i in run} (x_i - c r)^2 = (c r)^2 (hi - lo) - 2 c r (S_hi - S_lo) + (Q_hi - Q_lo).</pre>
+ * <pre>  sum_{i in run} (x_i - c r)^2 = (c r)^2 (hi - lo) - 2 c r (S_hi - S_lo) + (Q_hi - Q_lo).
+ * </pre>
  *
- * <p>Runs are located as in {@link SortedMagnitudes}: binary search for the rounding threshold, then the
- * quantizer's own {@link PowerQuantizer#code(double)} of the float ratio {@link PowerQuantizer#normalise} as the
- * exact predicate on the neighbours. Samples equal to zero (most ReLU outputs) always reconstruct exactly, so only
- * the positive ones are kept. Negative or non-finite samples are rejected.
+ * <p>Runs are located as in {@link SortedMagnitudes}: binary search for the rounding threshold,
+ * then the quantizer's own {@link PowerQuantizer#code(double)} of the float ratio {@link
+ * PowerQuantizer#normalise} as the exact predicate on the neighbours. Samples equal to zero (most
+ * ReLU outputs) always reconstruct exactly, so only the positive ones are kept. Negative or
+ * non-finite samples are rejected.
  */
 public final class SortedActivations {
 
@@ -51,8 +55,12 @@ public final class SortedActivations {
         for (int i = 0; i < samples.length; i++) {
             float v = samples[i];
             if (!(v >= 0) || Float.isInfinite(v)) {
-                throw new IllegalArgumentException("activation sample " + v + " at index " + i
-                        + " is not a finite non-negative number");
+                throw new IllegalArgumentException(
+                        "activation sample "
+                                + v
+                                + " at index "
+                                + i
+                                + " is not a finite non-negative number");
             }
             if (v > 0) {
                 positive++;
@@ -69,17 +77,23 @@ public final class SortedActivations {
         return new SortedActivations(kept, samples.length - positive);
     }
 
-    /** @return the number of samples, zeros included */
+    /**
+     * @return the number of samples, zeros included
+     */
     public long count() {
         return sorted.length + zeros;
     }
 
-    /** @return the number of samples equal to zero */
+    /**
+     * @return the number of samples equal to zero
+     */
     public long zeros() {
         return zeros;
     }
 
-    /** @return the largest sample (0 if there is none) */
+    /**
+     * @return the largest sample (0 if there is none)
+     */
     public float max() {
         return sorted.length == 0 ? 0f : sorted[sorted.length - 1];
     }
@@ -102,14 +116,17 @@ public final class SortedActivations {
         return sorted[(int) Math.min(index, sorted.length - 1)];
     }
 
-    /** @return the sum of squared samples: the error of quantizing everything to zero */
+    /**
+     * @return the sum of squared samples: the error of quantizing everything to zero
+     */
     public double sumOfSquares() {
         return squares.between(0, sorted.length);
     }
 
     /**
-     * The exact squared error of quantizing every sample with an unsigned quantizer and a clipping range:
-     * {@code sum (x - c level(code(x / c)))^2} in double precision, in {@code O(levels * log n)}.
+     * The exact squared error of quantizing every sample with an unsigned quantizer and a clipping
+     * range: {@code sum (x - c level(code(x / c)))^2} in double precision, in {@code O(levels * log
+     * n)}.
      *
      * @param quantizer an unsigned quantizer (its bit width and exponent)
      * @param clip the clipping range {@code c}; zero or less quantizes everything to zero
@@ -117,7 +134,8 @@ public final class SortedActivations {
      */
     public double squaredError(PowerQuantizer quantizer, float clip) {
         if (quantizer.isSigned()) {
-            throw new IllegalArgumentException("activation samples need an unsigned quantizer, got " + quantizer);
+            throw new IllegalArgumentException(
+                    "activation samples need an unsigned quantizer, got " + quantizer);
         }
         int n = sorted.length;
         if (!(clip > 0)) {

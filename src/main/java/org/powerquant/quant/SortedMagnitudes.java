@@ -3,37 +3,44 @@ package org.powerquant.quant;
 import java.util.Arrays;
 
 /**
- * The normalised magnitudes of one weight tensor, sorted once, with prefix sums that give the exact squared
- * quantization error for any exponent without visiting every weight.
+ * The normalised magnitudes of one weight tensor, sorted once, with prefix sums that give the exact
+ * squared quantization error for any exponent without visiting every weight.
  *
  * <h2>Derivation</h2>
  *
- * <p>Let weight {@code i} belong to channel {@code c(i)} with scale {@code s_c = max|w|} over that channel (one
- * scale for the whole tensor in per-tensor mode). Its code is taken from the normalised magnitude
- * {@code x_i = |w_i| / s_c} ({@link PowerQuantizer#normalise}), {@code k_i = round(N x_i^a)}, and it is
- * reconstructed as {@code sign(w_i) r_k s_c} with {@code r_k = (k/N)^(1/a)}. The squared error of the tensor is
+ * <p>Let weight {@code i} belong to channel {@code c(i)} with scale {@code s_c = max|w|} over that
+ * channel (one scale for the whole tensor in per-tensor mode). Its code is taken from the
+ * normalised magnitude {@code x_i = |w_i| / s_c} ({@link PowerQuantizer#normalise}), {@code k_i =
+ * round(N x_i^a)}, and it is reconstructed as {@code sign(w_i) r_k s_c} with {@code r_k =
+ * (k/N)^(1/a)}. The squared error of the tensor is
  *
- * <pre>  E(a) = sum_i (|w_i| - r_k(i) s_c(i))^2 = sum_i v_i (u_i - r_k(i))^2,   v_i = s_c(i)^2,  u_i = |w_i| / s_c(i)</pre>
+ * <pre>
+ *   E(a) = sum_i (|w_i| - r_k(i) s_c(i))^2 = sum_i v_i (u_i - r_k(i))^2,   v_i = s_c(i)^2,  u_i = |w_i| / s_c(i)
+ * </pre>
  *
  * <p>({@code u_i} is {@code x_i} in double precision). The code is non-decreasing in {@code x}
- * ({@link PowerQuantizer#code(double)}), so once the weights are sorted by {@code x} the weights with code {@code k}
- * form one contiguous run {@code [lo_k, hi_k)}. With prefix sums {@code V_j = sum_{i<j} v_i},
- * {@code U_j = sum_{i<j} v_i u_i} and {@code Q_j = sum_{i<j} v_i u_i^2} over the sorted order, the error of a run
- * expands to
+ * ({@link PowerQuantizer#code(double)}), so once the weights are sorted by {@code x} the weights
+ * with code {@code k} form one contiguous run {@code [lo_k, hi_k)}. With prefix sums {@code V_j =
+ * sum_{i<j} v_i}, {@code U_j = sum_{i<j} v_i u_i} and {@code Q_j = sum_{i<j} v_i u_i^2} over the
+ * sorted order, the error of a run expands to
  *
- * <pre>  sum_{i in run} v_i (u_i - r)^2 = r^2 (V_hi - V_lo) - 2 r (U_hi - U_lo) + (Q_hi - Q_lo).</pre>
+ * <pre>  sum_{i in run} v_i (u_i - r)^2 = r^2 (V_hi - V_lo) - 2 r (U_hi - U_lo) + (Q_hi - Q_lo).
+ * </pre>
  *
- * <p>A run's end is located by binary search for the rounding threshold {@code ((k + 1/2) / N)^(1/a)}, then
- * corrected with the quantizer's own rounding as the predicate ({@code code(x) > k}) on the neighbours, so the runs
- * are exactly those the per-weight quantizer produces even where the threshold itself rounds. One evaluation costs
- * about {@code 3N} powers and {@code N log n} comparisons, whatever the number of weights, and is exact up to
- * floating-point rounding. Because a run's error is a difference of nearly equal numbers when the error is small,
- * the prefix sums are kept in double-double arithmetic (a high and a low part, accumulated with Knuth's two-sum),
- * which keeps the relative error of {@code E(a)} near {@code 1e-11} even at 8 bits on millions of weights.
+ * <p>A run's end is located by binary search for the rounding threshold {@code ((k + 1/2) /
+ * N)^(1/a)}, then corrected with the quantizer's own rounding as the predicate ({@code code(x) >
+ * k}) on the neighbours, so the runs are exactly those the per-weight quantizer produces even where
+ * the threshold itself rounds. One evaluation costs about {@code 3N} powers and {@code N log n}
+ * comparisons, whatever the number of weights, and is exact up to floating-point rounding. Because
+ * a run's error is a difference of nearly equal numbers when the error is small, the prefix sums
+ * are kept in double-double arithmetic (a high and a low part, accumulated with Knuth's two-sum),
+ * which keeps the relative error of {@code E(a)} near {@code 1e-11} even at 8 bits on millions of
+ * weights.
  *
- * <p>Sorting packs each magnitude's float bit pattern (monotone for non-negative floats) above its position in one
- * {@code long} and sorts those with a three-pass LSD radix sort on the upper 32 bits: the JDK has no primitive sort
- * with a payload, and a comparison sort of 25 million keys costs several times more.
+ * <p>Sorting packs each magnitude's float bit pattern (monotone for non-negative floats) above its
+ * position in one {@code long} and sorts those with a three-pass LSD radix sort on the upper 32
+ * bits: the JDK has no primitive sort with a payload, and a comparison sort of 25 million keys
+ * costs several times more.
  */
 public final class SortedMagnitudes {
 
@@ -45,10 +52,18 @@ public final class SortedMagnitudes {
     private final int size;
     private final int channelLength;
     private final float[] scales;
-    /** Sorted: float bits of {@code x} in the upper 32 bits, the weight's position in the lower 32. */
+
+    /**
+     * Sorted: float bits of {@code x} in the upper 32 bits, the weight's position in the lower 32.
+     */
     private final long[] entries;
-    /** Every {@code SAMPLE}-th entry: a small index, cache-resident, that narrows each binary search. */
+
+    /**
+     * Every {@code SAMPLE}-th entry: a small index, cache-resident, that narrows each binary
+     * search.
+     */
     private final long[] sample;
+
     private final PrefixSums weights;
     private final PrefixSums firstMoments;
     private final PrefixSums secondMoments;
@@ -57,7 +72,11 @@ public final class SortedMagnitudes {
         size = values.length;
         if (channels <= 0 || size % channels != 0) {
             throw new IllegalArgumentException(
-                    "a tensor of " + size + " values cannot be split into " + channels + " channels");
+                    "a tensor of "
+                            + size
+                            + " values cannot be split into "
+                            + channels
+                            + " channels");
         }
         int scaleCount = mode == ScaleMode.PER_CHANNEL ? channels : 1;
         channelLength = Math.max(1, size / scaleCount);
@@ -70,7 +89,8 @@ public final class SortedMagnitudes {
             for (int i = begin; i < end; i++) {
                 float v = values[i];
                 if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException("non-finite weight " + v + " at flat index " + i);
+                    throw new IllegalArgumentException(
+                            "non-finite weight " + v + " at flat index " + i);
                 }
                 max = Math.max(max, Math.abs(v));
             }
@@ -102,31 +122,37 @@ public final class SortedMagnitudes {
     }
 
     /**
-     * Sorts the magnitudes of a weight tensor laid out channel after channel (the first dimension is the channel).
+     * Sorts the magnitudes of a weight tensor laid out channel after channel (the first dimension
+     * is the channel).
      *
      * @param values the weights, row-major with the output channel first
      * @param channels the number of output channels (the size of the first dimension)
      * @param mode per-channel or per-tensor scales
      * @return the sorted magnitudes
-     * @throws IllegalArgumentException if a weight is not finite or the channels do not divide the size
+     * @throws IllegalArgumentException if a weight is not finite or the channels do not divide the
+     *     size
      */
     public static SortedMagnitudes of(float[] values, int channels, ScaleMode mode) {
         return new SortedMagnitudes(values, channels, mode);
     }
 
-    /** @return the number of weights */
+    /**
+     * @return the number of weights
+     */
     public int size() {
         return size;
     }
 
-    /** @return the scales, one per channel in per-channel mode, one in per-tensor mode (a copy) */
+    /**
+     * @return the scales, one per channel in per-channel mode, one in per-tensor mode (a copy)
+     */
     public float[] scales() {
         return scales.clone();
     }
 
     /**
-     * The exact squared error of quantizing the tensor with a quantizer: {@code sum (w - dequantize(quantize(w)))^2}
-     * in double precision, in {@code O(levels * log n)}.
+     * The exact squared error of quantizing the tensor with a quantizer: {@code sum (w -
+     * dequantize(quantize(w)))^2} in double precision, in {@code O(levels * log n)}.
      *
      * @param quantizer the quantizer (its exponent and bit width)
      * @return the squared error
@@ -153,14 +179,16 @@ public final class SortedMagnitudes {
     public float[] dequantize(PowerQuantizer quantizer, float[] values) {
         checkSameTensor(values);
         float[] out = new float[size];
-        forEachRun(quantizer, (start, end, code) -> {
-            double level = quantizer.level(code);
-            for (int j = start; j < end; j++) {
-                int i = position(j);
-                float magnitude = (float) (level * scales[i / channelLength]);
-                out[i] = values[i] < 0 ? -magnitude : magnitude;
-            }
-        });
+        forEachRun(
+                quantizer,
+                (start, end, code) -> {
+                    double level = quantizer.level(code);
+                    for (int j = start; j < end; j++) {
+                        int i = position(j);
+                        float magnitude = (float) (level * scales[i / channelLength]);
+                        out[i] = values[i] < 0 ? -magnitude : magnitude;
+                    }
+                });
         return out;
     }
 
@@ -174,18 +202,21 @@ public final class SortedMagnitudes {
     public int[] codes(PowerQuantizer quantizer, float[] values) {
         checkSameTensor(values);
         int[] out = new int[size];
-        forEachRun(quantizer, (start, end, code) -> {
-            for (int j = start; j < end; j++) {
-                int i = position(j);
-                out[i] = values[i] < 0 && quantizer.isSigned() ? -code : code;
-            }
-        });
+        forEachRun(
+                quantizer,
+                (start, end, code) -> {
+                    for (int j = start; j < end; j++) {
+                        int i = position(j);
+                        out[i] = values[i] < 0 && quantizer.isSigned() ? -code : code;
+                    }
+                });
         return out;
     }
 
     private void checkSameTensor(float[] values) {
         if (values.length != size) {
-            throw new IllegalArgumentException("expected " + size + " values, got " + values.length);
+            throw new IllegalArgumentException(
+                    "expected " + size + " values, got " + values.length);
         }
     }
 
@@ -212,16 +243,19 @@ public final class SortedMagnitudes {
     }
 
     /**
-     * The first sorted position after {@code from} whose code exceeds {@code k}: binary search for the rounding
-     * threshold on the sorted bit patterns, then the exact predicate on the neighbours.
+     * The first sorted position after {@code from} whose code exceeds {@code k}: binary search for
+     * the rounding threshold on the sorted bit patterns, then the exact predicate on the
+     * neighbours.
      */
     private int endOfRun(PowerQuantizer quantizer, int k, int from) {
         if (k >= quantizer.maxCode()) {
             return size;
         }
         double threshold = quantizer.threshold(k);
-        long key = threshold > 1 ? Long.MAX_VALUE
-                : (long) Float.floatToRawIntBits((float) threshold) << 32;
+        long key =
+                threshold > 1
+                        ? Long.MAX_VALUE
+                        : (long) Float.floatToRawIntBits((float) threshold) << 32;
         // First entry >= key: locate its block in the sample, then search within the block.
         int block = firstAtLeast(sample, 0, sample.length, key);
         int lo = Math.max(from + 1, (block - 1) << SAMPLE_SHIFT);
@@ -237,7 +271,10 @@ public final class SortedMagnitudes {
         return end;
     }
 
-    /** Binary search: the first index in {@code [lo, hi)} whose value is at least {@code key}, or {@code hi}. */
+    /**
+     * Binary search: the first index in {@code [lo, hi)} whose value is at least {@code key}, or
+     * {@code hi}.
+     */
     private static int firstAtLeast(long[] sorted, int lo, int hi, long key) {
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
@@ -258,8 +295,8 @@ public final class SortedMagnitudes {
     }
 
     /**
-     * Stable LSD radix sort of non-negative longs by their upper 32 bits (the lower half, a position, only rides
-     * along), skipping digits on which every key agrees.
+     * Stable LSD radix sort of non-negative longs by their upper 32 bits (the lower half, a
+     * position, only rides along), skipping digits on which every key agrees.
      */
     private static long[] radixSortUpperHalf(long[] keys) {
         int n = keys.length;

@@ -11,11 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that layer (or fixed at
- * one for the uniform baseline), and the dequantized values.
+ * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that
+ * layer (or fixed at one for the uniform baseline), and the dequantized values.
  *
- * <p>Pure Java over float arrays: it knows nothing of DJL. Immutable and thread-safe, so one instance can quantize
- * many layers in parallel.
+ * <p>Pure Java over float arrays: it knows nothing of DJL. Immutable and thread-safe, so one
+ * instance can quantize many layers in parallel.
  */
 public final class WeightQuantizer {
 
@@ -31,27 +31,37 @@ public final class WeightQuantizer {
         search = builder.search;
     }
 
-    /** @return a builder: 4 bits, per channel, PowerQuant with the default search */
+    /**
+     * @return a builder: 4 bits, per channel, PowerQuant with the default search
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the bit width */
+    /**
+     * @return the bit width
+     */
     public int bits() {
         return bits;
     }
 
-    /** @return the scale mode */
+    /**
+     * @return the scale mode
+     */
     public ScaleMode scaleMode() {
         return scaleMode;
     }
 
-    /** @return the method */
+    /**
+     * @return the method
+     */
     public QuantizationMethod method() {
         return method;
     }
 
-    /** @return the exponent search */
+    /**
+     * @return the exponent search
+     */
     public ExponentSearch search() {
         return search;
     }
@@ -63,7 +73,8 @@ public final class WeightQuantizer {
      * @param shape the shape, output channel first (rank 1 or more)
      * @param values the weights in row-major order; not modified
      * @return the quantized tensor
-     * @throws IllegalArgumentException naming the layer if a weight is not finite or the shape does not fit
+     * @throws IllegalArgumentException naming the layer if a weight is not finite or the shape does
+     *     not fit
      */
     public QuantizedWeights quantize(String name, long[] shape, float[] values) {
         long count = 1;
@@ -71,8 +82,8 @@ public final class WeightQuantizer {
             count *= d;
         }
         if (shape.length == 0 || count != values.length) {
-            throw new IllegalArgumentException("layer " + name + ": shape does not match its " + values.length
-                    + " values");
+            throw new IllegalArgumentException(
+                    "layer " + name + ": shape does not match its " + values.length + " values");
         }
         SortedMagnitudes magnitudes;
         try {
@@ -81,9 +92,13 @@ public final class WeightQuantizer {
             throw new IllegalArgumentException("layer " + name + ": " + e.getMessage(), e);
         }
         PowerQuantizer uniform = PowerQuantizer.signed(bits, 1.0);
-        ExponentSearch.Result result = method == QuantizationMethod.POWER
-                ? search.minimize(magnitudes, bits)
-                : new ExponentSearch.Result(1.0, magnitudes.squaredError(uniform), magnitudes.squaredError(uniform));
+        ExponentSearch.Result result =
+                method == QuantizationMethod.POWER
+                        ? search.minimize(magnitudes, bits)
+                        : new ExponentSearch.Result(
+                                1.0,
+                                magnitudes.squaredError(uniform),
+                                magnitudes.squaredError(uniform));
         PowerQuantizer grid = uniform.withExponent(result.exponent());
         return new QuantizedWeights(
                 name,
@@ -113,10 +128,14 @@ public final class WeightQuantizer {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> tensors.get(i).values().length).reversed());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, order.length)));
+        Arrays.sort(
+                order,
+                Comparator.comparingInt((Integer i) -> tensors.get(i).values().length).reversed());
+        ExecutorService pool =
+                Executors.newFixedThreadPool(Math.min(threads, Math.max(1, order.length)));
         try {
-            List<Future<QuantizedWeights>> futures = new ArrayList<>(Collections.nCopies(order.length, null));
+            List<Future<QuantizedWeights>> futures =
+                    new ArrayList<>(Collections.nCopies(order.length, null));
             for (int i : order) {
                 WeightTensor t = tensors.get(i);
                 futures.set(i, pool.submit(() -> quantize(t.name(), t.shape(), t.values())));
@@ -156,8 +175,13 @@ public final class WeightQuantizer {
          */
         public Builder bits(int weightBits) {
             if (weightBits < PowerQuantizer.MIN_BITS || weightBits > PowerQuantizer.MAX_BITS) {
-                throw new IllegalArgumentException("weight bits must be between " + PowerQuantizer.MIN_BITS
-                        + " and " + PowerQuantizer.MAX_BITS + ", got " + weightBits);
+                throw new IllegalArgumentException(
+                        "weight bits must be between "
+                                + PowerQuantizer.MIN_BITS
+                                + " and "
+                                + PowerQuantizer.MAX_BITS
+                                + ", got "
+                                + weightBits);
             }
             this.bits = weightBits;
             return this;
@@ -196,7 +220,9 @@ public final class WeightQuantizer {
             return this;
         }
 
-        /** @return the quantizer */
+        /**
+         * @return the quantizer
+         */
         public WeightQuantizer build() {
             return new WeightQuantizer(this);
         }

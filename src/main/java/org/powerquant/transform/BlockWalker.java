@@ -13,12 +13,14 @@ import java.util.List;
 /**
  * Finds every quantizable weight in a DJL block tree.
  *
- * <p>DJL-native blocks are recognised by type: {@link Convolution} ({@code Conv1d/2d/3d}), {@link Deconvolution}
- * (transposed convolutions) and {@link Linear}; their {@code weight} parameter is quantized. A weight is named by
- * the path of child names from the root: a named child keeps its name ({@code 01conv1} becomes {@code conv1}), a
- * child named after its block type, as {@code SequentialBlock.add} names them, becomes its zero-based position, as
- * in PyTorch ({@code 02SequentialBlock.01Conv2d} becomes {@code 1.0.weight}). TorchScript blocks (any {@link SymbolBlock}) are delegated to
- * {@link TorchScriptWeights}, which identifies weights by name and shape.
+ * <p>DJL-native blocks are recognised by type: {@link Convolution} ({@code Conv1d/2d/3d}), {@link
+ * Deconvolution} (transposed convolutions) and {@link Linear}; their {@code weight} parameter is
+ * quantized. A weight is named by the path of child names from the root: a named child keeps its
+ * name ({@code 01conv1} becomes {@code conv1}), a child named after its block type, as {@code
+ * SequentialBlock.add} names them, becomes its zero-based position, as in PyTorch ({@code
+ * 02SequentialBlock.01Conv2d} becomes {@code 1.0.weight}). TorchScript blocks (any {@link
+ * SymbolBlock}) are delegated to {@link TorchScriptWeights}, which identifies weights by name and
+ * shape.
  */
 public final class BlockWalker {
 
@@ -66,15 +68,23 @@ public final class BlockWalker {
     }
 
     /**
-     * The readable name of a child: DJL stores children as {@code NNname} ({@code 01conv1}); the two-digit position
-     * is dropped when a name follows it, and kept when the name is the bare block type of a sequence.
+     * The readable name of a child: DJL stores children as {@code NNname} ({@code 01conv1}); the
+     * two-digit position is dropped when a name follows it, and kept when the name is the bare
+     * block type of a sequence.
      */
     static String childName(String key) {
-        if (key.length() > 2 && Character.isDigit(key.charAt(0)) && Character.isDigit(key.charAt(1))) {
+        if (key.length() > 2
+                && Character.isDigit(key.charAt(0))
+                && Character.isDigit(key.charAt(1))) {
             String rest = key.substring(2);
             int position = Integer.parseInt(key.substring(0, 2));
-            boolean generic = rest.endsWith("Block") || rest.startsWith("Conv") || rest.equals("Linear")
-                    || rest.startsWith("BatchNorm") || rest.contains("Pool") || rest.equals("LambdaBlock");
+            boolean generic =
+                    rest.endsWith("Block")
+                            || rest.startsWith("Conv")
+                            || rest.equals("Linear")
+                            || rest.startsWith("BatchNorm")
+                            || rest.contains("Pool")
+                            || rest.equals("LambdaBlock");
             return generic ? (position - 1) + "" : rest;
         }
         return key;

@@ -7,7 +7,9 @@ public enum LayerKind {
     /** A dense (fully connected) layer: weight of rank 2. */
     DENSE;
 
-    /** @return the lower-case name used in reports ({@code conv} or {@code dense}) */
+    /**
+     * @return the lower-case name used in reports ({@code conv} or {@code dense})
+     */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

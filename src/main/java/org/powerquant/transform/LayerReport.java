@@ -26,12 +26,16 @@ public record LayerReport(
         double squaredError,
         double uniformSquaredError) {
 
-    /** @return the mean squared error per weight */
+    /**
+     * @return the mean squared error per weight
+     */
     public double mse() {
         return weights == 0 ? 0 : squaredError / weights;
     }
 
-    /** @return the uniform grid's mean squared error per weight */
+    /**
+     * @return the uniform grid's mean squared error per weight
+     */
     public double uniformMse() {
         return weights == 0 ? 0 : uniformSquaredError / weights;
     }

@@ -30,8 +30,8 @@ import org.powerquant.quant.WeightQuantizer;
 import org.powerquant.quant.WeightTensor;
 
 /**
- * Quantizes the convolution and dense weights of a DJL model in place with PowerQuant (or the uniform baseline) and
- * reports what it did.
+ * Quantizes the convolution and dense weights of a DJL model in place with PowerQuant (or the
+ * uniform baseline) and reports what it did.
  *
  * <pre>{@code
  * PowerQuantTransform transform = PowerQuantTransform.builder().weightBits(4).build();
@@ -39,19 +39,21 @@ import org.powerquant.quant.WeightTensor;
  * System.out.println(report.toTable());
  * }</pre>
  *
- * <p>The walk ({@link BlockWalker}) covers DJL-native {@code Conv1d/2d/3d}, transposed convolutions and
- * {@code Linear}, and TorchScript models by parameter name and shape. Biases and batch-norm parameters stay float.
- * Layers are quantized in parallel; the weights are read from and written back to the engine on the calling thread.
- * TorchScript parameters loaded with {@code trainParam=true} record gradients and refuse in-place writes: each such
- * parameter is frozen for the write and its gradient recording restored afterwards.
+ * <p>The walk ({@link BlockWalker}) covers DJL-native {@code Conv1d/2d/3d}, transposed convolutions
+ * and {@code Linear}, and TorchScript models by parameter name and shape. Biases and batch-norm
+ * parameters stay float. Layers are quantized in parallel; the weights are read from and written
+ * back to the engine on the calling thread. TorchScript parameters loaded with {@code
+ * trainParam=true} record gradients and refuse in-place writes: each such parameter is frozen for
+ * the write and its gradient recording restored afterwards.
  *
  * <p>With {@link Builder#activationBits(int) activation bits}, the block must be a DJL-native
- * {@link TorchvisionResNet} (import a TorchScript torchvision ResNet with {@code ResNetImporter}, or load it with
- * {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into the convolutions
- * ({@link BatchNormFolding}), the folded weights quantized, every activation site ({@link ActivationSites}) calibrated
- * with the {@link ActivationCalibration} (data-free by default: synthetic data below 8 bits, the batch-norm model at
- * 8 bits; see {@link Builder#calibration}) and an
- * {@link ActivationQuantizer} installed on it. The report then has one activation row per site.
+ * {@link TorchvisionResNet} (import a TorchScript torchvision ResNet with {@code ResNetImporter},
+ * or load it with {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into
+ * the convolutions ({@link BatchNormFolding}), the folded weights quantized, every activation site
+ * ({@link ActivationSites}) calibrated with the {@link ActivationCalibration} (data-free by
+ * default: synthetic data below 8 bits, the batch-norm model at 8 bits; see {@link
+ * Builder#calibration}) and an {@link ActivationQuantizer} installed on it. The report then has one
+ * activation row per site.
  *
  * <p>Instances are immutable and can be applied to many models.
  */
@@ -67,54 +69,75 @@ public final class PowerQuantTransform {
 
     private PowerQuantTransform(Builder builder) {
         activationBits = builder.activationBits;
-        lastLayerBits = builder.lastLayerBits > 0 ? builder.lastLayerBits
-                : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
+        lastLayerBits =
+                builder.lastLayerBits > 0
+                        ? builder.lastLayerBits
+                        : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
         quantizeInput = builder.quantizeInput;
-        calibration = builder.calibration != null ? builder.calibration
-                : activationBits > 0 && activationBits < org.powerquant.quant.PowerQuantizer.MAX_BITS
-                        ? org.powerquant.calibrate.SyntheticCalibration.builder()
-                                .imageSize(builder.imageHeight, builder.imageWidth).build()
-                        : new BatchNormModel();
-        ExponentSearch search = ExponentSearch.builder()
-                .bounds(builder.lowerExponent, builder.upperExponent)
-                .tolerance(builder.tolerance)
-                .build();
-        quantizer = WeightQuantizer.builder()
-                .bits(builder.weightBits)
-                .scaleMode(builder.scaleMode)
-                .method(builder.method)
-                .search(search)
-                .build();
+        calibration =
+                builder.calibration != null
+                        ? builder.calibration
+                        : activationBits > 0
+                                        && activationBits
+                                                < org.powerquant.quant.PowerQuantizer.MAX_BITS
+                                ? org.powerquant.calibrate.SyntheticCalibration.builder()
+                                        .imageSize(builder.imageHeight, builder.imageWidth)
+                                        .build()
+                                : new BatchNormModel();
+        ExponentSearch search =
+                ExponentSearch.builder()
+                        .bounds(builder.lowerExponent, builder.upperExponent)
+                        .tolerance(builder.tolerance)
+                        .build();
+        quantizer =
+                WeightQuantizer.builder()
+                        .bits(builder.weightBits)
+                        .scaleMode(builder.scaleMode)
+                        .method(builder.method)
+                        .search(search)
+                        .build();
         skip = builder.skip;
         threads = builder.threads;
     }
 
-    /** @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1.5] to 1e-3 */
+    /**
+     * @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1.5] to 1e-3
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the activation bit width, or 0 if activations stay float */
+    /**
+     * @return the activation bit width, or 0 if activations stay float
+     */
     public int activationBits() {
         return activationBits;
     }
 
-    /** @return the bit width of the final dense layer's input (used only with activation bits) */
+    /**
+     * @return the bit width of the final dense layer's input (used only with activation bits)
+     */
     public int lastLayerBits() {
         return lastLayerBits;
     }
 
-    /** @return whether the image input is quantized (used only with activation bits) */
+    /**
+     * @return whether the image input is quantized (used only with activation bits)
+     */
     public boolean quantizeInput() {
         return quantizeInput;
     }
 
-    /** @return the activation calibration (used only with activation bits) */
+    /**
+     * @return the activation calibration (used only with activation bits)
+     */
     public ActivationCalibration calibration() {
         return calibration;
     }
 
-    /** @return the weight quantizer this transform applies to each layer */
+    /**
+     * @return the weight quantizer this transform applies to each layer
+     */
     public WeightQuantizer weightQuantizer() {
         return quantizer;
     }
@@ -128,7 +151,8 @@ public final class PowerQuantTransform {
      */
     public QuantizationReport apply(Model model) {
         if (model.getBlock() == null) {
-            throw new IllegalArgumentException("model " + model.getName() + " has no block to quantize");
+            throw new IllegalArgumentException(
+                    "model " + model.getName() + " has no block to quantize");
         }
         return apply(model.getBlock());
     }
@@ -146,15 +170,19 @@ public final class PowerQuantTransform {
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
         if (activationBits > 0) {
             if (!(block instanceof TorchvisionResNet resnet)) {
-                String hint = block instanceof ai.djl.nn.SymbolBlock
-                        ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
-                                + " PowerQuant.loadQuantized or ResNetImporter.importModel"
-                        : "";
-                throw new IllegalArgumentException("activation bits need a DJL-native TorchvisionResNet, got "
-                        + block.getClass().getSimpleName() + hint);
+                String hint =
+                        block instanceof ai.djl.nn.SymbolBlock
+                                ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
+                                        + " PowerQuant.loadQuantized or ResNetImporter.importModel"
+                                : "";
+                throw new IllegalArgumentException(
+                        "activation bits need a DJL-native TorchvisionResNet, got "
+                                + block.getClass().getSimpleName()
+                                + hint);
             }
             network = resnet;
-            for (ActivationSite site : ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput)) {
+            for (ActivationSite site :
+                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput)) {
                 site.clear();
             }
             for (FoldedBatchNorm bn : BatchNormFolding.fold(network)) {
@@ -175,10 +203,16 @@ public final class PowerQuantTransform {
             NDArray array = site.parameter().getArray();
             if (array.getDataType() != DataType.FLOAT32) {
                 throw new IllegalArgumentException(
-                        "layer " + site.name() + ": weights of type " + array.getDataType() + " are not supported,"
+                        "layer "
+                                + site.name()
+                                + ": weights of type "
+                                + array.getDataType()
+                                + " are not supported,"
                                 + " only float32");
             }
-            inputs.add(new WeightTensor(site.name(), array.getShape().getShape(), array.toFloatArray()));
+            inputs.add(
+                    new WeightTensor(
+                            site.name(), array.getShape().getShape(), array.toFloatArray()));
         }
         List<QuantizedWeights> results = quantizer.quantizeAll(inputs, threads);
         List<LayerReport> layers = new ArrayList<>(sites.size());
@@ -186,17 +220,18 @@ public final class PowerQuantTransform {
             WeightSite site = sites.get(i);
             QuantizedWeights q = results.get(i);
             write(site.parameter().getArray(), q.values());
-            layers.add(new LayerReport(
-                    site.name(),
-                    site.kind(),
-                    q.shape(),
-                    q.bits(),
-                    q.exponent(),
-                    q.scaleMode() == ScaleMode.PER_CHANNEL ? "per-channel" : "per-tensor",
-                    q.scales(),
-                    q.count(),
-                    q.squaredError(),
-                    q.uniformSquaredError()));
+            layers.add(
+                    new LayerReport(
+                            site.name(),
+                            site.kind(),
+                            q.shape(),
+                            q.bits(),
+                            q.exponent(),
+                            q.scaleMode() == ScaleMode.PER_CHANNEL ? "per-channel" : "per-tensor",
+                            q.scales(),
+                            q.count(),
+                            q.squaredError(),
+                            q.uniformSquaredError()));
         }
         List<ActivationReport> activations = new ArrayList<>();
         if (network != null) {
@@ -208,20 +243,38 @@ public final class PowerQuantTransform {
                 ActivationGrid grid = grids.get(site.name());
                 if (grid == null) {
                     throw new IllegalStateException(
-                            calibration.mode() + " calibration returned no grid for activation " + site.name());
+                            calibration.mode()
+                                    + " calibration returned no grid for activation "
+                                    + site.name());
                 }
                 site.install(new ActivationQuantizer(grid));
-                activations.add(new ActivationReport(site.name(), grid.bits(), grid.lower(), grid.range(),
-                        grid.exponent(), grid.expectedError(), grid.uniformExpectedError(), calibration.mode()));
+                activations.add(
+                        new ActivationReport(
+                                site.name(),
+                                grid.bits(),
+                                grid.lower(),
+                                grid.range(),
+                                grid.exponent(),
+                                grid.expectedError(),
+                                grid.uniformExpectedError(),
+                                calibration.mode()));
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String method = quantizer.method().name().toLowerCase(java.util.Locale.ROOT);
         if (network == null) {
-            return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations);
+            return new QuantizationReport(
+                    method, quantizer.bits(), seconds, layers, skipped, activations);
         }
-        return new QuantizationReport(method, quantizer.bits(), seconds, layers, skipped, activations,
-                calibration.isDataFree(), calibration.warnings());
+        return new QuantizationReport(
+                method,
+                quantizer.bits(),
+                seconds,
+                layers,
+                skipped,
+                activations,
+                calibration.isDataFree(),
+                calibration.warnings());
     }
 
     private static void write(NDArray array, float[] values) {
@@ -253,8 +306,8 @@ public final class PowerQuantTransform {
         private int imageWidth = 224;
 
         /**
-         * Sets the input size of the network, used by the default synthetic calibration to generate its images
-         * (224x224 by default, ImageNet's).
+         * Sets the input size of the network, used by the default synthetic calibration to generate
+         * its images (224x224 by default, ImageNet's).
          *
          * @param height the image height
          * @param width the image width
@@ -262,7 +315,8 @@ public final class PowerQuantTransform {
          */
         public Builder imageSize(int height, int width) {
             if (height < 1 || width < 1) {
-                throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+                throw new IllegalArgumentException(
+                        "image size must be positive, got " + height + "x" + width);
             }
             this.imageHeight = height;
             this.imageWidth = width;
@@ -272,17 +326,18 @@ public final class PowerQuantTransform {
         private Builder() {}
 
         /**
-         * Quantizes activations too: every ReLU output that feeds a convolution at {@code bits}, the final dense
-         * layer's input at {@link #lastLayerBits(int)} ({@code max(bits, 8)} by default), the image input only if
-         * {@link #quantizeInput(boolean)}. Needs a DJL-native {@link TorchvisionResNet}.
+         * Quantizes activations too: every ReLU output that feeds a convolution at {@code bits},
+         * the final dense layer's input at {@link #lastLayerBits(int)} ({@code max(bits, 8)} by
+         * default), the image input only if {@link #quantizeInput(boolean)}. Needs a DJL-native
+         * {@link TorchvisionResNet}.
          *
          * @param bits 2 to 8, or 0 to leave activations in float (the default)
          * @return this builder
          */
         public Builder activationBits(int bits) {
             if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException("activation bits must be between 2 and 8 (or 0 for float), got "
-                        + bits);
+                throw new IllegalArgumentException(
+                        "activation bits must be between 2 and 8 (or 0 for float), got " + bits);
             }
             this.activationBits = bits;
             return this;
@@ -296,14 +351,16 @@ public final class PowerQuantTransform {
          */
         public Builder lastLayerBits(int bits) {
             if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException("last-layer bits must be between 2 and 8, got " + bits);
+                throw new IllegalArgumentException(
+                        "last-layer bits must be between 2 and 8, got " + bits);
             }
             this.lastLayerBits = bits;
             return this;
         }
 
         /**
-         * Quantizes the image input at the activation bit width too (off by default, as in SQuant's protocol).
+         * Quantizes the image input at the activation bit width too (off by default, as in SQuant's
+         * protocol).
          *
          * @param quantize whether to quantize the input
          * @return this builder
@@ -315,10 +372,10 @@ public final class PowerQuantTransform {
 
         /**
          * Sets how activation grids are found. By default, below 8 activation bits, {@link
-         * org.powerquant.calibrate.SyntheticCalibration} (data-free: distilled from the batch-norm statistics, at the
-         * {@link #imageSize(int, int) image size}); at 8 bits the analytic {@link BatchNormModel}. Pass a {@link
-         * org.powerquant.calibrate.DataCalibration} to calibrate on real images (no longer data-free; weights stay
-         * data-free).
+         * org.powerquant.calibrate.SyntheticCalibration} (data-free: distilled from the batch-norm
+         * statistics, at the {@link #imageSize(int, int) image size}); at 8 bits the analytic
+         * {@link BatchNormModel}. Pass a {@link org.powerquant.calibrate.DataCalibration} to
+         * calibrate on real images (no longer data-free; weights stay data-free).
          *
          * @param activationCalibration the calibration, or null for the default
          * @return this builder
@@ -352,7 +409,8 @@ public final class PowerQuantTransform {
         }
 
         /**
-         * Chooses PowerQuant (the default) or the uniform baseline ({@code a = 1} through the same code).
+         * Chooses PowerQuant (the default) or the uniform baseline ({@code a = 1} through the same
+         * code).
          *
          * @param quantizationMethod the method
          * @return this builder
@@ -389,8 +447,9 @@ public final class PowerQuantTransform {
         }
 
         /**
-         * Leaves layers in float. Each pattern is a weight name as the report shows it; {@code *} matches any run of
-         * characters (e.g. {@code conv1.weight}, {@code fc.*}, {@code layer4.*}).
+         * Leaves layers in float. Each pattern is a weight name as the report shows it; {@code *}
+         * matches any run of characters (e.g. {@code conv1.weight}, {@code fc.*}, {@code
+         * layer4.*}).
          *
          * @param patterns the names or patterns
          * @return this builder
@@ -406,17 +465,26 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder skipLayers(List<String> patterns) {
-            Set<Pattern> compiled = patterns.stream()
-                    .map(p -> Pattern.compile(Arrays.stream(p.split("\\*", -1)).map(Pattern::quote)
-                            .collect(Collectors.joining(".*"))))
-                    .collect(Collectors.toSet());
+            Set<Pattern> compiled =
+                    patterns.stream()
+                            .map(
+                                    p ->
+                                            Pattern.compile(
+                                                    Arrays.stream(p.split("\\*", -1))
+                                                            .map(Pattern::quote)
+                                                            .collect(Collectors.joining(".*"))))
+                            .collect(Collectors.toSet());
             Predicate<String> previous = skip;
-            this.skip = name -> previous.test(name) || compiled.stream().anyMatch(p -> p.matcher(name).matches());
+            this.skip =
+                    name ->
+                            previous.test(name)
+                                    || compiled.stream().anyMatch(p -> p.matcher(name).matches());
             return this;
         }
 
         /**
-         * Leaves in float every layer a predicate accepts (in addition to {@link #skipLayers(String...)}).
+         * Leaves in float every layer a predicate accepts (in addition to {@link
+         * #skipLayers(String...)}).
          *
          * @param filter true for weights to skip
          * @return this builder
@@ -441,7 +509,9 @@ public final class PowerQuantTransform {
             return this;
         }
 
-        /** @return the transform */
+        /**
+         * @return the transform
+         */
         public PowerQuantTransform build() {
             return new PowerQuantTransform(this);
         }

@@ -14,8 +14,8 @@ import java.util.function.IntPredicate;
 import org.powerquant.io.AtomicFiles;
 
 /**
- * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals. Prints as a table
- * ({@link #toTable()}) and serialises as JSON ({@link #toJson()}).
+ * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals.
+ * Prints as a table ({@link #toTable()}) and serialises as JSON ({@link #toJson()}).
  */
 public final class QuantizationReport {
 
@@ -38,7 +38,11 @@ public final class QuantizationReport {
      * @param skipped names of weights the layer filter left in float
      */
     public QuantizationReport(
-            String method, int weightBits, double seconds, List<LayerReport> layers, List<String> skipped) {
+            String method,
+            int weightBits,
+            double seconds,
+            List<LayerReport> layers,
+            List<String> skipped) {
         this(method, weightBits, seconds, layers, skipped, List.of());
     }
 
@@ -47,11 +51,12 @@ public final class QuantizationReport {
      *
      * @param method {@code power} or {@code uniform}
      * @param weightBits the weight bit width
-     * @param seconds the time spent quantizing (folding, weights and activation calibration), model loading
-     *     excluded
+     * @param seconds the time spent quantizing (folding, weights and activation calibration), model
+     *     loading excluded
      * @param layers one entry per quantized weight, in model order
      * @param skipped names of weights the layer filter left in float
-     * @param activations one entry per activation quantizer, in forward order (empty if activations stay float)
+     * @param activations one entry per activation quantizer, in forward order (empty if activations
+     *     stay float)
      */
     public QuantizationReport(
             String method,
@@ -68,13 +73,14 @@ public final class QuantizationReport {
      *
      * @param method {@code power} or {@code uniform}
      * @param weightBits the weight bit width
-     * @param seconds the time spent quantizing (folding, weights and activation calibration), model loading
-     *     excluded
+     * @param seconds the time spent quantizing (folding, weights and activation calibration), model
+     *     loading excluded
      * @param layers one entry per quantized weight, in model order
      * @param skipped names of weights the layer filter left in float
      * @param activations one entry per activation quantizer, in forward order
      * @param dataFree false when activation grids were calibrated on real data
-     * @param calibrationNotes the calibration's warnings (e.g. fewer calibration images than asked for)
+     * @param calibrationNotes the calibration's warnings (e.g. fewer calibration images than asked
+     *     for)
      */
     public QuantizationReport(
             String method,
@@ -95,17 +101,25 @@ public final class QuantizationReport {
         this.activations = List.copyOf(activations);
     }
 
-    /** @return false when activation grids were calibrated on real data; weights are always data-free */
+    /**
+     * @return false when activation grids were calibrated on real data; weights are always
+     *     data-free
+     */
     public boolean isDataFree() {
         return dataFree;
     }
 
-    /** @return what the activation calibration warned about (e.g. fewer calibration images than asked for) */
+    /**
+     * @return what the activation calibration warned about (e.g. fewer calibration images than
+     *     asked for)
+     */
     public List<String> calibrationNotes() {
         return calibrationNotes;
     }
 
-    /** @return the activation quantizers, in forward order; empty if activations stay float */
+    /**
+     * @return the activation quantizers, in forward order; empty if activations stay float
+     */
     public List<ActivationReport> activations() {
         return activations;
     }
@@ -118,46 +132,67 @@ public final class QuantizationReport {
      * @throws IllegalArgumentException if no such activation was quantized
      */
     public ActivationReport activation(String name) {
-        return activations.stream().filter(a -> a.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no activation quantizer named " + name));
+        return activations.stream()
+                .filter(a -> a.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () ->
+                                new IllegalArgumentException(
+                                        "no activation quantizer named " + name));
     }
 
-    /** @return {@code power} or {@code uniform} */
+    /**
+     * @return {@code power} or {@code uniform}
+     */
     public String method() {
         return method;
     }
 
-    /** @return the weight bit width */
+    /**
+     * @return the weight bit width
+     */
     public int weightBits() {
         return weightBits;
     }
 
-    /** @return the seconds spent quantizing */
+    /**
+     * @return the seconds spent quantizing
+     */
     public double seconds() {
         return seconds;
     }
 
-    /** @return the quantized layers, in model order */
+    /**
+     * @return the quantized layers, in model order
+     */
     public List<LayerReport> layers() {
         return Collections.unmodifiableList(layers);
     }
 
-    /** @return the weights left in float by the layer filter */
+    /**
+     * @return the weights left in float by the layer filter
+     */
     public List<String> skipped() {
         return skipped;
     }
 
-    /** @return the number of quantized weights */
+    /**
+     * @return the number of quantized weights
+     */
     public long totalWeights() {
         return layers.stream().mapToLong(LayerReport::weights).sum();
     }
 
-    /** @return the total squared error over all quantized weights */
+    /**
+     * @return the total squared error over all quantized weights
+     */
     public double totalSquaredError() {
         return layers.stream().mapToDouble(LayerReport::squaredError).sum();
     }
 
-    /** @return the total squared error uniform quantization would have given */
+    /**
+     * @return the total squared error uniform quantization would have given
+     */
     public double totalUniformSquaredError() {
         return layers.stream().mapToDouble(LayerReport::uniformSquaredError).sum();
     }
@@ -170,40 +205,75 @@ public final class QuantizationReport {
      * @throws IllegalArgumentException if no such layer was quantized
      */
     public LayerReport layer(String name) {
-        return layers.stream().filter(l -> l.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no quantized layer named " + name));
+        return layers.stream()
+                .filter(l -> l.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalArgumentException("no quantized layer named " + name));
     }
 
-    /** @return an aligned text table, one row per layer, then the totals */
+    /**
+     * @return an aligned text table, one row per layer, then the totals
+     */
     public String toTable() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"layer", "kind", "shape", "bits", "exponent", "scales", "mse", "uniform mse", "ratio"});
+        rows.add(
+                new String[] {
+                    "layer",
+                    "kind",
+                    "shape",
+                    "bits",
+                    "exponent",
+                    "scales",
+                    "mse",
+                    "uniform mse",
+                    "ratio"
+                });
         for (LayerReport l : layers) {
-            rows.add(new String[] {
-                l.name(), l.kind().label(), shape(l.shape()), Integer.toString(l.bits()), fmt("%.3f", l.exponent()),
-                l.scaleMode(), fmt("%.3e", l.mse()), fmt("%.3e", l.uniformMse()),
-                fmt("%.3f", ratio(l.squaredError(), l.uniformSquaredError()))
-            });
+            rows.add(
+                    new String[] {
+                        l.name(),
+                        l.kind().label(),
+                        shape(l.shape()),
+                        Integer.toString(l.bits()),
+                        fmt("%.3f", l.exponent()),
+                        l.scaleMode(),
+                        fmt("%.3e", l.mse()),
+                        fmt("%.3e", l.uniformMse()),
+                        fmt("%.3f", ratio(l.squaredError(), l.uniformSquaredError()))
+                    });
         }
-        rows.add(new String[] {
-            "total (" + layers.size() + " layers)", "", totalWeights() + " weights", Integer.toString(weightBits), "",
-            "", fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
-            fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
-            fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))
-        });
+        rows.add(
+                new String[] {
+                    "total (" + layers.size() + " layers)",
+                    "",
+                    totalWeights() + " weights",
+                    Integer.toString(weightBits),
+                    "",
+                    "",
+                    fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
+                    fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
+                    fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))
+                });
         int totalRow = rows.size() - 1;
-        StringBuilder sb = new StringBuilder(render(rows, i -> i < 3 || i == 5, r -> r == 0 || r == totalRow - 1));
+        StringBuilder sb =
+                new StringBuilder(
+                        render(rows, i -> i < 3 || i == 5, r -> r == 0 || r == totalRow - 1));
         if (!activations.isEmpty()) {
             sb.append(System.lineSeparator()).append(activationTable());
-            sb.append(dataFree ? "activation ranges: data-free (no real data used)"
-                    : "activation ranges: calibrated on real data: NOT data-free (weights are)")
+            sb.append(
+                            dataFree
+                                    ? "activation ranges: data-free (no real data used)"
+                                    : "activation ranges: calibrated on real data: NOT data-free (weights are)")
                     .append(System.lineSeparator());
             for (String note : calibrationNotes) {
                 sb.append("note: ").append(note).append(System.lineSeparator());
             }
         }
         if (!skipped.isEmpty()) {
-            sb.append("left in float: ").append(String.join(", ", skipped)).append(System.lineSeparator());
+            sb.append("left in float: ")
+                    .append(String.join(", ", skipped))
+                    .append(System.lineSeparator());
         }
         sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
         return sb.toString();
@@ -211,16 +281,33 @@ public final class QuantizationReport {
 
     private String activationTable() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"activation", "bits", "range", "exponent", "expected mse", "uniform mse", "ratio",
-            "mode"});
+        rows.add(
+                new String[] {
+                    "activation",
+                    "bits",
+                    "range",
+                    "exponent",
+                    "expected mse",
+                    "uniform mse",
+                    "ratio",
+                    "mode"
+                });
         for (ActivationReport a : activations) {
-            String range = a.lower() == 0 ? fmt("[0, %.4g]", a.range())
-                    : fmt("[%.4g, %.4g]", a.lower(), a.lower() + a.range());
-            rows.add(new String[] {
-                a.name(), Integer.toString(a.bits()), range, fmt("%.3f", a.exponent()), fmt("%.3e", a.expectedError()),
-                fmt("%.3e", a.uniformExpectedError()), fmt("%.3f", ratio(a.expectedError(), a.uniformExpectedError())),
-                a.mode()
-            });
+            String range =
+                    a.lower() == 0
+                            ? fmt("[0, %.4g]", a.range())
+                            : fmt("[%.4g, %.4g]", a.lower(), a.lower() + a.range());
+            rows.add(
+                    new String[] {
+                        a.name(),
+                        Integer.toString(a.bits()),
+                        range,
+                        fmt("%.3f", a.exponent()),
+                        fmt("%.3e", a.expectedError()),
+                        fmt("%.3e", a.uniformExpectedError()),
+                        fmt("%.3f", ratio(a.expectedError(), a.uniformExpectedError())),
+                        a.mode()
+                    });
         }
         int columns = rows.get(0).length;
         return render(rows, i -> i == 0 || i == 2 || i == columns - 1, r -> r == 0);
@@ -233,7 +320,8 @@ public final class QuantizationReport {
      * @param leftAligned which columns are left-aligned (the others are right-aligned)
      * @param ruleAfter after which rows a horizontal rule is drawn
      */
-    private static String render(List<String[]> rows, IntPredicate leftAligned, IntPredicate ruleAfter) {
+    private static String render(
+            List<String[]> rows, IntPredicate leftAligned, IntPredicate ruleAfter) {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -244,7 +332,8 @@ public final class QuantizationReport {
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
             for (int i = 0; i < row.length; i++) {
-                sb.append(pad(row[i], widths[i], !leftAligned.test(i))).append(i + 1 < row.length ? "  " : "");
+                sb.append(pad(row[i], widths[i], !leftAligned.test(i)))
+                        .append(i + 1 < row.length ? "  " : "");
             }
             sb.append(System.lineSeparator());
             if (ruleAfter.test(r)) {
@@ -254,7 +343,9 @@ public final class QuantizationReport {
         return sb.toString();
     }
 
-    /** @return the report as a JSON object */
+    /**
+     * @return the report as a JSON object
+     */
     public JsonObject toJsonObject() {
         JsonObject root = new JsonObject();
         root.addProperty("method", method);
@@ -313,9 +404,15 @@ public final class QuantizationReport {
         return root;
     }
 
-    /** @return the report as pretty-printed JSON */
+    /**
+     * @return the report as pretty-printed JSON
+     */
     public String toJson() {
-        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        Gson gson =
+                new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create();
         return gson.toJson(toJsonObject());
     }
 

@@ -7,8 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A bit-width setting as the command line writes it: {@code fp32} (float), {@code w4} (4-bit weights, float
- * activations) or {@code w4a8} (4-bit weights, 8-bit activations).
+ * A bit-width setting as the command line writes it: {@code fp32} (float), {@code w4} (4-bit
+ * weights, float activations) or {@code w4a8} (4-bit weights, 8-bit activations).
  *
  * @param label the setting as written, normalised to lower case
  * @param weightBits the weight bit width, or 0 for float weights
@@ -35,7 +35,8 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
         }
         Matcher m = SYNTAX.matcher(s);
         if (!m.matches()) {
-            throw new IllegalArgumentException("setting '" + text + "': expected fp32, wB or wBaA (e.g. w4, w4a8)");
+            throw new IllegalArgumentException(
+                    "setting '" + text + "': expected fp32, wB or wBaA (e.g. w4, w4a8)");
         }
         int w = bits(m.group(1), text);
         int a = m.group(2) == null ? 0 : bits(m.group(2), text);
@@ -68,17 +69,22 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
     private static int bits(String digits, String text) {
         int bits = Integer.parseInt(digits);
         if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException("setting '" + text + "': bit widths must be between 2 and 8");
+            throw new IllegalArgumentException(
+                    "setting '" + text + "': bit widths must be between 2 and 8");
         }
         return bits;
     }
 
-    /** @return whether this is the float model */
+    /**
+     * @return whether this is the float model
+     */
     public boolean isFloat() {
         return weightBits == 0 && activationBits == 0;
     }
 
-    /** @return whether activations are quantized */
+    /**
+     * @return whether activations are quantized
+     */
     public boolean quantizesActivations() {
         return activationBits > 0;
     }

@@ -12,13 +12,14 @@ import java.util.Map;
 import org.powerquant.io.AtomicFiles;
 
 /**
- * The weights of a TorchScript model ({@link PtSymbolBlock}) by name and shape, and writing the model back as a
- * {@code .pt} file.
+ * The weights of a TorchScript model ({@link PtSymbolBlock}) by name and shape, and writing the
+ * model back as a {@code .pt} file.
  *
- * <p>A TorchScript module is opaque to DJL: its parameters are known only by their dotted names. The quantizable
- * ones are those named {@code *.weight} of rank 2 (dense) or rank 3 to 5 (convolutions); batch-norm scales are rank 1
- * and biases are never quantized. A transposed convolution cannot be told from a convolution by name and shape; its
- * weight is scaled along its first dimension like every other.
+ * <p>A TorchScript module is opaque to DJL: its parameters are known only by their dotted names.
+ * The quantizable ones are those named {@code *.weight} of rank 2 (dense) or rank 3 to 5
+ * (convolutions); batch-norm scales are rank 1 and biases are never quantized. A transposed
+ * convolution cannot be told from a convolution by name and shape; its weight is scaled along its
+ * first dimension like every other.
  */
 public final class TorchScriptWeights {
 
@@ -49,8 +50,8 @@ public final class TorchScriptWeights {
     }
 
     /**
-     * Writes a TorchScript block as a {@code .pt} file that loads in DJL and in PyTorch, atomically: to a temporary
-     * file beside the target, then renamed over it.
+     * Writes a TorchScript block as a {@code .pt} file that loads in DJL and in PyTorch,
+     * atomically: to a temporary file beside the target, then renamed over it.
      *
      * @param block the block
      * @param target the file to write

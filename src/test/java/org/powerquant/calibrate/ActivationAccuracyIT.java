@@ -13,20 +13,26 @@ import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 
 /**
- * Data-free W8A8 and W4A4 on the shared ResNet-18, first 2,000 Fashion-MNIST test images (skipped without
- * ../shared): W8A8 PowerQuant within 0.3 points of float, and W4A4 PowerQuant above uniform. The full-test-set
- * figures are a benchmark run ({@link ActivationQuantizationBenchmark}, BENCHMARKS.md). Four evaluations of 2,000
- * images and three quantizations: about a minute and a half on 2 idle cores (342 s measured on 2 cores shared with
- * other jobs at load 8).
+ * Data-free W8A8 and W4A4 on the shared ResNet-18, first 2,000 Fashion-MNIST test images (skipped
+ * without ../shared): W8A8 PowerQuant within 0.3 points of float, and W4A4 PowerQuant above
+ * uniform. The full-test-set figures are a benchmark run ({@link ActivationQuantizationBenchmark},
+ * BENCHMARKS.md). Four evaluations of 2,000 images and three quantizations: about a minute and a
+ * half on 2 idle cores (342 s measured on 2 cores shared with other jobs at load 8).
  */
 class ActivationAccuracyIT {
 
     private static final int IMAGES = 2000;
 
-    private static double accuracy(FashionMnistTestSet data, int weightBits, int activationBits,
-            QuantizationMethod method) throws Exception {
-        PowerQuantTransform transform = PowerQuantTransform.builder()
-                .weightBits(weightBits).activationBits(activationBits).method(method).imageSize(64, 64).build();
+    private static double accuracy(
+            FashionMnistTestSet data, int weightBits, int activationBits, QuantizationMethod method)
+            throws Exception {
+        PowerQuantTransform transform =
+                PowerQuantTransform.builder()
+                        .weightBits(weightBits)
+                        .activationBits(activationBits)
+                        .method(method)
+                        .imageSize(64, 64)
+                        .build();
         try (QuantizedModel<NDList, NDList> q =
                 PowerQuant.importQuantized(SharedFixtures.resnet18(), transform, Device.cpu())) {
             return data.accuracy(q.model(), IMAGES);
@@ -37,12 +43,17 @@ class ActivationAccuracyIT {
     void w8a8IsNearFloatAndW4a4PowerBeatsUniform() throws Exception {
         FashionMnistTestSet data = FashionMnistTestSet.read(SharedFixtures.fashionMnist());
         double floatAccuracy;
-        try (QuantizedModel<NDList, NDList> f = PowerQuant.importQuantized(SharedFixtures.resnet18(),
-                PowerQuantTransform.builder().skipLayers("*").build(), Device.cpu())) {
+        try (QuantizedModel<NDList, NDList> f =
+                PowerQuant.importQuantized(
+                        SharedFixtures.resnet18(),
+                        PowerQuantTransform.builder().skipLayers("*").build(),
+                        Device.cpu())) {
             floatAccuracy = data.accuracy(f.model(), IMAGES);
         }
         double w8a8 = accuracy(data, 8, 8, QuantizationMethod.POWER);
-        assertTrue(w8a8 >= floatAccuracy - 0.3, "W8A8 " + w8a8 + " % vs float " + floatAccuracy + " %");
+        assertTrue(
+                w8a8 >= floatAccuracy - 0.3,
+                "W8A8 " + w8a8 + " % vs float " + floatAccuracy + " %");
         double uniform = accuracy(data, 4, 4, QuantizationMethod.UNIFORM);
         double power = accuracy(data, 4, 4, QuantizationMethod.POWER);
         assertTrue(power > uniform, "W4A4 power " + power + " % vs uniform " + uniform + " %");

@@ -13,10 +13,11 @@ import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 
 /**
- * Accuracy of the shared ResNet-18 under weight and activation quantization, uniform and PowerQuant (not a test: run
- * it by hand, see BENCHMARKS.md). Usage: {@code ActivationQuantizationBenchmark [images] [wXaY ...]}; system property
- * {@code table=true} prints the report of each quantization, {@code pooled=MEAN} models the classifier input by its
- * mean, {@code lastLayerBits=B} sets its bits.
+ * Accuracy of the shared ResNet-18 under weight and activation quantization, uniform and PowerQuant
+ * (not a test: run it by hand, see BENCHMARKS.md). Usage: {@code ActivationQuantizationBenchmark
+ * [images] [wXaY ...]}; system property {@code table=true} prints the report of each quantization,
+ * {@code pooled=MEAN} models the classifier input by its mean, {@code lastLayerBits=B} sets its
+ * bits.
  */
 public final class ActivationQuantizationBenchmark {
 
@@ -30,13 +31,20 @@ public final class ActivationQuantizationBenchmark {
      */
     public static void main(String[] args) throws Exception {
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 10000;
-        String[] settings = args.length > 1 ? java.util.Arrays.copyOfRange(args, 1, args.length)
-                : new String[] {"w8a8", "w6a6", "w4a8", "w4a4"};
+        String[] settings =
+                args.length > 1
+                        ? java.util.Arrays.copyOfRange(args, 1, args.length)
+                        : new String[] {"w8a8", "w6a6", "w4a8", "w4a4"};
         Path model = SharedFixtures.root().resolve("models/fmnist_resnet18.pt");
-        FashionMnistTestSet data = FashionMnistTestSet.read(SharedFixtures.root().resolve("data/fashion-mnist"));
-        try (QuantizedModel<NDList, NDList> floatModel = PowerQuant.importQuantized(
-                model, PowerQuantTransform.builder().weightBits(8).skipLayers("*").build(), Device.cpu())) {
-            System.out.printf(Locale.ROOT, "float: %.2f %%%n", data.accuracy(floatModel.model(), images));
+        FashionMnistTestSet data =
+                FashionMnistTestSet.read(SharedFixtures.root().resolve("data/fashion-mnist"));
+        try (QuantizedModel<NDList, NDList> floatModel =
+                PowerQuant.importQuantized(
+                        model,
+                        PowerQuantTransform.builder().weightBits(8).skipLayers("*").build(),
+                        Device.cpu())) {
+            System.out.printf(
+                    Locale.ROOT, "float: %.2f %%%n", data.accuracy(floatModel.model(), images));
         }
         System.out.println("| setting | uniform | power | quantization time uniform / power (s) |");
         System.out.println("|---|---|---|---|");
@@ -48,14 +56,21 @@ public final class ActivationQuantizationBenchmark {
             double[] seconds = new double[2];
             QuantizationMethod[] methods = {QuantizationMethod.UNIFORM, QuantizationMethod.POWER};
             for (int m = 0; m < 2; m++) {
-                PowerQuantTransform transform = PowerQuantTransform.builder()
-                        .weightBits(w).activationBits(a).method(methods[m])
-                        .lastLayerBits(Integer.getInteger("lastLayerBits", 0))
-                        .calibration(new BatchNormModel(ActivationGridSearch.defaults(),
-                                PooledFeatureModel.valueOf(System.getProperty("pooled", "RECTIFIED"))))
-                        .build();
+                PowerQuantTransform transform =
+                        PowerQuantTransform.builder()
+                                .weightBits(w)
+                                .activationBits(a)
+                                .method(methods[m])
+                                .lastLayerBits(Integer.getInteger("lastLayerBits", 0))
+                                .calibration(
+                                        new BatchNormModel(
+                                                ActivationGridSearch.defaults(),
+                                                PooledFeatureModel.valueOf(
+                                                        System.getProperty("pooled", "RECTIFIED"))))
+                                .build();
                 long start = System.nanoTime();
-                try (QuantizedModel<NDList, NDList> q = PowerQuant.importQuantized(model, transform, Device.cpu())) {
+                try (QuantizedModel<NDList, NDList> q =
+                        PowerQuant.importQuantized(model, transform, Device.cpu())) {
                     seconds[m] = q.report().seconds();
                     if (Boolean.getBoolean("table")) {
                         System.out.println(q.report().toTable());
@@ -63,8 +78,14 @@ public final class ActivationQuantizationBenchmark {
                     acc[m] = q.model() == null ? 0 : data.accuracy(q.model(), images);
                 }
             }
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f / %.2f |%n",
-                    setting.toUpperCase(Locale.ROOT), acc[0], acc[1], seconds[0], seconds[1]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %.2f | %.2f | %.2f / %.2f |%n",
+                    setting.toUpperCase(Locale.ROOT),
+                    acc[0],
+                    acc[1],
+                    seconds[0],
+                    seconds[1]);
         }
     }
 }

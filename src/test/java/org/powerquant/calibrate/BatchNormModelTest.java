@@ -38,13 +38,16 @@ class BatchNormModelTest {
             for (int k = 0; k <= n; k++) {
                 double x = lo + k * h;
                 double w = (k == 0 || k == n ? 1 : k % 2 == 1 ? 4 : 2) * h / 3;
-                double pdf = Math.exp(-0.5 * Math.pow((x - mu) / sigma, 2)) / (sigma * Math.sqrt(2 * Math.PI));
+                double pdf =
+                        Math.exp(-0.5 * Math.pow((x - mu) / sigma, 2))
+                                / (sigma * Math.sqrt(2 * Math.PI));
                 m1 += w * x * pdf;
                 m2 += w * x * x * pdf;
             }
             double[] r = RectifiedNormal.moments(mu, sigma);
             assertEquals(m1, r[0], 1e-9 + 1e-7 * m1, "mean, mu=" + mu + " sigma=" + sigma);
-            assertEquals(m2 - m1 * m1, r[1], 1e-9 + 1e-6 * m2, "variance, mu=" + mu + " sigma=" + sigma);
+            assertEquals(
+                    m2 - m1 * m1, r[1], 1e-9 + 1e-6 * m2, "variance, mu=" + mu + " sigma=" + sigma);
         }
     }
 
@@ -67,7 +70,8 @@ class BatchNormModelTest {
     @Test
     void propagatesThroughStemMainPathsAndBothKindsOfShortcut() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             org.powerquant.nn.BatchNormFoldingTestSupport.randomiseBatchNorms(net, new Random(1));
             Map<String, FoldedBatchNorm> bn = fold(net);
@@ -76,7 +80,8 @@ class BatchNormModelTest {
             // stem and a main-path ReLU: the batch norm's N(beta, gamma^2), rectified
             assertArrayEquals(doubles(bn.get("bn1").mean()), model.get("relu").means());
             assertArrayEquals(doubles(bn.get("bn1").std()), model.get("relu").stds());
-            assertArrayEquals(doubles(bn.get("layer2.1.bn1").std()), model.get("layer2.1.relu1").stds());
+            assertArrayEquals(
+                    doubles(bn.get("layer2.1.bn1").std()), model.get("layer2.1.relu1").stds());
             assertTrue(model.get("relu").isRectified());
 
             // projection shortcut: means and variances of bn2 and downsample.1 add
@@ -86,8 +91,12 @@ class BatchNormModelTest {
             double[] stds = model.get("layer2.0.relu").stds();
             for (int c = 0; c < means.length; c++) {
                 assertEquals(main.mean()[c] + (double) down.mean()[c], means[c], 1e-12);
-                assertEquals(Math.sqrt((double) main.std()[c] * main.std()[c] + (double) down.std()[c] * down.std()[c]),
-                        stds[c], 1e-12);
+                assertEquals(
+                        Math.sqrt(
+                                (double) main.std()[c] * main.std()[c]
+                                        + (double) down.std()[c] * down.std()[c]),
+                        stds[c],
+                        1e-12);
             }
 
             // identity shortcut: the previous unit's ReLU output as a rectified normal
@@ -99,18 +108,22 @@ class BatchNormModelTest {
             for (int c = 0; c < outMeans.length; c++) {
                 double[] r = RectifiedNormal.moments(inMeans[c], inStds[c]);
                 assertEquals(bn2.mean()[c] + r[0], outMeans[c], 1e-12);
-                assertEquals(Math.sqrt((double) bn2.std()[c] * bn2.std()[c] + r[1]), outStds[c], 1e-12);
+                assertEquals(
+                        Math.sqrt((double) bn2.std()[c] * bn2.std()[c] + r[1]), outStds[c], 1e-12);
             }
 
             // the classifier input follows the last ReLU
-            assertArrayEquals(model.get("layer4.1.relu").means(), model.get(ActivationSites.CLASSIFIER_INPUT).means());
+            assertArrayEquals(
+                    model.get("layer4.1.relu").means(),
+                    model.get(ActivationSites.CLASSIFIER_INPUT).means());
         }
     }
 
     @Test
     void calibratesEverySiteDeterministically() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             org.powerquant.nn.BatchNormFoldingTestSupport.randomiseBatchNorms(net, new Random(2));
             Map<String, FoldedBatchNorm> bn = fold(net);
@@ -118,20 +131,27 @@ class BatchNormModelTest {
             List<String> names = sites.list().stream().map(ActivationSite::name).toList();
             assertEquals("input", names.get(0));
             assertEquals(ActivationSites.CLASSIFIER_INPUT, names.get(names.size() - 1));
-            assertTrue(!names.contains("layer4.1.relu"), "the last ReLU feeds pooling, not a convolution");
+            assertTrue(
+                    !names.contains("layer4.1.relu"),
+                    "the last ReLU feeds pooling, not a convolution");
             assertEquals(1 + 16 + 1, names.size());
-            Map<String, ActivationGrid> first = new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.POWER);
-            Map<String, ActivationGrid> second = new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.POWER);
+            Map<String, ActivationGrid> first =
+                    new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.POWER);
+            Map<String, ActivationGrid> second =
+                    new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.POWER);
             assertEquals(first, second);
             assertEquals(names, List.copyOf(first.keySet()));
             assertEquals(8, first.get(ActivationSites.CLASSIFIER_INPUT).bits());
             assertEquals(4, first.get("layer1.0.relu1").bits());
             assertTrue(first.get("input").lower() < 0);
-            Map<String, ActivationGrid> uniform = new BatchNormModel().calibrate(net, bn, sites,
-                    QuantizationMethod.UNIFORM);
+            Map<String, ActivationGrid> uniform =
+                    new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.UNIFORM);
             for (String name : names) {
                 assertEquals(1.0, uniform.get(name).exponent());
-                assertTrue(first.get(name).expectedError() <= uniform.get(name).expectedError() * (1 + 1e-9), name);
+                assertTrue(
+                        first.get(name).expectedError()
+                                <= uniform.get(name).expectedError() * (1 + 1e-9),
+                        name);
             }
         }
     }
@@ -139,10 +159,13 @@ class BatchNormModelTest {
     @Test
     void unfoldedStatisticsAreRequired() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new BatchNormModel().model(net, Map.of()));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> new BatchNormModel().model(net, Map.of()));
             assertTrue(e.getMessage().contains("bn1"), e.getMessage());
         }
     }

@@ -52,7 +52,9 @@ class DataCalibrationTest {
         assertEquals(256, calibration.requestedImages());
         assertEquals(5, calibration.usedImages());
         assertTrue(calibration.shortfall().isPresent());
-        assertTrue(calibration.shortfall().get().contains("256") && calibration.shortfall().get().contains("5"),
+        assertTrue(
+                calibration.shortfall().get().contains("256")
+                        && calibration.shortfall().get().contains("5"),
                 calibration.shortfall().get());
         assertTrue(calibration.warnings().contains(calibration.shortfall().get()));
         assertFalse(calibration.isDataFree());
@@ -61,11 +63,15 @@ class DataCalibrationTest {
             TorchvisionResNet net = SmallNetworks.basic(manager, 7);
             Map<String, org.powerquant.nn.FoldedBatchNorm> folded = SmallNetworks.fold(net);
             ActivationSites sites = ActivationSites.of(net, 4);
-            Map<String, ActivationGrid> grids = calibration.calibrate(net, folded, sites, QuantizationMethod.POWER);
+            Map<String, ActivationGrid> grids =
+                    calibration.calibrate(net, folded, sites, QuantizationMethod.POWER);
             assertEquals(sites.list().size(), grids.size());
             // the same grids as asking for exactly the images there are
-            Map<String, ActivationGrid> exact = DataCalibration.builder(images(5), 5).batchSize(2).build()
-                    .calibrate(net, folded, sites, QuantizationMethod.POWER);
+            Map<String, ActivationGrid> exact =
+                    DataCalibration.builder(images(5), 5)
+                            .batchSize(2)
+                            .build()
+                            .calibrate(net, folded, sites, QuantizationMethod.POWER);
             assertEquals(exact, grids);
         }
     }
@@ -82,7 +88,9 @@ class DataCalibrationTest {
     @Test
     void badCountsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> DataCalibration.builder(images(3), 0));
-        assertThrows(IllegalArgumentException.class, () -> DataCalibration.builder(images(0), 3).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> DataCalibration.builder(images(0), 3).build());
     }
 
     @Test
@@ -91,10 +99,14 @@ class DataCalibrationTest {
             TorchvisionResNet net = SmallNetworks.basic(manager, 8);
             Map<String, org.powerquant.nn.FoldedBatchNorm> folded = SmallNetworks.fold(net);
             ActivationSites sites = ActivationSites.of(net, 3);
-            Map<String, ActivationGrid> power = DataCalibration.builder(images(6), 6).build()
-                    .calibrate(net, folded, sites, QuantizationMethod.POWER);
-            Map<String, ActivationGrid> uniform = DataCalibration.builder(images(6), 6).build()
-                    .calibrate(net, folded, sites, QuantizationMethod.UNIFORM);
+            Map<String, ActivationGrid> power =
+                    DataCalibration.builder(images(6), 6)
+                            .build()
+                            .calibrate(net, folded, sites, QuantizationMethod.POWER);
+            Map<String, ActivationGrid> uniform =
+                    DataCalibration.builder(images(6), 6)
+                            .build()
+                            .calibrate(net, folded, sites, QuantizationMethod.UNIFORM);
             for (ActivationSite site : sites) {
                 ActivationGrid p = power.get(site.name());
                 ActivationGrid u = uniform.get(site.name());
@@ -102,7 +114,8 @@ class DataCalibrationTest {
                 assertEquals(0.0, p.lower());
                 assertEquals(site.bits(), p.bits());
                 assertTrue(p.expectedError() <= u.expectedError(), site.name());
-                assertEquals(u.expectedError(), p.uniformExpectedError(), 1e-12 * u.expectedError());
+                assertEquals(
+                        u.expectedError(), p.uniformExpectedError(), 1e-12 * u.expectedError());
             }
             // the observers are gone: every site is back to the identity
             for (ActivationSite site : sites) {

@@ -26,9 +26,11 @@ class DistilledDataTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net = SmallNetworks.basic(manager, 1);
             Map<String, FoldedBatchNorm> targets = SmallNetworks.fold(net);
-            DistilledData.Batch batch = DISTILLER.generate(net, targets, SmallNetworks.IMAGE, SmallNetworks.IMAGE);
-            assertTrue(batch.reduction() >= 10, "mismatch " + batch.initialMismatch() + " -> "
-                    + batch.finalMismatch());
+            DistilledData.Batch batch =
+                    DISTILLER.generate(net, targets, SmallNetworks.IMAGE, SmallNetworks.IMAGE);
+            assertTrue(
+                    batch.reduction() >= 10,
+                    "mismatch " + batch.initialMismatch() + " -> " + batch.finalMismatch());
             assertEquals(8 * 3 * SmallNetworks.IMAGE * SmallNetworks.IMAGE, batch.images().length);
             assertEquals(60, batch.iterations());
         }
@@ -39,8 +41,11 @@ class DistilledDataTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net = SmallNetworks.basic(manager, 2);
             Map<String, FoldedBatchNorm> targets = SmallNetworks.fold(net);
-            SyntheticCalibration calibration = SyntheticCalibration.builder().distiller(DISTILLER)
-                    .imageSize(SmallNetworks.IMAGE, SmallNetworks.IMAGE).build();
+            SyntheticCalibration calibration =
+                    SyntheticCalibration.builder()
+                            .distiller(DISTILLER)
+                            .imageSize(SmallNetworks.IMAGE, SmallNetworks.IMAGE)
+                            .build();
             ActivationSites sites = ActivationSites.of(net, 4);
             SyntheticCalibration.Outcome first =
                     calibration.calibrateDetailed(net, targets, sites, QuantizationMethod.POWER);
@@ -54,10 +59,18 @@ class DistilledDataTest {
                 assertTrue(grid.expectedError() <= grid.uniformExpectedError());
             }
             // another seed gives another batch
-            DistilledData other = DistilledData.builder().batchSize(8).iterations(60).learningRate(0.2).seed(6)
-                    .build();
-            assertFalse(java.util.Arrays.equals(first.batch().images(),
-                    other.generate(net, targets, SmallNetworks.IMAGE, SmallNetworks.IMAGE).images()));
+            DistilledData other =
+                    DistilledData.builder()
+                            .batchSize(8)
+                            .iterations(60)
+                            .learningRate(0.2)
+                            .seed(6)
+                            .build();
+            assertFalse(
+                    java.util.Arrays.equals(
+                            first.batch().images(),
+                            other.generate(net, targets, SmallNetworks.IMAGE, SmallNetworks.IMAGE)
+                                    .images()));
         }
     }
 
@@ -69,16 +82,21 @@ class DistilledDataTest {
             Map<String, Parameter> parameters = net.getTorchParameters();
             Map<String, float[]> before = new java.util.HashMap<>();
             Map<String, Boolean> gradients = new java.util.HashMap<>();
-            parameters.forEach((k, p) -> {
-                before.put(k, p.getArray().toFloatArray());
-                gradients.put(k, p.getArray().hasGradient());
-            });
-            DistilledData.builder().batchSize(4).iterations(3).build()
+            parameters.forEach(
+                    (k, p) -> {
+                        before.put(k, p.getArray().toFloatArray());
+                        gradients.put(k, p.getArray().hasGradient());
+                    });
+            DistilledData.builder()
+                    .batchSize(4)
+                    .iterations(3)
+                    .build()
                     .generate(net, targets, SmallNetworks.IMAGE, SmallNetworks.IMAGE);
-            parameters.forEach((k, p) -> {
-                assertArrayEquals(before.get(k), p.getArray().toFloatArray(), k);
-                assertEquals(gradients.get(k), p.getArray().hasGradient(), k);
-            });
+            parameters.forEach(
+                    (k, p) -> {
+                        assertArrayEquals(before.get(k), p.getArray().toFloatArray(), k);
+                        assertEquals(gradients.get(k), p.getArray().hasGradient(), k);
+                    });
         }
     }
 
@@ -86,7 +104,9 @@ class DistilledDataTest {
     void aNetworkWithoutTargetsIsRejected() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net = SmallNetworks.basic(manager, 4);
-            assertThrows(IllegalArgumentException.class, () -> DISTILLER.generate(net, Map.of(), 16, 16));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> DISTILLER.generate(net, Map.of(), 16, 16));
         }
     }
 }

@@ -1,18 +1,19 @@
 package org.powerquant.calibrate;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.BufferedInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Grey-scale images from an IDX file (the MNIST family, raw or gzip), preprocessed as torchvision does for a network
- * trained on them: scaled to {@code [0, 1]}, resized bilinearly ({@code align_corners=false}, no antialiasing),
- * normalised with one mean and standard deviation, and repeated to the network's channel count. Test scope: the
- * command line reads calibration data through the eval package's data sets and preprocessing instead.
+ * Grey-scale images from an IDX file (the MNIST family, raw or gzip), preprocessed as torchvision
+ * does for a network trained on them: scaled to {@code [0, 1]}, resized bilinearly ({@code
+ * align_corners=false}, no antialiasing), normalised with one mean and standard deviation, and
+ * repeated to the network's channel count. Test scope: the command line reads calibration data
+ * through the eval package's data sets and preprocessing instead.
  */
 final class IdxImages implements CalibrationImages {
 
@@ -26,7 +27,15 @@ final class IdxImages implements CalibrationImages {
     private final float std;
     private final int channels;
 
-    private IdxImages(Path file, int count, int rows, int cols, byte[] pixels, int size, float mean, float std,
+    private IdxImages(
+            Path file,
+            int count,
+            int rows,
+            int cols,
+            byte[] pixels,
+            int size,
+            float mean,
+            float std,
             int channels) {
         this.file = file;
         this.count = count;
@@ -52,27 +61,34 @@ final class IdxImages implements CalibrationImages {
      * @throws IOException if the file cannot be read
      * @throws IllegalArgumentException naming the file if it is not an IDX image file
      */
-    public static IdxImages open(Path file, int limit, int size, float mean, float std, int channels)
+    public static IdxImages open(
+            Path file, int limit, int size, float mean, float std, int channels)
             throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("calibration images " + file + " do not exist");
         }
         if (limit < 0 || size < 1 || !(std > 0) || channels < 1) {
-            throw new IllegalArgumentException("calibration images " + file + ": bad limit, size, std or channels");
+            throw new IllegalArgumentException(
+                    "calibration images " + file + ": bad limit, size, std or channels");
         }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
                 InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
                 DataInputStream data = new DataInputStream(in)) {
             int magic = data.readInt();
             if (magic != 0x00000803) {
-                throw new IllegalArgumentException("calibration images " + file
-                        + " are not an IDX image file (magic " + Integer.toHexString(magic) + ")");
+                throw new IllegalArgumentException(
+                        "calibration images "
+                                + file
+                                + " are not an IDX image file (magic "
+                                + Integer.toHexString(magic)
+                                + ")");
             }
             int n = data.readInt();
             int r = data.readInt();
             int c = data.readInt();
             if (n < 0 || r < 1 || c < 1) {
-                throw new IllegalArgumentException("calibration images " + file + " have a bad header");
+                throw new IllegalArgumentException(
+                        "calibration images " + file + " have a bad header");
             }
             int kept = Math.min(n, limit);
             byte[] pixels = new byte[Math.multiplyExact(kept, r * c)];

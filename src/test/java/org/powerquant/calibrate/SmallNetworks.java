@@ -12,22 +12,35 @@ import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.ResidualKind;
 import org.powerquant.nn.TorchvisionResNet;
 
-/** Small ResNets with batch norms that look trained (non-trivial γ, β, running statistics), for fast tests. */
+/**
+ * Small ResNets with batch norms that look trained (non-trivial γ, β, running statistics), for fast
+ * tests.
+ */
 final class SmallNetworks {
 
     static final int IMAGE = 16;
 
     private SmallNetworks() {}
 
-    /** A two-stage basic-block ResNet, small-input stem, initialised, with random batch-norm parameters. */
+    /**
+     * A two-stage basic-block ResNet, small-input stem, initialised, with random batch-norm
+     * parameters.
+     */
     static TorchvisionResNet basic(NDManager manager, long seed) {
-        TorchvisionResNet net = TorchvisionResNet.builder().setKind(ResidualKind.BASIC).setLayers(1, 1)
-                .optBaseWidth(8).optNumClasses(5).optSmallInput(true).build();
+        TorchvisionResNet net =
+                TorchvisionResNet.builder()
+                        .setKind(ResidualKind.BASIC)
+                        .setLayers(1, 1)
+                        .optBaseWidth(8)
+                        .optNumClasses(5)
+                        .optSmallInput(true)
+                        .build();
         net.initialize(manager, DataType.FLOAT32, new Shape(2, 3, IMAGE, IMAGE));
         Random random = new Random(seed);
         for (Map.Entry<String, Parameter> e : net.getTorchParameters().entrySet()) {
             String name = e.getKey();
-            boolean batchNorm = name.startsWith("bn") || name.contains(".bn") || name.contains("downsample.1.");
+            boolean batchNorm =
+                    name.startsWith("bn") || name.contains(".bn") || name.contains("downsample.1.");
             if (!batchNorm) {
                 continue;
             }

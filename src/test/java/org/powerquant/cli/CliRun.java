@@ -13,8 +13,12 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(code, out.toString(), err.toString());
     }
 
-    /** @return the error output without native-library warnings that libtorch prints on its own */
+    /**
+     * @return the error output without native-library warnings that libtorch prints on its own
+     */
     String errorLines() {
-        return err.lines().filter(l -> !l.startsWith("[W")).reduce("", (a, b) -> a.isEmpty() ? b : a + "\n" + b);
+        return err.lines()
+                .filter(l -> !l.startsWith("[W"))
+                .reduce("", (a, b) -> a.isEmpty() ? b : a + "\n" + b);
     }
 }

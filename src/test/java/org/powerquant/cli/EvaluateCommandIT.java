@@ -12,31 +12,54 @@ import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.SharedFixtures;
 import org.powerquant.eval.Fixtures;
 
-/** {@code evaluate} and {@code compare} on the shared ResNet-18 (skipped when ../shared is absent). */
+/**
+ * {@code evaluate} and {@code compare} on the shared ResNet-18 (skipped when ../shared is absent).
+ */
 class EvaluateCommandIT {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static String fashionMnistTestSet() {
         Path data = SharedFixtures.fashionMnist();
-        return "idx:" + data.resolve("t10k-images-idx3-ubyte.gz") + "," + data.resolve("t10k-labels-idx1-ubyte.gz");
+        return "idx:"
+                + data.resolve("t10k-images-idx3-ubyte.gz")
+                + ","
+                + data.resolve("t10k-labels-idx1-ubyte.gz");
     }
 
     @Test
     void evaluatesAQuantizedModelAndWritesJson() throws Exception {
         Path model = SharedFixtures.resnet18();
         Path json = dir.resolve("eval.json");
-        CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--dataset", fashionMnistTestSet(),
-                "--image-size", "64", "--mean", "0.2860", "--std", "0.3530", "--limit", "256", "--weight-bits", "8",
-                "--quiet", "--json", json.toString());
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        fashionMnistTestSet(),
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--limit",
+                        "256",
+                        "--weight-bits",
+                        "8",
+                        "--quiet",
+                        "--json",
+                        json.toString());
         assertEquals(0, run.exitCode(), run.err());
         JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(256, result.get("images").getAsInt());
         double top1 = result.get("top1").getAsDouble();
         double top5 = result.get("top5").getAsDouble();
         assertTrue(top1 > 0.85 && top1 <= top5 && top5 <= 1, result.toString());
-        assertTrue(result.get("seconds").getAsDouble() > 0 && result.get("imagesPerSecond").getAsDouble() > 0);
+        assertTrue(
+                result.get("seconds").getAsDouble() > 0
+                        && result.get("imagesPerSecond").getAsDouble() > 0);
         assertTrue(run.out().contains("top-1"), run.out());
     }
 
@@ -45,10 +68,23 @@ class EvaluateCommandIT {
         Path model = SharedFixtures.resnet18();
         Path root = dir.resolve("eleven-classes");
         for (int c = 0; c < 11; c++) {
-            Fixtures.writeImage(root.resolve("class" + (char) ('a' + c)).resolve("0.png"), c, 28, 28, false);
+            Fixtures.writeImage(
+                    root.resolve("class" + (char) ('a' + c)).resolve("0.png"), c, 28, 28, false);
         }
-        CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--dataset", "folder:" + root,
-                "--image-size", "64", "--mean", "0.2860", "--std", "0.3530", "--quiet");
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        "folder:" + root,
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--quiet");
         assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
         assertEquals(1, run.errorLines().lines().count(), run.errorLines());
         assertTrue(run.errorLines().contains("11"), run.errorLines());
@@ -62,8 +98,22 @@ class EvaluateCommandIT {
         Fixtures.writeImage(root.resolve("b/0.png"), 2, 28, 28, false);
         Files.writeString(root.resolve("b/broken.png"), "not an image");
         Path json = dir.resolve("mixed.json");
-        CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--dataset", "folder:" + root,
-                "--image-size", "64", "--mean", "0.2860", "--std", "0.3530", "--quiet", "--json", json.toString());
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        "folder:" + root,
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--quiet",
+                        "--json",
+                        json.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("1 unreadable"), run.out());
         JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
@@ -72,8 +122,16 @@ class EvaluateCommandIT {
         Path broken = dir.resolve("all-broken");
         Files.createDirectories(broken.resolve("a"));
         Files.writeString(broken.resolve("a/0.png"), "not an image");
-        CliRun none = CliRun.of("evaluate", "--model", model.toString(), "--dataset", "folder:" + broken,
-                "--image-size", "64", "--quiet");
+        CliRun none =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        "folder:" + broken,
+                        "--image-size",
+                        "64",
+                        "--quiet");
         assertEquals(PowerQuantCli.BAD_INPUT, none.exitCode(), none.err());
     }
 
@@ -82,13 +140,36 @@ class EvaluateCommandIT {
         Path model = SharedFixtures.resnet18();
         Path json = dir.resolve("table.json");
         Path png = dir.resolve("table.png");
-        CliRun run = CliRun.of("compare", "--model", model.toString(), "--dataset", fashionMnistTestSet(),
-                "--image-size", "64", "--mean", "0.2860", "--std", "0.3530", "--limit", "128", "--quiet",
-                "--settings", "fp32,w8", "--json", json.toString(), "--plot", png.toString());
+        CliRun run =
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        fashionMnistTestSet(),
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--limit",
+                        "128",
+                        "--quiet",
+                        "--settings",
+                        "fp32,w8",
+                        "--json",
+                        json.toString(),
+                        "--plot",
+                        png.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("uniform") && run.out().contains("power"), run.out());
-        assertEquals(3, JsonParser.parseString(Files.readString(json)).getAsJsonObject()
-                .getAsJsonArray("rows").size());
+        assertEquals(
+                3,
+                JsonParser.parseString(Files.readString(json))
+                        .getAsJsonObject()
+                        .getAsJsonArray("rows")
+                        .size());
         assertTrue(Files.size(png) > 10_000);
     }
 }

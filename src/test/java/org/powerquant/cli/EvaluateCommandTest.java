@@ -12,13 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.eval.Fixtures;
 
 /**
- * Bad input to {@code evaluate} and {@code compare}: one line naming the culprit and exit code 2, before any model is
- * loaded (the model file here is a placeholder that is never read).
+ * Bad input to {@code evaluate} and {@code compare}: one line naming the culprit and exit code 2,
+ * before any model is loaded (the model file here is a placeholder that is never read).
  */
 class EvaluateCommandTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private Path model;
 
@@ -70,8 +69,14 @@ class EvaluateCommandTest {
         Fixtures.writeIdx(images, new int[] {1, 2, 2}, new byte[4], true);
         Fixtures.writeIdx(labels, new int[] {1}, new byte[1], true);
         Path missing = dir.resolve("missing.pt");
-        assertRefused(CliRun.of("evaluate", "--model", missing.toString(), "--dataset",
-                "idx:" + images + "," + labels), missing.toString());
+        assertRefused(
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        missing.toString(),
+                        "--dataset",
+                        "idx:" + images + "," + labels),
+                missing.toString());
     }
 
     @Test
@@ -80,18 +85,51 @@ class EvaluateCommandTest {
         assertRefused(evaluate(dir.toString(), "--device", "tpu"), "--device");
         assertRefused(evaluate(dir.toString(), "--batch-size", "0"), "--batch-size");
         assertRefused(evaluate(dir.toString(), "--channels", "2"), "--channels");
-        assertRefused(evaluate(dir.toString(), "--json", dir.resolve("x/y.json").toString()), "--json");
+        assertRefused(
+                evaluate(dir.toString(), "--json", dir.resolve("x/y.json").toString()), "--json");
     }
 
     @Test
     void compareRefusesBadSettingsAndOutputs() {
-        assertRefused(CliRun.of("compare", "--model", model.toString(), "--dataset", dir.toString(),
-                "--settings", "fp32,w9"), "--settings");
-        assertRefused(CliRun.of("compare", "--model", model.toString(), "--dataset", dir.toString(),
-                "--settings", "fp32,x4"), "--settings");
-        assertRefused(CliRun.of("compare", "--model", model.toString(), "--dataset", dir.toString(),
-                "--methods", "power,magic"), "--methods");
-        assertRefused(CliRun.of("compare", "--model", model.toString(), "--dataset", dir.toString(),
-                "--plot", dir.resolve("nowhere/p.png").toString()), "--plot");
+        assertRefused(
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        dir.toString(),
+                        "--settings",
+                        "fp32,w9"),
+                "--settings");
+        assertRefused(
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        dir.toString(),
+                        "--settings",
+                        "fp32,x4"),
+                "--settings");
+        assertRefused(
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        dir.toString(),
+                        "--methods",
+                        "power,magic"),
+                "--methods");
+        assertRefused(
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        dir.toString(),
+                        "--plot",
+                        dir.resolve("nowhere/p.png").toString()),
+                "--plot");
     }
 }

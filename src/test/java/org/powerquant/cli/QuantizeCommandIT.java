@@ -20,8 +20,17 @@ class QuantizeCommandIT {
         Path model = SharedFixtures.resnet18();
         Path output = dir.resolve("w6.pt");
         Path report = dir.resolve("w6.json");
-        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "6",
-                "--output", output.toString(), "--report", report.toString());
+        CliRun run =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "6",
+                        "--output",
+                        output.toString(),
+                        "--report",
+                        report.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("layer4.1.conv2.weight"), run.out());
         assertTrue(Files.size(output) > 40_000_000, "a ResNet-18 .pt is about 45 MB");
@@ -32,10 +41,15 @@ class QuantizeCommandIT {
         assertEquals(21, layers.size());
         for (var element : layers) {
             JsonObject layer = element.getAsJsonObject();
-            for (String field : new String[] {"name", "kind", "shape", "bits", "exponent", "mse", "uniformMse"}) {
+            for (String field :
+                    new String[] {
+                        "name", "kind", "shape", "bits", "exponent", "mse", "uniformMse"
+                    }) {
                 assertTrue(layer.has(field), field);
             }
-            assertTrue(layer.get("mse").getAsDouble() <= layer.get("uniformMse").getAsDouble(), layer.toString());
+            assertTrue(
+                    layer.get("mse").getAsDouble() <= layer.get("uniformMse").getAsDouble(),
+                    layer.toString());
         }
         try (var files = Files.list(dir)) {
             assertEquals(2, files.count(), "only the two outputs, no temporary file left");
@@ -47,9 +61,21 @@ class QuantizeCommandIT {
         Path model = SharedFixtures.resnet18();
         Path output = dir.resolve("w4a4");
         Path report = dir.resolve("w4a4.json");
-        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--activation-bits", "4", "--image-size", "64", "--output", output.toString(),
-                "--report", report.toString());
+        CliRun run =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "4",
+                        "--image-size",
+                        "64",
+                        "--output",
+                        output.toString(),
+                        "--report",
+                        report.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("layer1.0.relu1"), run.out());
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
@@ -64,14 +90,22 @@ class QuantizeCommandIT {
     @Test
     void rejectsBadActivationBits() {
         Path model = SharedFixtures.resnet18();
-        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--activation-bits", "9");
+        CliRun run =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "9");
         assertTrue(run.exitCode() != 0);
         assertTrue(run.err().contains("--activation-bits"), run.err());
     }
 
     @Test
-    void realCalibrationSaysItIsNotDataFreeAndWhenItHadFewerImagesThanAskedFor(@TempDir Path dir) throws Exception {
+    void realCalibrationSaysItIsNotDataFreeAndWhenItHadFewerImagesThanAskedFor(@TempDir Path dir)
+            throws Exception {
         Path model = SharedFixtures.resnet18();
         Path data = SharedFixtures.fashionMnist();
         Path images = dir.resolve("five-images.idx");
@@ -79,23 +113,51 @@ class QuantizeCommandIT {
         copyFirstRecords(data.resolve("t10k-images-idx3-ubyte.gz"), images, 16, 28 * 28, 5);
         copyFirstRecords(data.resolve("t10k-labels-idx1-ubyte.gz"), labels, 8, 1, 5);
         Path report = dir.resolve("report.json");
-        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--activation-bits", "4", "--calibration", "idx:" + images + "," + labels,
-                "--calibration-images", "256", "--image-size", "64", "--mean", "0.2860", "--std", "0.3530",
-                "--report", report.toString());
+        CliRun run =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "4",
+                        "--calibration",
+                        "idx:" + images + "," + labels,
+                        "--calibration-images",
+                        "256",
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--report",
+                        report.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("not data-free"), run.err());
         assertTrue(run.err().contains("asked for 256") && run.err().contains("using 5"), run.err());
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         assertTrue(!json.get("dataFree").getAsBoolean());
-        assertEquals("data", json.getAsJsonArray("activations").get(0).getAsJsonObject().get("mode").getAsString());
+        assertEquals(
+                "data",
+                json.getAsJsonArray("activations")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("mode")
+                        .getAsString());
     }
 
-    /** Writes an IDX file with the header of {@code source} and its first records, the count patched. */
-    private static void copyFirstRecords(Path source, Path target, int header, int recordSize, int count)
+    /**
+     * Writes an IDX file with the header of {@code source} and its first records, the count
+     * patched.
+     */
+    private static void copyFirstRecords(
+            Path source, Path target, int header, int recordSize, int count)
             throws java.io.IOException {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(
-                new java.util.zip.GZIPInputStream(Files.newInputStream(source)))) {
+        try (java.io.DataInputStream in =
+                new java.io.DataInputStream(
+                        new java.util.zip.GZIPInputStream(Files.newInputStream(source)))) {
             byte[] head = new byte[header];
             in.readFully(head);
             java.nio.ByteBuffer.wrap(head).putInt(4, count);
@@ -111,8 +173,17 @@ class QuantizeCommandIT {
     @Test
     void rejectsACalibrationModeWithoutItsData() {
         Path model = SharedFixtures.resnet18();
-        CliRun run = CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--activation-bits", "4", "--calibration-mode", "data");
+        CliRun run =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "4",
+                        "--calibration-mode",
+                        "data");
         assertTrue(run.exitCode() != 0);
         assertTrue(run.err().contains("--calibration"), run.err());
     }

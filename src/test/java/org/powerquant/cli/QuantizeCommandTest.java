@@ -16,8 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Bad input to {@code quantize}: one line naming the culprit, exit code 2, nothing written. */
 class QuantizeCommandTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private void assertRefused(CliRun run, String culprit) throws IOException {
         assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
@@ -25,7 +24,9 @@ class QuantizeCommandTest {
         assertEquals(1, message.lines().count(), "one line, got: " + message);
         assertTrue(message.contains(culprit), "the message names " + culprit + ": " + message);
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(0, files.filter(f -> !f.getFileName().toString().startsWith("input")).count(),
+            assertEquals(
+                    0,
+                    files.filter(f -> !f.getFileName().toString().startsWith("input")).count(),
                     "nothing is written");
         }
     }
@@ -33,30 +34,59 @@ class QuantizeCommandTest {
     @Test
     void missingModelIsRefused() throws IOException {
         Path missing = dir.resolve("input-missing.pt");
-        assertRefused(CliRun.of("quantize", "--model", missing.toString(), "--weight-bits", "4",
-                "--output", dir.resolve("out.pt").toString(), "--report", dir.resolve("r.json").toString()),
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        missing.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        dir.resolve("out.pt").toString(),
+                        "--report",
+                        dir.resolve("r.json").toString()),
                 missing.toString());
     }
 
     @Test
     void unreadableModelIsRefused() throws IOException {
-        Path garbage = Files.writeString(dir.resolve("input-garbage.pt"), "this is not a TorchScript archive");
-        assertRefused(CliRun.of("quantize", "--model", garbage.toString(), "--weight-bits", "4",
-                "--output", dir.resolve("out.pt").toString()), garbage.toString());
+        Path garbage =
+                Files.writeString(
+                        dir.resolve("input-garbage.pt"), "this is not a TorchScript archive");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        garbage.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        dir.resolve("out.pt").toString()),
+                garbage.toString());
     }
 
     @Test
     void directoryAsModelIsRefused() throws IOException {
         Path folder = Files.createDirectory(dir.resolve("input-folder"));
-        assertRefused(CliRun.of("quantize", "--model", folder.toString(), "--weight-bits", "4"), folder.toString());
+        assertRefused(
+                CliRun.of("quantize", "--model", folder.toString(), "--weight-bits", "4"),
+                folder.toString());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"0", "1", "9", "32", "-4"})
     void bitsOutsideTwoToEightAreRefused(String bits) throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
-        assertRefused(CliRun.of("quantize", "--model", model.toString(), "--weight-bits", bits,
-                "--output", dir.resolve("out.pt").toString()), "--weight-bits");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        bits,
+                        "--output",
+                        dir.resolve("out.pt").toString()),
+                "--weight-bits");
     }
 
     @Test
@@ -71,30 +101,62 @@ class QuantizeCommandTest {
     void outputInMissingDirectoryIsRefused() throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
         Path output = dir.resolve("no-such-dir/out.pt");
-        assertRefused(CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--output", output.toString()), "--output");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        output.toString()),
+                "--output");
         assertFalse(Files.exists(output));
     }
 
     @Test
     void reportInMissingDirectoryIsRefused() throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
-        assertRefused(CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--report", dir.resolve("nowhere/r.json").toString()), "--report");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--report",
+                        dir.resolve("nowhere/r.json").toString()),
+                "--report");
     }
 
     @Test
     void unknownMethodIsRefused() throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
-        assertRefused(CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--method", "magic"), "magic");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--method",
+                        "magic"),
+                "magic");
     }
 
     @Test
     void overwritingTheInputIsRefused() throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
-        assertRefused(CliRun.of("quantize", "--model", model.toString(), "--weight-bits", "4",
-                "--output", model.toString()), "--output");
+        assertRefused(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        model.toString()),
+                "--output");
         assertEquals("x", Files.readString(model));
     }
 }

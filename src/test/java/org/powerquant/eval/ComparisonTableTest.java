@@ -89,7 +89,9 @@ class ComparisonTableTest {
         assertTrue(e.getMessage().contains("92.66"), e.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> ComparisonTable.fromJson(new StringReader("{\"rows\":[{\"setting\":\"a\"}]}")));
+                () ->
+                        ComparisonTable.fromJson(
+                                new StringReader("{\"rows\":[{\"setting\":\"a\"}]}")));
     }
 
     @Test
@@ -99,22 +101,21 @@ class ComparisonTableTest {
         CategoryPlot plot = c.getCategoryPlot();
         assertEquals(List.of("w8", "w4", "w4a4"), plot.getDataset().getColumnKeys());
         assertEquals(List.of("uniform", "power"), plot.getDataset().getRowKeys());
-        Object marker =
-                plot.getRangeMarkers(org.jfree.chart.ui.Layer.BACKGROUND).iterator().next();
+        Object marker = plot.getRangeMarkers(org.jfree.chart.ui.Layer.BACKGROUND).iterator().next();
         assertEquals(92.66, ((org.jfree.chart.plot.ValueMarker) marker).getValue(), 1e-9);
         Path png = dir.resolve("chart.png");
         chart.writePng(sample(), png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(800, image.getWidth());
         assertEquals(500, image.getHeight());
-        assertFalse(
-                Files.exists(dir.resolve("chart.png.tmp")), "no temporary file left behind");
+        assertFalse(Files.exists(dir.resolve("chart.png.tmp")), "no temporary file left behind");
     }
 
     @Test
     void chartNeedsAQuantizedRow() {
         ComparisonTable onlyFloat = ComparisonTable.builder().add("fp32", "float", 0.9, 1).build();
         assertThrows(
-                IllegalArgumentException.class, () -> ComparisonChart.builder().build().chart(onlyFloat));
+                IllegalArgumentException.class,
+                () -> ComparisonChart.builder().build().chart(onlyFloat));
     }
 }

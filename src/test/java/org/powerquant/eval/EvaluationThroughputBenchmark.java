@@ -12,15 +12,16 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 
 /**
  * Compares the evaluator's throughput with the model's bare forward throughput at the same batch
  * size, on the shared Fashion-MNIST ResNet-18, in one run. Short rounds alternate (bare, evaluate,
- * bare, ...) so that a machine shared with other work slows both alike; the median of the
- * per-round ratios is reported with the medians of both throughputs. Because wall-clock rates
- * swing with other load, the process CPU time per image of both phases is reported too: their
- * ratio (bare / evaluate) is the throughput ratio to expect when the model has the cores to
- * itself.
+ * bare, ...) so that a machine shared with other work slows both alike; the median of the per-round
+ * ratios is reported with the medians of both throughputs. Because wall-clock rates swing with
+ * other load, the process CPU time per image of both phases is reported too: their ratio (bare /
+ * evaluate) is the throughput ratio to expect when the model has the cores to itself.
  *
  * <p>Not a test (surefire skips it): run with {@code java -Dai.djl.offline=true -cp ...
  * org.powerquant.eval.EvaluationThroughputBenchmark [rounds] [batchesPerRound] [batchSize]}.
@@ -55,7 +56,11 @@ public final class EvaluationThroughputBenchmark {
             }
             NDArray input = manager.create(batch, new Shape(batchSize, 3, 64, 64));
             Evaluator evaluator =
-                    Evaluator.builder().preprocessing(pre).batchSize(batchSize).limit(images).build();
+                    Evaluator.builder()
+                            .preprocessing(pre)
+                            .batchSize(batchSize)
+                            .limit(images)
+                            .build();
 
             for (int i = 0; i < 5; i++) { // warm-up: the graph executor optimises the first calls
                 forward(block, ps, input);

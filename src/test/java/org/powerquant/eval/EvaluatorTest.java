@@ -20,6 +20,11 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.data.DatasetSpec;
+import org.powerquant.data.IdxDataset;
+import org.powerquant.data.ImageNetClasses;
+import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 
 class EvaluatorTest {
 
@@ -65,7 +70,8 @@ class EvaluatorTest {
         byte[] labels = new byte[n];
         for (int i = 0; i < n; i++) {
             int id = i % IDS;
-            java.util.Arrays.fill(pixels, i * side * side, (i + 1) * side * side, (byte) Fixtures.level(id));
+            java.util.Arrays.fill(
+                    pixels, i * side * side, (i + 1) * side * side, (byte) Fixtures.level(id));
             labels[i] = (byte) truth.label[id];
         }
         Path images = dir.resolve("images.gz");

@@ -3,6 +3,7 @@ package org.powerquant.eval;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.ZooModel;
 import org.junit.jupiter.api.Tag;
+import org.powerquant.data.LabelledImageDataset;
 
 /**
  * Evaluates the shared Fashion-MNIST ResNet-18 on its test set with the shared preprocessing and

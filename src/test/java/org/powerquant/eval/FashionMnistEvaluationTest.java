@@ -9,11 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.powerquant.data.LabelledImageDataset;
 
 /**
- * Evaluates the shared Fashion-MNIST ResNet-18 with the shared preprocessing: a check that
- * decoding and preprocessing reproduce what PyTorch measured (92.90 % top-1 on the first 2,000
- * test images, shared/README.md).
+ * Evaluates the shared Fashion-MNIST ResNet-18 with the shared preprocessing: a check that decoding
+ * and preprocessing reproduce what PyTorch measured (92.90 % top-1 on the first 2,000 test images,
+ * shared/README.md).
  */
 class FashionMnistEvaluationTest {
 

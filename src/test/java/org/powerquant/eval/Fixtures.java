@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
+import org.powerquant.data.Preprocessing;
 
 /** Generated test data: IDX files, tiny images, and a fake classifier with known logits. */
 public final class Fixtures {
@@ -25,12 +26,12 @@ public final class Fixtures {
     private Fixtures() {}
 
     /** The folder of the shared fixtures, from {@code -Dpowerquant.shared} or ../shared. */
-    static Path shared() {
+    public static Path shared() {
         return Paths.get(System.getProperty("powerquant.shared", "../shared"));
     }
 
     /** The grey level that encodes image id {@code id} (0..15). */
-    static int level(int id) {
+    public static int level(int id) {
         return STEP * id + STEP / 2;
     }
 
@@ -61,7 +62,8 @@ public final class Fixtures {
     }
 
     /** Writes an IDX unsigned-byte file with the given dimensions, gzip-compressed on request. */
-    public static void writeIdx(Path file, int[] dims, byte[] data, boolean gzip) throws IOException {
+    public static void writeIdx(Path file, int[] dims, byte[] data, boolean gzip)
+            throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(0x0800 | dims.length);
@@ -79,8 +81,8 @@ public final class Fixtures {
     }
 
     /**
-     * A model whose block decodes the image id from the mean of each input image (pixels in [0,
-     * 1], no normalisation) and returns row {@code id} of {@code logits}.
+     * A model whose block decodes the image id from the mean of each input image (pixels in [0, 1],
+     * no normalisation) and returns row {@code id} of {@code logits}.
      */
     static Model lookupModel(float[][] logits) {
         int width = logits[0].length;
@@ -104,7 +106,7 @@ public final class Fixtures {
     }
 
     /** Preprocessing that leaves {@code size x size} images as they are (scaled to [0, 1]). */
-    static Preprocessing identity(int size) {
+    public static Preprocessing identity(int size) {
         return Preprocessing.builder().imageSize(size).mean(0f).std(1f).build();
     }
 }

@@ -8,6 +8,8 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.powerquant.data.DatasetSpec;
+import org.powerquant.data.Preprocessing;
 
 /** The shared Fashion-MNIST ResNet-18 and its data, as the shared README describes them. */
 final class SharedModels {
@@ -25,7 +27,9 @@ final class SharedModels {
     static DatasetSpec fashionMnistTest() {
         Path d = fashionMnist();
         return DatasetSpec.parse(
-                "idx:" + d.resolve("t10k-images-idx3-ubyte.gz") + ","
+                "idx:"
+                        + d.resolve("t10k-images-idx3-ubyte.gz")
+                        + ","
                         + d.resolve("t10k-labels-idx1-ubyte.gz"));
     }
 

@@ -8,8 +8,8 @@ final class TestLogits {
     private TestLogits() {}
 
     /**
-     * Returns distinct random logits in which exactly {@code rank} entries exceed the one at
-     * {@code label}.
+     * Returns distinct random logits in which exactly {@code rank} entries exceed the one at {@code
+     * label}.
      */
     static float[] withRank(Random random, int width, int label, int rank) {
         // Scores 0..width-1 in random order, then swap so that the label holds width-1-rank.

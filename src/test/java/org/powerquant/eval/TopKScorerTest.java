@@ -48,7 +48,11 @@ class TopKScorerTest {
             top1 += rank == 0 ? 1 : 0;
             top5 += rank < 5 ? 1 : 0;
             System.arraycopy(
-                    TestLogits.withRank(random, width, labels[r], rank), 0, logits, r * width, width);
+                    TestLogits.withRank(random, width, labels[r], rank),
+                    0,
+                    logits,
+                    r * width,
+                    width);
         }
         TopKScorer scorer = new TopKScorer();
         scorer.score(logits, width, labels, rows);

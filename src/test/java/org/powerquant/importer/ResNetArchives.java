@@ -7,7 +7,10 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.powerquant.importer.TorchScriptArchiveWriter.Module;
 import org.powerquant.importer.TorchScriptArchiveWriter.Tensor;
 import org.powerquant.nn.BasicBlock;
@@ -15,19 +18,18 @@ import org.powerquant.nn.Relu;
 import org.powerquant.nn.TorchNames;
 import org.powerquant.nn.TorchvisionResNet;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-
-/** Test-only: writes an initialised {@link TorchvisionResNet} as torch.jit.save would a torchvision ResNet. */
+/**
+ * Test-only: writes an initialised {@link TorchvisionResNet} as torch.jit.save would a torchvision
+ * ResNet.
+ */
 final class ResNetArchives {
 
     private ResNetArchives() {}
 
     /** Returns the module tree torchvision would pickle for {@code net}; the caller may edit it. */
     static Module modulesOf(TorchvisionResNet net) {
-        Module root = new Module("__torch__.torchvision.models.resnet.ResNet").put("training", false);
+        Module root =
+                new Module("__torch__.torchvision.models.resnet.ResNet").put("training", false);
         Map<String, Module> modules = new HashMap<>();
         modules.put("", root);
         int mangle = 0;
@@ -39,7 +41,8 @@ final class ResNetArchives {
             }
             String cls = classOf(e.getValue(), last);
             int dot = cls.lastIndexOf('.');
-            String mangled = cls.substring(0, dot) + ".___torch_mangle_" + mangle++ + cls.substring(dot);
+            String mangled =
+                    cls.substring(0, dot) + ".___torch_mangle_" + mangle++ + cls.substring(dot);
             Module m = new Module(mangled).put("training", false);
             modules.put(name, m);
             modules.get(parentOf(name)).put(last, m);
@@ -51,10 +54,14 @@ final class ResNetArchives {
             String name = e.getKey();
             Module owner = modules.get(parentOf(name));
             float[] values = e.getValue().getArray().toFloatArray();
-            owner.put(name.substring(name.lastIndexOf('.') + 1),
+            owner.put(
+                    name.substring(name.lastIndexOf('.') + 1),
                     Tensor.of(values, e.getValue().getArray().getShape().getShape()));
             if (name.endsWith(".running_var")) {
-                owner.put("num_batches_tracked", new Tensor("LongStorage", new double[] {1234}, 0, new long[0], new long[0]));
+                owner.put(
+                        "num_batches_tracked",
+                        new Tensor(
+                                "LongStorage", new double[] {1234}, 0, new long[0], new long[0]));
             }
         }
         return root;

@@ -19,11 +19,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +26,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
-/** {@link TorchScriptArchive} and {@link ResNetImporter} against the real trained model in ../shared. */
+/**
+ * {@link TorchScriptArchive} and {@link ResNetImporter} against the real trained model in
+ * ../shared.
+ */
 class ResNetImporterSharedModelTest {
 
     private static final int IMAGES = 256;
@@ -43,13 +44,20 @@ class ResNetImporterSharedModelTest {
     static void locateShared() {
         shared = Paths.get(System.getProperty("powerquant.shared", "../shared"));
         modelFile = shared.resolve("models/fmnist_resnet18.pt");
-        Assumptions.assumeTrue(Files.isRegularFile(modelFile), "../shared absent: skipping real-model import tests");
+        Assumptions.assumeTrue(
+                Files.isRegularFile(modelFile),
+                "../shared absent: skipping real-model import tests");
     }
 
     private static ZooModel<NDList, NDList> loadTorchScript() throws Exception {
-        return Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(modelFile)
-                .optEngine("PyTorch").optOption("trainParam", "true").optTranslator(new NoopTranslator())
-                .build().loadModel();
+        return Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(modelFile)
+                .optEngine("PyTorch")
+                .optOption("trainParam", "true")
+                .optTranslator(new NoopTranslator())
+                .build()
+                .loadModel();
     }
 
     /** The first {@code n} test images, preprocessed as the model expects: (n, 3, 64, 64). */
@@ -117,18 +125,23 @@ class ResNetImporterSharedModelTest {
             assertArrayEquals(new long[] {channels}, mean.shape(), m.name());
             boolean meanVaries = false;
             for (int c = 0; c < channels; c++) {
-                assertTrue(var.values()[c] > 0f && Float.isFinite(var.values()[c]), m.name() + " running_var");
+                assertTrue(
+                        var.values()[c] > 0f && Float.isFinite(var.values()[c]),
+                        m.name() + " running_var");
                 assertTrue(Float.isFinite(mean.values()[c]), m.name() + " running_mean");
                 meanVaries |= mean.values()[c] != 0f;
             }
             assertTrue(meanVaries, m.name() + ": running_mean all zero, i.e. untrained");
-            assertTrue(archive.getTensor(m.name() + ".num_batches_tracked").values()[0] > 0f, m.name());
+            assertTrue(
+                    archive.getTensor(m.name() + ".num_batches_tracked").values()[0] > 0f,
+                    m.name());
         }
         assertEquals(20, batchNorms);
     }
 
     @Test
-    void tracedStrideOfTheRealModelIsChecked(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void tracedStrideOfTheRealModelIsChecked(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
         Path copy = Files.copy(modelFile, dir.resolve("stem_stride1.pt"));
         try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(copy)) {
             Path code = zip.getPath("fmnist_resnet18/code/__torch__/torch/nn/modules/conv.py");
@@ -138,8 +151,10 @@ class ResNetImporterSharedModelTest {
         }
         TorchScriptArchive archive = TorchScriptArchive.read(copy);
         try (NDManager manager = NDManager.newBaseManager()) {
-            UnsupportedModelException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    UnsupportedModelException.class, () -> ResNetImporter.importBlock(archive, manager));
+            UnsupportedModelException e =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            UnsupportedModelException.class,
+                            () -> ResNetImporter.importBlock(archive, manager));
             assertTrue(e.getMessage().contains("conv1 has stride [1, 1]"), e.getMessage());
         }
     }
@@ -172,10 +187,14 @@ class ResNetImporterSharedModelTest {
                 correct += best == labels[n] ? 1 : 0;
             }
             double accuracy = correct / (double) labels.length;
-            System.out.printf("imported ResNet-18 top-1 on the first %d test images: %.4f%n", labels.length, accuracy);
-            // a wrong preprocessing or weight mapping would not reach a trained Fashion-MNIST accuracy
+            System.out.printf(
+                    "imported ResNet-18 top-1 on the first %d test images: %.4f%n",
+                    labels.length, accuracy);
+            // a wrong preprocessing or weight mapping would not reach a trained Fashion-MNIST
+            // accuracy
             assertTrue(accuracy > 0.85, "top-1 " + accuracy);
-            System.out.printf("import vs TorchScript on %d images: max|diff| %.3e, max|logit| %.3g, relative %.3e%n",
+            System.out.printf(
+                    "import vs TorchScript on %d images: max|diff| %.3e, max|logit| %.3g, relative %.3e%n",
                     IMAGES, maxAbsDiff, maxAbsLogit, relative);
             assertTrue(relative <= 1e-4, "relative logit difference " + relative);
         }

@@ -7,12 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.MalformedModelException;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.powerquant.importer.TorchScriptArchiveWriter.Module;
-import org.powerquant.importer.TorchScriptArchiveWriter.Tensor;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -23,8 +17,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.importer.TorchScriptArchiveWriter.Module;
+import org.powerquant.importer.TorchScriptArchiveWriter.Tensor;
 
-/** Specification of {@link TorchScriptArchive} on archives written like torch.jit.save writes them. */
+/**
+ * Specification of {@link TorchScriptArchive} on archives written like torch.jit.save writes them.
+ */
 class TorchScriptArchiveTest {
 
     @TempDir Path dir;
@@ -57,7 +57,10 @@ class TorchScriptArchiveTest {
         float[] expected = new float[numel];
         long[] index = new long[rank];
         for (int i = 0; i < numel; i++) {
-            double v = "LongStorage".equals(type) ? rnd.nextInt(2001) - 1000 : (float) rnd.nextGaussian();
+            double v =
+                    "LongStorage".equals(type)
+                            ? rnd.nextInt(2001) - 1000
+                            : (float) rnd.nextGaussian();
             expected[i] = (float) v;
             long at = offset;
             for (int d = 0; d < rank; d++) {
@@ -94,23 +97,35 @@ class TorchScriptArchiveTest {
 
     @Test
     void exposesNestedModulesUnmangledWithDottedTensorNamesInOrder() throws Exception {
-        Module bn = new Module("__torch__.torch.nn.modules.batchnorm.___torch_mangle_7.BatchNorm2d")
-                .put("weight", Tensor.of(new float[] {1, 2}, 2))
-                .put("running_var", Tensor.of(new float[] {3, 4}, 2));
-        Module block = new Module("__torch__.torchvision.models.resnet.___torch_mangle_9.BasicBlock")
-                .put("bn1", bn)
-                .put("relu", new Module("__torch__.torch.nn.modules.activation.ReLU"));
+        Module bn =
+                new Module("__torch__.torch.nn.modules.batchnorm.___torch_mangle_7.BatchNorm2d")
+                        .put("weight", Tensor.of(new float[] {1, 2}, 2))
+                        .put("running_var", Tensor.of(new float[] {3, 4}, 2));
+        Module block =
+                new Module("__torch__.torchvision.models.resnet.___torch_mangle_9.BasicBlock")
+                        .put("bn1", bn)
+                        .put("relu", new Module("__torch__.torch.nn.modules.activation.ReLU"));
         Module seq = new Module("__torch__.torch.nn.modules.container.Sequential").put("0", block);
-        Module root = new Module("__torch__.M").put("training", false).put("layer1", seq).put("bias", null);
-        TorchScriptArchive archive = TorchScriptArchive.read(ResNetArchives.write(root, dir.resolve("m.pt")));
+        Module root =
+                new Module("__torch__.M")
+                        .put("training", false)
+                        .put("layer1", seq)
+                        .put("bias", null);
+        TorchScriptArchive archive =
+                TorchScriptArchive.read(ResNetArchives.write(root, dir.resolve("m.pt")));
 
-        assertEquals(List.of("", "layer1", "layer1.0", "layer1.0.bn1", "layer1.0.relu"),
+        assertEquals(
+                List.of("", "layer1", "layer1.0", "layer1.0.bn1", "layer1.0.relu"),
                 new ArrayList<>(archive.getModules().keySet()));
-        assertEquals("__torch__.torchvision.models.resnet.BasicBlock", archive.getModules().get("layer1.0").className());
+        assertEquals(
+                "__torch__.torchvision.models.resnet.BasicBlock",
+                archive.getModules().get("layer1.0").className());
         assertEquals("BatchNorm2d", archive.getModules().get("layer1.0.bn1").simpleClassName());
-        assertEquals(List.of("layer1.0.bn1.weight", "layer1.0.bn1.running_var"),
+        assertEquals(
+                List.of("layer1.0.bn1.weight", "layer1.0.bn1.running_var"),
                 new ArrayList<>(archive.getTensors().keySet()));
-        assertArrayEquals(new float[] {3, 4}, archive.getTensor("layer1.0.bn1.running_var").values());
+        assertArrayEquals(
+                new float[] {3, 4}, archive.getTensor("layer1.0.bn1.running_var").values());
         IllegalArgumentException missing =
                 assertThrows(IllegalArgumentException.class, () -> archive.getTensor("nope"));
         assertTrue(missing.getMessage().contains("m.pt"));
@@ -148,11 +163,16 @@ class TorchScriptArchiveTest {
 
         for (Path bad : List.of(notZip, noPickle, badPickle, missingStorage)) {
             MalformedModelException e =
-                    assertThrows(MalformedModelException.class, () -> TorchScriptArchive.read(bad), bad.toString());
+                    assertThrows(
+                            MalformedModelException.class,
+                            () -> TorchScriptArchive.read(bad),
+                            bad.toString());
             assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
-        IOException absent = assertThrows(IOException.class, () -> TorchScriptArchive.read(dir.resolve("absent.pt")));
+        IOException absent =
+                assertThrows(
+                        IOException.class, () -> TorchScriptArchive.read(dir.resolve("absent.pt")));
         assertTrue(absent.getMessage().contains("absent.pt"));
     }
 }

@@ -81,8 +81,12 @@ final class TorchScriptArchiveWriter {
         write(file, rootName, root, Map.of());
     }
 
-    /** As {@link #write(Path, String, Module)}, plus entries {@code <rootName>/<path>} with the given text. */
-    static void write(Path file, String rootName, Module root, Map<String, String> extra) throws IOException {
+    /**
+     * As {@link #write(Path, String, Module)}, plus entries {@code <rootName>/<path>} with the
+     * given text.
+     */
+    static void write(Path file, String rootName, Module root, Map<String, String> extra)
+            throws IOException {
         TorchScriptArchiveWriter w = new TorchScriptArchiveWriter();
         w.op(0x80).op(2);
         w.object(root);
@@ -95,7 +99,10 @@ final class TorchScriptArchiveWriter {
             }
             entry(zip, rootName + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
             for (Map.Entry<String, String> e : extra.entrySet()) {
-                entry(zip, rootName + "/" + e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+                entry(
+                        zip,
+                        rootName + "/" + e.getKey(),
+                        e.getValue().getBytes(StandardCharsets.UTF_8));
             }
         }
     }
@@ -107,12 +114,14 @@ final class TorchScriptArchiveWriter {
     }
 
     private static byte[] bytes(Tensor t) {
-        int size = switch (t.storageType()) {
-            case "DoubleStorage", "LongStorage" -> 8;
-            case "HalfStorage" -> 2;
-            default -> 4;
-        };
-        ByteBuffer b = ByteBuffer.allocate(t.storage().length * size).order(ByteOrder.LITTLE_ENDIAN);
+        int size =
+                switch (t.storageType()) {
+                    case "DoubleStorage", "LongStorage" -> 8;
+                    case "HalfStorage" -> 2;
+                    default -> 4;
+                };
+        ByteBuffer b =
+                ByteBuffer.allocate(t.storage().length * size).order(ByteOrder.LITTLE_ENDIAN);
         for (double v : t.storage()) {
             switch (t.storageType()) {
                 case "DoubleStorage" -> b.putDouble(v);

@@ -38,7 +38,10 @@ class ActivationQuantizerTest {
                     double x = ((double) values[i] - lower) / range;
                     int expected = q.code(x);
                     assertEquals(expected, codes[i], "trial " + trial + ", value " + values[i]);
-                    assertEquals((float) (lower + q.level(expected) * range), out[i], 1e-6 * (range + Math.abs(lower)));
+                    assertEquals(
+                            (float) (lower + q.level(expected) * range),
+                            out[i],
+                            1e-6 * (range + Math.abs(lower)));
                     assertTrue(out[i] >= lower - 1e-6 && out[i] <= lower + range + 1e-6);
                 }
             }
@@ -48,7 +51,8 @@ class ActivationQuantizerTest {
     @Test
     void outputsAreFixedPoints() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            ActivationQuantizer quantizer = new ActivationQuantizer(new ActivationGrid(4, 0.6, 0, 2.0, 0, 0));
+            ActivationQuantizer quantizer =
+                    new ActivationQuantizer(new ActivationGrid(4, 0.6, 0, 2.0, 0, 0));
             NDArray y = manager.randomUniform(-1f, 3f, new Shape(1000));
             NDArray once = quantizer.apply(y);
             NDArray twice = quantizer.apply(once);

@@ -22,7 +22,9 @@ import org.powerquant.importer.ResNetImporter;
 /** Batch-norm folding keeps the network's function to float precision. */
 class BatchNormFoldingTest {
 
-    /** Gives every batch norm random statistics and affine parameters (trained-like, not identity). */
+    /**
+     * Gives every batch norm random statistics and affine parameters (trained-like, not identity).
+     */
     static void randomiseBatchNorms(TorchvisionResNet net, Random random) {
         for (Map.Entry<String, Parameter> e : net.getTorchParameters().entrySet()) {
             String name = e.getKey();
@@ -32,8 +34,11 @@ class BatchNormFoldingTest {
             for (int i = 0; i < n; i++) {
                 if (name.endsWith("running_var")) {
                     v[i] = (float) (0.05 + random.nextDouble() * 2);
-                } else if (name.endsWith("running_mean") || name.endsWith("bn1.bias") || name.endsWith("bn2.bias")
-                        || name.endsWith("bn3.bias") || name.endsWith("downsample.1.bias")) {
+                } else if (name.endsWith("running_mean")
+                        || name.endsWith("bn1.bias")
+                        || name.endsWith("bn2.bias")
+                        || name.endsWith("bn3.bias")
+                        || name.endsWith("downsample.1.bias")) {
                     v[i] = (float) (random.nextGaussian() * 0.5);
                 } else if (name.matches(".*(bn\\d|downsample\\.1)\\.weight")) {
                     v[i] = (float) (random.nextGaussian() * 0.8);
@@ -48,7 +53,9 @@ class BatchNormFoldingTest {
     }
 
     private static float[] forward(TorchvisionResNet net, NDManager manager, NDArray x) {
-        return net.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow().toFloatArray();
+        return net.forward(new ParameterStore(manager, false), new NDList(x), false)
+                .singletonOrThrow()
+                .toFloatArray();
     }
 
     private static void assertClose(float[] expected, float[] actual, double relative) {
@@ -66,8 +73,11 @@ class BatchNormFoldingTest {
         Random random = new Random(42);
         TorchvisionResNet.Builder[] builders = {
             TorchvisionResNet.resnet18().optBaseWidth(8).optNumClasses(7),
-            TorchvisionResNet.builder().setKind(ResidualKind.BOTTLENECK).setLayers(1, 2, 1)
-                    .optBaseWidth(8).optNumClasses(5),
+            TorchvisionResNet.builder()
+                    .setKind(ResidualKind.BOTTLENECK)
+                    .setLayers(1, 2, 1)
+                    .optBaseWidth(8)
+                    .optNumClasses(5),
             TorchvisionResNet.resnet18().optBaseWidth(4).optSmallInput(true).optNumClasses(3)
         };
         for (TorchvisionResNet.Builder builder : builders) {
@@ -89,7 +99,8 @@ class BatchNormFoldingTest {
     @Test
     void statisticsAreTheBatchNormsShiftAndScaleAndTheBatchNormBecomesABias() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(2).build();
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(2).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             randomiseBatchNorms(net, new Random(3));
             Map<String, Parameter> p = net.getTorchParameters();
@@ -98,8 +109,11 @@ class BatchNormFoldingTest {
             float[] mean = p.get("layer1.0.bn2.running_mean").getArray().toFloatArray();
             float[] var = p.get("layer1.0.bn2.running_var").getArray().toFloatArray();
             float[] w = p.get("layer1.0.conv2.weight").getArray().toFloatArray();
-            FoldedBatchNorm stats = BatchNormFolding.fold(net).stream()
-                    .filter(f -> f.batchNormName().equals("layer1.0.bn2")).findFirst().orElseThrow();
+            FoldedBatchNorm stats =
+                    BatchNormFolding.fold(net).stream()
+                            .filter(f -> f.batchNormName().equals("layer1.0.bn2"))
+                            .findFirst()
+                            .orElseThrow();
             assertEquals("layer1.0.conv2", stats.convName());
             assertEquals(1e-5f, stats.epsilon());
             float[] folded = p.get("layer1.0.conv2.weight").getArray().toFloatArray();
@@ -111,7 +125,10 @@ class BatchNormFoldingTest {
                 double s = gamma[c] / Math.sqrt(var[c] + 1e-5);
                 assertEquals(beta[c] - mean[c] * s, bias[c], 1e-5 * (1 + Math.abs(bias[c])));
                 for (int i = 0; i < perChannel; i++) {
-                    assertEquals(w[c * perChannel + i] * s, folded[c * perChannel + i], 1e-5 * Math.abs(s) + 1e-7);
+                    assertEquals(
+                            w[c * perChannel + i] * s,
+                            folded[c * perChannel + i],
+                            1e-5 * Math.abs(s) + 1e-7);
                 }
             }
             for (float g : p.get("layer1.0.bn2.weight").getArray().toFloatArray()) {
@@ -120,9 +137,12 @@ class BatchNormFoldingTest {
             for (float m : p.get("layer1.0.bn2.running_mean").getArray().toFloatArray()) {
                 assertEquals(0f, m);
             }
-            IllegalArgumentException again = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class, () -> BatchNormFolding.fold(net));
-            assertTrue(again.getMessage().contains("bn1") && again.getMessage().contains("already folded"),
+            IllegalArgumentException again =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            IllegalArgumentException.class, () -> BatchNormFolding.fold(net));
+            assertTrue(
+                    again.getMessage().contains("bn1")
+                            && again.getMessage().contains("already folded"),
                     again.getMessage());
         }
     }

@@ -2,7 +2,9 @@ package org.powerquant.nn;
 
 import java.util.Random;
 
-/** Test helpers shared with other packages: trained-like batch-norm statistics for random networks. */
+/**
+ * Test helpers shared with other packages: trained-like batch-norm statistics for random networks.
+ */
 public final class BatchNormFoldingTestSupport {
 
     private BatchNormFoldingTestSupport() {}

@@ -27,13 +27,16 @@ class ActivationGridSearchTest {
             NormalMixture mixture = randomMixture(random, 1 + random.nextInt(20));
             int bits = 2 + random.nextInt(5);
             PowerQuantizer grid = PowerQuantizer.unsigned(bits, 0.4 + random.nextDouble());
-            ActivationGridSearch.RangeResult found = search.bestRange(mixture, grid, mixture.upperExtent());
+            ActivationGridSearch.RangeResult found =
+                    search.bestRange(mixture, grid, mixture.upperExtent());
             double best = Double.POSITIVE_INFINITY;
             for (int i = 1; i <= 4000; i++) {
                 double c = mixture.upperExtent() * i / 4000.0;
                 best = Math.min(best, mixture.expectedSquaredError(grid, c));
             }
-            assertTrue(found.error() <= best * (1 + 1e-6), "trial " + trial + ": " + found + " vs scan " + best);
+            assertTrue(
+                    found.error() <= best * (1 + 1e-6),
+                    "trial " + trial + ": " + found + " vs scan " + best);
             assertEquals(found.error(), mixture.expectedSquaredError(grid, found.range()), 0.0);
         }
     }
@@ -53,27 +56,36 @@ class ActivationGridSearchTest {
             double scanBest = Double.POSITIVE_INFINITY;
             for (double a = 0.2; a <= 1.5; a += 0.01) {
                 PowerQuantizer grid = PowerQuantizer.unsigned(bits, a);
-                scanBest = Math.min(scanBest, search.bestRange(mixture, grid, mixture.upperExtent()).error());
+                scanBest =
+                        Math.min(
+                                scanBest,
+                                search.bestRange(mixture, grid, mixture.upperExtent()).error());
             }
-            assertTrue(power.expectedError() <= scanBest * (1 + 1e-4),
+            assertTrue(
+                    power.expectedError() <= scanBest * (1 + 1e-4),
                     "trial " + trial + ": " + power + " vs scan " + scanBest);
-            assertEquals(power.expectedError(),
-                    mixture.expectedSquaredError(power.quantizer(), power.range()), 0.0);
+            assertEquals(
+                    power.expectedError(),
+                    mixture.expectedSquaredError(power.quantizer(), power.range()),
+                    0.0);
         }
     }
 
     @Test
     void deterministic() {
         NormalMixture mixture = randomMixture(new Random(4), 64);
-        ActivationGrid first = ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
-        ActivationGrid second = ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
+        ActivationGrid first =
+                ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
+        ActivationGrid second =
+                ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
         assertEquals(first, second);
     }
 
     @Test
     void deadTensorGetsAnExactGrid() {
         NormalMixture dead = NormalMixture.rectified(new double[] {-50, -20}, new double[] {1, 1});
-        ActivationGrid grid = ActivationGridSearch.defaults().search(dead, 4, QuantizationMethod.POWER);
+        ActivationGrid grid =
+                ActivationGridSearch.defaults().search(dead, 4, QuantizationMethod.POWER);
         assertEquals(0.0, grid.expectedError());
     }
 

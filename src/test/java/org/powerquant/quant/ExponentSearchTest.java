@@ -17,21 +17,32 @@ class ExponentSearchTest {
         Random random = new Random(21);
         for (int trial = 0; trial < 200; trial++) {
             int channels = 1 + random.nextInt(32);
-            float[] w = RandomTensors.draw(random, RandomTensors.anyKind(random), channels, 1 + random.nextInt(200));
+            float[] w =
+                    RandomTensors.draw(
+                            random,
+                            RandomTensors.anyKind(random),
+                            channels,
+                            1 + random.nextInt(200));
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, ScaleMode.PER_CHANNEL);
             int bits = 2 + random.nextInt(7);
             ExponentSearch.Result r = search.minimize(sorted, bits);
             assertTrue(r.error() <= r.uniformError(), r.toString());
-            assertEquals(sorted.squaredError(PowerQuantizer.signed(bits, 1)), r.uniformError(), 0.0);
-            assertEquals(sorted.squaredError(PowerQuantizer.signed(bits, r.exponent())), r.error(), 0.0);
-            assertTrue(r.exponent() >= search.lower() && r.exponent() <= search.upper(), r.toString());
+            assertEquals(
+                    sorted.squaredError(PowerQuantizer.signed(bits, 1)), r.uniformError(), 0.0);
+            assertEquals(
+                    sorted.squaredError(PowerQuantizer.signed(bits, r.exponent())), r.error(), 0.0);
+            assertTrue(
+                    r.exponent() >= search.lower() && r.exponent() <= search.upper(), r.toString());
         }
     }
 
     @Test
     void matchesABruteForceGridOfStepOneThousandth() {
         Random random = new Random(22);
-        for (RandomTensors.Kind kind : new RandomTensors.Kind[] {RandomTensors.Kind.GAUSSIAN, RandomTensors.Kind.LAPLACE}) {
+        for (RandomTensors.Kind kind :
+                new RandomTensors.Kind[] {
+                    RandomTensors.Kind.GAUSSIAN, RandomTensors.Kind.LAPLACE
+                }) {
             for (int bits : new int[] {3, 4, 6, 8}) {
                 float[] w = RandomTensors.draw(random, kind, 64, 1152);
                 SortedMagnitudes sorted = SortedMagnitudes.of(w, 64, ScaleMode.PER_CHANNEL);
@@ -39,7 +50,16 @@ class ExponentSearchTest {
                 double bestA = grid[0];
                 double bestError = grid[1];
                 ExponentSearch.Result r = search.minimize(sorted, bits);
-                String what = kind + " " + bits + " bits: search " + r + ", grid a=" + bestA + " e=" + bestError;
+                String what =
+                        kind
+                                + " "
+                                + bits
+                                + " bits: search "
+                                + r
+                                + ", grid a="
+                                + bestA
+                                + " e="
+                                + bestError;
                 assertEquals(bestA, r.exponent(), 0.002, what);
                 assertTrue(r.error() <= bestError * (1 + 1e-4), what);
             }
@@ -68,7 +88,8 @@ class ExponentSearchTest {
         ExponentSearch narrow = ExponentSearch.builder().bounds(0.5, 0.8).tolerance(1e-4).build();
         ExponentSearch.Result r = narrow.minimize(a -> (a - 0.3) * (a - 0.3));
         assertEquals(0.5, r.exponent(), 1e-4);
-        assertThrows(IllegalArgumentException.class, () -> ExponentSearch.builder().bounds(1.5, 0.2));
+        assertThrows(
+                IllegalArgumentException.class, () -> ExponentSearch.builder().bounds(1.5, 0.2));
         assertThrows(IllegalArgumentException.class, () -> ExponentSearch.builder().bounds(0, 1));
         assertThrows(IllegalArgumentException.class, () -> ExponentSearch.builder().tolerance(-1));
     }

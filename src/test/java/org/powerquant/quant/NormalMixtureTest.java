@@ -8,13 +8,17 @@ import java.util.Random;
 import org.apache.commons.numbers.gamma.Erfc;
 import org.junit.jupiter.api.Test;
 
-/** The closed-form expected error of an activation quantizer against brute-force numerical integration. */
+/**
+ * The closed-form expected error of an activation quantizer against brute-force numerical
+ * integration.
+ */
 class NormalMixtureTest {
 
     /**
-     * {@code E[(Q(x) − x)²]} by composite Simpson integration of {@code (Q(x) − x)² φ(x)} on each quantizer cell
-     * (2,000 panels per cell, cells located with {@link PowerQuantizer#threshold}, the level taken from
-     * {@link PowerQuantizer#reconstruct} at the cell's midpoint), over {@code μ ± 12σ}.
+     * {@code E[(Q(x) − x)²]} by composite Simpson integration of {@code (Q(x) − x)² φ(x)} on each
+     * quantizer cell (2,000 panels per cell, cells located with {@link PowerQuantizer#threshold},
+     * the level taken from {@link PowerQuantizer#reconstruct} at the cell's midpoint), over {@code
+     * μ ± 12σ}.
      */
     private static double simpson(NormalMixture mixture, PowerQuantizer q, double c) {
         double[] means = mixture.means();
@@ -58,7 +62,11 @@ class NormalMixtureTest {
                 for (int p = 0; p <= panels; p++) {
                     double x = a + p * h;
                     double e = x - level;
-                    double v = e * e * Math.exp(-0.5 * ((x - mu) / s) * ((x - mu) / s)) / (s * Math.sqrt(2 * Math.PI));
+                    double v =
+                            e
+                                    * e
+                                    * Math.exp(-0.5 * ((x - mu) / s) * ((x - mu) / s))
+                                    / (s * Math.sqrt(2 * Math.PI));
                     part += v * (p == 0 || p == panels ? 1 : p % 2 == 1 ? 4 : 2);
                 }
                 sum += part * h / 3;
@@ -91,7 +99,10 @@ class NormalMixtureTest {
             PowerQuantizer q = PowerQuantizer.unsigned(bits, a);
             double closed = mixture.expectedSquaredError(q, c);
             double numeric = simpson(mixture, q, c);
-            assertEquals(numeric, closed, 1e-6 * numeric,
+            assertEquals(
+                    numeric,
+                    closed,
+                    1e-6 * numeric,
                     "trial " + trial + ": " + bits + " bits, a = " + a + ", c = " + c);
         }
     }
@@ -113,7 +124,8 @@ class NormalMixtureTest {
 
     @Test
     void pointMassesAreExact() {
-        NormalMixture mixture = NormalMixture.rectified(new double[] {-1, 0.3, 5}, new double[] {0, 0, 0});
+        NormalMixture mixture =
+                NormalMixture.rectified(new double[] {-1, 0.3, 5}, new double[] {0, 0, 0});
         PowerQuantizer q = PowerQuantizer.unsigned(3, 0.5);
         double c = 2;
         double expected = 0;
@@ -153,11 +165,19 @@ class NormalMixtureTest {
 
     @Test
     void rejectsBadInput() {
-        assertThrows(IllegalArgumentException.class, () -> NormalMixture.rectified(new double[] {0}, new double[] {-1}));
-        assertThrows(IllegalArgumentException.class, () -> NormalMixture.rectified(new double[0], new double[0]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NormalMixture.rectified(new double[] {0}, new double[] {-1}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NormalMixture.rectified(new double[0], new double[0]));
         NormalMixture m = NormalMixture.rectified(new double[] {0}, new double[] {1});
-        assertThrows(IllegalArgumentException.class, () -> m.expectedSquaredError(PowerQuantizer.signed(4, 1), 1));
-        assertThrows(IllegalArgumentException.class, () -> m.expectedSquaredError(PowerQuantizer.unsigned(4, 1), 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> m.expectedSquaredError(PowerQuantizer.signed(4, 1), 1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> m.expectedSquaredError(PowerQuantizer.unsigned(4, 1), 0));
         assertTrue(m.expectedSquaredError(PowerQuantizer.unsigned(4, 1), 1) > 0);
     }
 }

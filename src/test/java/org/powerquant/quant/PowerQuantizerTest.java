@@ -26,8 +26,10 @@ class PowerQuantizerTest {
             long magnitudeCode = Math.round((double) n * (Math.abs(w) / scale));
             long uniformCode = w < 0 ? -magnitudeCode : magnitudeCode;
             assertEquals(uniformCode, q.quantize(w, scale), () -> "w=" + w + " s=" + scale);
-            assertEquals((float) (Math.abs(uniformCode) / (double) n * scale) * Math.signum(uniformCode),
-                    q.dequantize((int) uniformCode, scale), 0.0);
+            assertEquals(
+                    (float) (Math.abs(uniformCode) / (double) n * scale) * Math.signum(uniformCode),
+                    q.dequantize((int) uniformCode, scale),
+                    0.0);
         }
     }
 
@@ -59,7 +61,8 @@ class PowerQuantizerTest {
             PowerQuantizer q = PowerQuantizer.signed(bits, a);
             int code = q.quantize(w, scale);
             float once = q.dequantize(code, scale);
-            assertEquals(code, q.quantize(once, scale), () -> "w=" + w + " a=" + a + " bits=" + bits);
+            assertEquals(
+                    code, q.quantize(once, scale), () -> "w=" + w + " a=" + a + " bits=" + bits);
             assertEquals(once, q.dequantize(q.quantize(once, scale), scale), 0.0f);
         }
     }
@@ -68,7 +71,8 @@ class PowerQuantizerTest {
     void codeIsMonotoneInMagnitude() {
         Random random = new Random(4);
         for (int i = 0; i < CASES; i++) {
-            PowerQuantizer q = PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+            PowerQuantizer q =
+                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
             double x = random.nextDouble();
             double y = random.nextDouble();
             assertTrue(q.code(Math.min(x, y)) <= q.code(Math.max(x, y)));

@@ -2,25 +2,34 @@ package org.powerquant.quant;
 
 import java.util.Random;
 
-/** Weight tensors shaped like trained ones: bell-shaped (Gaussian or Laplace) rows with varied channel scales. */
+/**
+ * Weight tensors shaped like trained ones: bell-shaped (Gaussian or Laplace) rows with varied
+ * channel scales.
+ */
 final class RandomTensors {
 
     private RandomTensors() {}
 
     /** Kinds of distributions a test tensor is drawn from. */
-    enum Kind { GAUSSIAN, LAPLACE, UNIFORM, SPARSE }
+    enum Kind {
+        GAUSSIAN,
+        LAPLACE,
+        UNIFORM,
+        SPARSE
+    }
 
     static float[] draw(Random random, Kind kind, int channels, int perChannel) {
         float[] w = new float[channels * perChannel];
         for (int c = 0; c < channels; c++) {
             double channelScale = Math.exp(random.nextGaussian());
             for (int i = 0; i < perChannel; i++) {
-                double v = switch (kind) {
-                    case GAUSSIAN -> random.nextGaussian();
-                    case LAPLACE -> laplace(random);
-                    case UNIFORM -> 2 * random.nextDouble() - 1;
-                    case SPARSE -> random.nextDouble() < 0.3 ? 0 : laplace(random);
-                };
+                double v =
+                        switch (kind) {
+                            case GAUSSIAN -> random.nextGaussian();
+                            case LAPLACE -> laplace(random);
+                            case UNIFORM -> 2 * random.nextDouble() - 1;
+                            case SPARSE -> random.nextDouble() < 0.3 ? 0 : laplace(random);
+                        };
                 w[c * perChannel + i] = (float) (0.05 * channelScale * v);
             }
         }
@@ -37,7 +46,10 @@ final class RandomTensors {
         return -Math.signum(u) * Math.log(1 - 2 * Math.abs(u));
     }
 
-    /** The squared error of quantizing every weight one by one with {@link PowerQuantizer}, in double precision. */
+    /**
+     * The squared error of quantizing every weight one by one with {@link PowerQuantizer}, in
+     * double precision.
+     */
     static double naiveSquaredError(float[] w, int channels, ScaleMode mode, PowerQuantizer q) {
         float[] scales = scales(w, channels, mode);
         int length = w.length / scales.length;

@@ -7,10 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The exact error from sorted activations is that of quantizing every sample one by one, clipping included. */
+/**
+ * The exact error from sorted activations is that of quantizing every sample one by one, clipping
+ * included.
+ */
 class SortedActivationsTest {
 
-    /** ReLU outputs: a share of exact zeros, the rest half-normal or exponential with a varied scale. */
+    /**
+     * ReLU outputs: a share of exact zeros, the rest half-normal or exponential with a varied
+     * scale.
+     */
     static float[] reluSamples(Random random, int n) {
         float[] x = new float[n];
         double zeroShare = random.nextDouble() * 0.8;
@@ -42,10 +48,16 @@ class SortedActivationsTest {
             float[] x = reluSamples(random, 1 + random.nextInt(3000));
             SortedActivations sorted = SortedActivations.of(x);
             for (int j = 0; j < 5; j++) {
-                PowerQuantizer q = PowerQuantizer.unsigned(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                PowerQuantizer q =
+                        PowerQuantizer.unsigned(
+                                2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
                 float clip = (float) (sorted.max() * (0.01 + 1.5 * random.nextDouble()));
                 double naive = naiveError(x, q, clip);
-                assertEquals(naive, sorted.squaredError(q, clip), 1e-9 * naive + 1e-300, q + " clip " + clip);
+                assertEquals(
+                        naive,
+                        sorted.squaredError(q, clip),
+                        1e-9 * naive + 1e-300,
+                        q + " clip " + clip);
             }
         }
     }
@@ -63,12 +75,19 @@ class SortedActivationsTest {
 
     @Test
     void rejectsNegativeAndNonFiniteSamples() {
-        assertThrows(IllegalArgumentException.class, () -> SortedActivations.of(new float[] {1, -1}));
-        assertThrows(IllegalArgumentException.class, () -> SortedActivations.of(new float[] {Float.NaN}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> SortedActivations.of(new float[] {1, -1}));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SortedActivations.of(new float[] {Float.NaN}));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> SortedActivations.of(new float[] {Float.POSITIVE_INFINITY}));
-        assertThrows(IllegalArgumentException.class,
-                () -> SortedActivations.of(new float[] {1}).squaredError(PowerQuantizer.signed(4, 1), 1f));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        SortedActivations.of(new float[] {1})
+                                .squaredError(PowerQuantizer.signed(4, 1), 1f));
     }
 
     @Test
@@ -80,21 +99,30 @@ class SortedActivationsTest {
             SortedActivations sorted = SortedActivations.of(x);
             int bits = 2 + random.nextInt(7);
             ActivationRangeSearch.Fit power = search.fit(sorted, bits, QuantizationMethod.POWER);
-            ActivationRangeSearch.Fit uniform = search.fit(sorted, bits, QuantizationMethod.UNIFORM);
+            ActivationRangeSearch.Fit uniform =
+                    search.fit(sorted, bits, QuantizationMethod.UNIFORM);
             PowerQuantizer grid = PowerQuantizer.unsigned(bits, power.exponent());
-            assertEquals(naiveError(x, grid, power.clip()), power.error(), 1e-9 * power.error() + 1e-300);
+            assertEquals(
+                    naiveError(x, grid, power.clip()),
+                    power.error(),
+                    1e-9 * power.error() + 1e-300);
             assertEquals(1.0, uniform.exponent());
             assertEquals(uniform.error(), power.uniformError(), 0.0);
             assertTrue(power.error() <= uniform.error(), "power " + power + " uniform " + uniform);
             assertTrue(power.clip() <= sorted.max() * 1.0001f, "range within the samples");
             assertEquals(x.length, power.samples());
-            // no range among many tried, for either grid, does clearly better than the fit (the error is a step
-            // function of the range: a dent between scan points may lie a fraction of a percent lower)
+            // no range among many tried, for either grid, does clearly better than the fit (the
+            // error is a step
+            // function of the range: a dent between scan points may lie a fraction of a percent
+            // lower)
             for (int j = 0; j < 50; j++) {
                 float clip = (float) (sorted.max() * (0.02 + random.nextDouble()));
-                assertTrue(naiveError(x, grid, clip) >= power.error() * 0.99, "range " + clip + " beats " + power + " with " + naiveError(x, grid, clip));
+                assertTrue(
+                        naiveError(x, grid, clip) >= power.error() * 0.99,
+                        "range " + clip + " beats " + power + " with " + naiveError(x, grid, clip));
                 PowerQuantizer flat = PowerQuantizer.unsigned(bits, 1.0);
-                assertTrue(naiveError(x, flat, clip) >= uniform.error() * 0.99,
+                assertTrue(
+                        naiveError(x, flat, clip) >= uniform.error() * 0.99,
                         "range " + clip + " beats " + uniform);
             }
         }
@@ -102,8 +130,10 @@ class SortedActivationsTest {
 
     @Test
     void allZeroSamplesGiveAZeroRangeWithoutError() {
-        ActivationRangeSearch.Fit fit = ActivationRangeSearch.builder().build()
-                .fit(SortedActivations.of(new float[10]), 4, QuantizationMethod.POWER);
+        ActivationRangeSearch.Fit fit =
+                ActivationRangeSearch.builder()
+                        .build()
+                        .fit(SortedActivations.of(new float[10]), 4, QuantizationMethod.POWER);
         assertEquals(0f, fit.clip());
         assertEquals(0.0, fit.error());
     }

@@ -22,7 +22,9 @@ class SortedMagnitudesTest {
             float[] w = RandomTensors.draw(random, kind, channels, perChannel);
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, mode);
             for (int j = 0; j < 5; j++) {
-                PowerQuantizer q = PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                PowerQuantizer q =
+                        PowerQuantizer.signed(
+                                2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
                 double naive = RandomTensors.naiveSquaredError(w, channels, mode, q);
                 double exact = sorted.squaredError(q);
                 String what = kind + " " + channels + "x" + perChannel + " " + mode + " " + q;
@@ -50,8 +52,10 @@ class SortedMagnitudesTest {
             int channels = 1 + random.nextInt(16);
             int perChannel = 1 + random.nextInt(300);
             ScaleMode mode = random.nextBoolean() ? ScaleMode.PER_CHANNEL : ScaleMode.PER_TENSOR;
-            float[] w = RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
-            PowerQuantizer q = PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            PowerQuantizer q =
+                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, mode);
             float[] scales = RandomTensors.scales(w, channels, mode);
             int length = w.length / scales.length;
@@ -60,7 +64,8 @@ class SortedMagnitudesTest {
             for (int i = 0; i < w.length; i++) {
                 int expected = q.quantize(w[i], scales[i / length]);
                 assertEquals(expected, codes[i], "weight " + i);
-                assertEquals(q.dequantize(expected, scales[i / length]), values[i], 0.0f, "weight " + i);
+                assertEquals(
+                        q.dequantize(expected, scales[i / length]), values[i], 0.0f, "weight " + i);
             }
         }
     }
@@ -84,10 +89,13 @@ class SortedMagnitudesTest {
 
     @Test
     void nonFiniteWeightsAreRefused() {
-        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+        for (float bad :
+                new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             float[] w = {0.1f, 0.2f, bad, 0.3f};
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class, () -> SortedMagnitudes.of(w, 2, ScaleMode.PER_CHANNEL));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> SortedMagnitudes.of(w, 2, ScaleMode.PER_CHANNEL));
             assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
         }
     }

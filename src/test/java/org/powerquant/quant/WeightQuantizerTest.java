@@ -19,9 +19,11 @@ class WeightQuantizerTest {
             ScaleMode mode = random.nextBoolean() ? ScaleMode.PER_CHANNEL : ScaleMode.PER_TENSOR;
             int channels = 1 + random.nextInt(24);
             int perChannel = 1 + random.nextInt(100);
-            float[] w = RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
             float[] original = w.clone();
-            WeightQuantizer quantizer = WeightQuantizer.builder().bits(bits).scaleMode(mode).build();
+            WeightQuantizer quantizer =
+                    WeightQuantizer.builder().bits(bits).scaleMode(mode).build();
             QuantizedWeights q = quantizer.quantize("layer", new long[] {channels, perChannel}, w);
             assertArrayEquals(original, w, 0.0f, "the input must not be modified");
 
@@ -30,11 +32,19 @@ class WeightQuantizerTest {
             for (int i = 0; i < w.length; i++) {
                 float s = q.scales()[i / length];
                 float v = q.values()[i];
-                assertEquals(v, grid.dequantize(grid.quantize(v, s), s), 0.0f, "weight " + i + " leaves its grid");
+                assertEquals(
+                        v,
+                        grid.dequantize(grid.quantize(v, s), s),
+                        0.0f,
+                        "weight " + i + " leaves its grid");
             }
-            QuantizedWeights again = WeightQuantizer.builder().bits(bits).scaleMode(mode)
-                    .method(QuantizationMethod.UNIFORM).build()
-                    .quantize("layer", new long[] {channels, perChannel}, q.values());
+            QuantizedWeights again =
+                    WeightQuantizer.builder()
+                            .bits(bits)
+                            .scaleMode(mode)
+                            .method(QuantizationMethod.UNIFORM)
+                            .build()
+                            .quantize("layer", new long[] {channels, perChannel}, q.values());
             assertArrayEquals(q.scales(), again.scales(), 0.0f, "re-quantizing keeps the scales");
         }
     }
@@ -43,23 +53,31 @@ class WeightQuantizerTest {
     void reportedErrorsAreThoseOfTheValues() {
         Random random = new Random(32);
         float[] w = RandomTensors.draw(random, RandomTensors.Kind.LAPLACE, 16, 400);
-        QuantizedWeights q = WeightQuantizer.builder().bits(4).build().quantize("conv", new long[] {16, 400}, w);
+        QuantizedWeights q =
+                WeightQuantizer.builder().bits(4).build().quantize("conv", new long[] {16, 400}, w);
         double measured = 0;
         for (int i = 0; i < w.length; i++) {
             double d = w[i] - q.values()[i];
             measured += d * d;
         }
-        // The values are stored as float: the measured error differs from the double-precision one by rounding only.
+        // The values are stored as float: the measured error differs from the double-precision one
+        // by rounding only.
         assertEquals(q.squaredError(), measured, 1e-5 * measured);
         assertTrue(q.squaredError() <= q.uniformSquaredError());
-        assertTrue(q.exponent() < 1, "bell-shaped weights favour an exponent below one, got " + q.exponent());
+        assertTrue(
+                q.exponent() < 1,
+                "bell-shaped weights favour an exponent below one, got " + q.exponent());
     }
 
     @Test
     void uniformMethodUsesExponentOne() {
         float[] w = RandomTensors.draw(new Random(33), RandomTensors.Kind.GAUSSIAN, 8, 50);
-        QuantizedWeights q = WeightQuantizer.builder().bits(3).method(QuantizationMethod.UNIFORM).build()
-                .quantize("fc", new long[] {8, 50}, w);
+        QuantizedWeights q =
+                WeightQuantizer.builder()
+                        .bits(3)
+                        .method(QuantizationMethod.UNIFORM)
+                        .build()
+                        .quantize("fc", new long[] {8, 50}, w);
         assertEquals(1.0, q.exponent(), 0.0);
         assertEquals(q.uniformSquaredError(), q.squaredError(), 0.0);
     }
@@ -67,16 +85,24 @@ class WeightQuantizerTest {
     @Test
     void perTensorModeHasOneScale() {
         float[] w = RandomTensors.draw(new Random(34), RandomTensors.Kind.GAUSSIAN, 8, 50);
-        QuantizedWeights q = WeightQuantizer.builder().scaleMode(ScaleMode.PER_TENSOR).build()
-                .quantize("fc", new long[] {8, 50}, w);
+        QuantizedWeights q =
+                WeightQuantizer.builder()
+                        .scaleMode(ScaleMode.PER_TENSOR)
+                        .build()
+                        .quantize("fc", new long[] {8, 50}, w);
         assertEquals(1, q.scales().length);
     }
 
     @Test
     void nonFiniteWeightIsAnErrorNamingTheLayer() {
         float[] w = {0.1f, Float.NaN, 0.2f, 0.3f};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> WeightQuantizer.builder().build().quantize("layer2.0.conv1.weight", new long[] {2, 2}, w));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                WeightQuantizer.builder()
+                                        .build()
+                                        .quantize("layer2.0.conv1.weight", new long[] {2, 2}, w));
         assertTrue(e.getMessage().contains("layer2.0.conv1.weight"), e.getMessage());
     }
 

@@ -39,24 +39,36 @@ import org.powerquant.quant.ActivationGrid;
 class ActivationTransformTest {
 
     private static TorchvisionResNet network(NDManager manager, long seed) {
-        TorchvisionResNet net = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
+        TorchvisionResNet net =
+                TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
         net.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 32, 32));
         BatchNormFoldingTestSupport.randomiseBatchNorms(net, new Random(seed));
         return net;
     }
 
     @Test
-    void belowEightBitsActivationsAreCalibratedOnSyntheticDataByDefaultAndAtEightOnTheBatchNormModel() {
+    void
+            belowEightBitsActivationsAreCalibratedOnSyntheticDataByDefaultAndAtEightOnTheBatchNormModel() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4)
-                    .imageSize(32, 32).build().apply(network(manager, 11));
+            QuantizationReport report =
+                    PowerQuantTransform.builder()
+                            .weightBits(4)
+                            .activationBits(4)
+                            .imageSize(32, 32)
+                            .build()
+                            .apply(network(manager, 11));
             assertTrue(report.isDataFree());
             for (ActivationReport a : report.activations()) {
-                assertEquals(org.powerquant.calibrate.SyntheticCalibration.MODE, a.mode(), a.name());
+                assertEquals(
+                        org.powerquant.calibrate.SyntheticCalibration.MODE, a.mode(), a.name());
             }
             assertTrue(report.toTable().contains("data-free"), report.toTable());
-            QuantizationReport eight = PowerQuantTransform.builder().weightBits(8).activationBits(8)
-                    .build().apply(network(manager, 12));
+            QuantizationReport eight =
+                    PowerQuantTransform.builder()
+                            .weightBits(8)
+                            .activationBits(8)
+                            .build()
+                            .apply(network(manager, 12));
             assertEquals(BatchNormModel.MODE, eight.activations().get(0).mode());
         }
     }
@@ -65,20 +77,30 @@ class ActivationTransformTest {
     void foldsQuantizesWeightsAndInstallsOneQuantizerPerSite() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TorchvisionResNet net = network(manager, 1);
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).activationBits(4)
-                    .calibration(new BatchNormModel()).build()
-                    .apply(net);
-            assertEquals(17, report.activations().size(), "16 ReLUs feeding convolutions and fc.input");
+            QuantizationReport report =
+                    PowerQuantTransform.builder()
+                            .weightBits(4)
+                            .activationBits(4)
+                            .calibration(new BatchNormModel())
+                            .build()
+                            .apply(net);
+            assertEquals(
+                    17, report.activations().size(), "16 ReLUs feeding convolutions and fc.input");
             assertEquals(8, report.activation("fc.input").bits());
             assertEquals(4, report.activation("layer3.1.relu1").bits());
             for (ActivationReport a : report.activations()) {
                 assertEquals(BatchNormModel.MODE, a.mode());
-                assertTrue(a.range() > 0 && a.expectedError() <= a.uniformExpectedError(), a.toString());
+                assertTrue(
+                        a.range() > 0 && a.expectedError() <= a.uniformExpectedError(),
+                        a.toString());
             }
             Map<String, ActivationGrid> installed = ActivationQuantizers.installed(net);
             assertEquals(17, installed.size());
             Relu last = (Relu) TorchNames.blocks(net).get("layer4.1.relu");
-            assertSame(UnaryOperator.identity(), last.getOutputTransform(), "the last ReLU feeds pooling");
+            assertSame(
+                    UnaryOperator.identity(),
+                    last.getOutputTransform(),
+                    "the last ReLU feeds pooling");
             assertInstanceOf(ActivationQuantizer.class, net.getClassifierInputTransform());
             JsonObject json = report.toJsonObject();
             JsonArray rows = json.getAsJsonArray("activations");
@@ -91,12 +113,15 @@ class ActivationTransformTest {
             ActivationGrid grid = installed.get("layer2.0.relu1");
             UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
             float[][] seen = new float[1][];
-            relu.setOutputTransform(y -> {
-                NDArray q = quantizer.apply(y);
-                seen[0] = q.toFloatArray();
-                return q;
-            });
-            net.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
+            relu.setOutputTransform(
+                    y -> {
+                        NDArray q = quantizer.apply(y);
+                        seen[0] = q.toFloatArray();
+                        return q;
+                    });
+            net.forward(
+                    new ParameterStore(manager, false),
+                    new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
                     false);
             int n = grid.quantizer().maxCode();
             for (float v : seen[0]) {
@@ -111,7 +136,12 @@ class ActivationTransformTest {
         try (Model model = Model.newInstance("net", "PyTorch")) {
             TorchvisionResNet net = network(model.getNDManager(), 2);
             model.setBlock(net);
-            PowerQuantTransform.builder().weightBits(6).activationBits(5).quantizeInput(true).lastLayerBits(6).build()
+            PowerQuantTransform.builder()
+                    .weightBits(6)
+                    .activationBits(5)
+                    .quantizeInput(true)
+                    .lastLayerBits(6)
+                    .build()
                     .apply(model);
             Map<String, ActivationGrid> grids = ActivationQuantizers.installed(net);
             assertTrue(grids.containsKey("input"));
@@ -121,16 +151,25 @@ class ActivationTransformTest {
             assertTrue(Files.isRegularFile(sidecar));
             assertEquals(grids, ActivationQuantizers.fromJson(Files.readString(sidecar)));
             try (Model loaded = Model.newInstance("net", "PyTorch")) {
-                TorchvisionResNet copy = TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
+                TorchvisionResNet copy =
+                        TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(5).build();
                 loaded.setBlock(copy);
                 loaded.load(dir, "net");
-                ActivationQuantizers.install(copy, ActivationQuantizers.fromJson(Files.readString(sidecar)));
+                ActivationQuantizers.install(
+                        copy, ActivationQuantizers.fromJson(Files.readString(sidecar)));
                 NDManager m = model.getNDManager();
                 NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
-                float[] a = net.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow()
-                        .toFloatArray();
-                float[] b = copy.forward(new ParameterStore(loaded.getNDManager(), false),
-                        new NDList(x), false).singletonOrThrow().toFloatArray();
+                float[] a =
+                        net.forward(new ParameterStore(m, false), new NDList(x), false)
+                                .singletonOrThrow()
+                                .toFloatArray();
+                float[] b =
+                        copy.forward(
+                                        new ParameterStore(loaded.getNDManager(), false),
+                                        new NDList(x),
+                                        false)
+                                .singletonOrThrow()
+                                .toFloatArray();
                 org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
             }
         }
@@ -139,14 +178,26 @@ class ActivationTransformTest {
     @Test
     void activationBitsNeedADjlNativeResNet() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            SequentialBlock block = new SequentialBlock().add(Blocks.batchFlattenBlock())
-                    .add(Linear.builder().setUnits(3).build());
+            SequentialBlock block =
+                    new SequentialBlock()
+                            .add(Blocks.batchFlattenBlock())
+                            .add(Linear.builder().setUnits(3).build());
             block.initialize(manager, DataType.FLOAT32, new Shape(1, 4));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> PowerQuantTransform.builder().activationBits(4).build().apply(block));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    PowerQuantTransform.builder()
+                                            .activationBits(4)
+                                            .build()
+                                            .apply(block));
             assertTrue(e.getMessage().contains("TorchvisionResNet"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().activationBits(9));
-            assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().lastLayerBits(1));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> PowerQuantTransform.builder().activationBits(9));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> PowerQuantTransform.builder().lastLayerBits(1));
         }
     }
 }

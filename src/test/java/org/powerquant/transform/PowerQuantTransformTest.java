@@ -33,17 +33,24 @@ import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
 import org.powerquant.quant.PowerQuantizer;
 
-/** The transform on DJL-native blocks: what it quantizes, what it leaves alone, and what it reports. */
+/**
+ * The transform on DJL-native blocks: what it quantizes, what it leaves alone, and what it reports.
+ */
 class PowerQuantTransformTest {
 
     private static Model smallNetwork() {
-        SequentialBlock net = new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).build())
-                .add(BatchNorm.builder().build())
-                .add(Activation::relu)
-                .add(Conv2dTranspose.builder().setKernelShape(new Shape(2, 2)).setFilters(4).build())
-                .add(Blocks.batchFlattenBlock())
-                .add(Linear.builder().setUnits(10).build());
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).build())
+                        .add(BatchNorm.builder().build())
+                        .add(Activation::relu)
+                        .add(
+                                Conv2dTranspose.builder()
+                                        .setKernelShape(new Shape(2, 2))
+                                        .setFilters(4)
+                                        .build())
+                        .add(Blocks.batchFlattenBlock())
+                        .add(Linear.builder().setUnits(10).build());
         Model model = Model.newInstance("small", "PyTorch");
         net.setInitializer(new NormalInitializer(0.1f), Parameter.Type.WEIGHT);
         model.setBlock(net);
@@ -63,19 +70,25 @@ class PowerQuantTransformTest {
     void quantizesConvolutionTransposedConvolutionAndDenseWeightsOnly() {
         try (Model model = smallNetwork()) {
             Map<String, float[]> before = snapshot(model);
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(3).build().apply(model);
+            QuantizationReport report =
+                    PowerQuantTransform.builder().weightBits(3).build().apply(model);
             Map<String, float[]> after = snapshot(model);
 
-            List<String> names = report.layers().stream().map(LayerReport::name).collect(Collectors.toList());
+            List<String> names =
+                    report.layers().stream().map(LayerReport::name).collect(Collectors.toList());
             assertEquals(List.of("0.weight", "3.weight", "5.weight"), names);
-            assertEquals(List.of(LayerKind.CONV, LayerKind.CONV, LayerKind.DENSE),
+            assertEquals(
+                    List.of(LayerKind.CONV, LayerKind.CONV, LayerKind.DENSE),
                     report.layers().stream().map(LayerReport::kind).collect(Collectors.toList()));
             for (String key : before.keySet()) {
                 boolean weight = key.endsWith("weight") && !key.contains("BatchNorm");
                 if (weight) {
-                    assertFalse(java.util.Arrays.equals(before.get(key), after.get(key)), key + " was not quantized");
+                    assertFalse(
+                            java.util.Arrays.equals(before.get(key), after.get(key)),
+                            key + " was not quantized");
                 } else {
-                    assertArrayEquals(before.get(key), after.get(key), 0.0f, key + " must stay float");
+                    assertArrayEquals(
+                            before.get(key), after.get(key), 0.0f, key + " must stay float");
                 }
             }
             for (LayerReport layer : report.layers()) {
@@ -87,19 +100,33 @@ class PowerQuantTransformTest {
     @Test
     void everyQuantizedWeightIsOnItsReportedGrid() {
         try (Model model = smallNetwork()) {
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(4).build().apply(model);
+            QuantizationReport report =
+                    PowerQuantTransform.builder().weightBits(4).build().apply(model);
             List<WeightSite> sites = BlockWalker.sites(model.getBlock());
             for (WeightSite site : sites) {
                 LayerReport layer = report.layer(site.name());
                 float[] w = site.parameter().getArray().toFloatArray();
                 PowerQuantizer grid = PowerQuantizer.signed(layer.bits(), layer.exponent());
                 int length = w.length / layer.scales().length;
-                int distinct = (int) java.util.stream.IntStream.range(0, w.length)
-                        .mapToObj(i -> grid.quantize(w[i], layer.scales()[i / length])).distinct().count();
-                assertTrue(distinct <= 2 * grid.maxCode() + 1, site.name() + " uses more codes than the grid has");
+                int distinct =
+                        (int)
+                                java.util.stream.IntStream.range(0, w.length)
+                                        .mapToObj(
+                                                i ->
+                                                        grid.quantize(
+                                                                w[i], layer.scales()[i / length]))
+                                        .distinct()
+                                        .count();
+                assertTrue(
+                        distinct <= 2 * grid.maxCode() + 1,
+                        site.name() + " uses more codes than the grid has");
                 for (int i = 0; i < w.length; i++) {
                     float s = layer.scales()[i / length];
-                    assertEquals(w[i], grid.dequantize(grid.quantize(w[i], s), s), 0.0f, site.name() + " #" + i);
+                    assertEquals(
+                            w[i],
+                            grid.dequantize(grid.quantize(w[i], s), s),
+                            0.0f,
+                            site.name() + " #" + i);
                 }
             }
         }
@@ -109,13 +136,20 @@ class PowerQuantTransformTest {
     void skippedLayersStayFloatAndAreListed() {
         try (Model model = smallNetwork()) {
             Map<String, float[]> before = snapshot(model);
-            QuantizationReport report = PowerQuantTransform.builder().skipLayers("5.*", "0.weight").build()
-                    .apply(model);
-            assertEquals(List.of("3.weight"), report.layers().stream().map(LayerReport::name).toList());
+            QuantizationReport report =
+                    PowerQuantTransform.builder()
+                            .skipLayers("5.*", "0.weight")
+                            .build()
+                            .apply(model);
+            assertEquals(
+                    List.of("3.weight"), report.layers().stream().map(LayerReport::name).toList());
             assertEquals(List.of("0.weight", "5.weight"), report.skipped());
             Map<String, float[]> after = snapshot(model);
-            String linearKey = before.keySet().stream().filter(k -> k.startsWith("06Linear") && k.endsWith("weight"))
-                    .findFirst().orElseThrow();
+            String linearKey =
+                    before.keySet().stream()
+                            .filter(k -> k.startsWith("06Linear") && k.endsWith("weight"))
+                            .findFirst()
+                            .orElseThrow();
             assertArrayEquals(before.get(linearKey), after.get(linearKey), 0.0f);
         }
     }
@@ -128,8 +162,10 @@ class PowerQuantTransformTest {
             float[] values = w.toFloatArray();
             values[5] = Float.NaN;
             w.set(values);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> PowerQuantTransform.builder().build().apply(model));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> PowerQuantTransform.builder().build().apply(model));
             assertTrue(e.getMessage().contains("0.weight"), e.getMessage());
         }
     }
@@ -137,15 +173,24 @@ class PowerQuantTransformTest {
     @Test
     void reportPrintsAsTableAndJson() {
         try (Model model = smallNetwork()) {
-            QuantizationReport report = PowerQuantTransform.builder().weightBits(5).build().apply(model);
+            QuantizationReport report =
+                    PowerQuantTransform.builder().weightBits(5).build().apply(model);
             String table = report.toTable();
-            assertTrue(table.contains("5.weight") && table.contains("dense") && table.contains("total"), table);
-            com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(report.toJson())
-                    .getAsJsonObject();
+            assertTrue(
+                    table.contains("5.weight")
+                            && table.contains("dense")
+                            && table.contains("total"),
+                    table);
+            com.google.gson.JsonObject json =
+                    com.google.gson.JsonParser.parseString(report.toJson()).getAsJsonObject();
             assertEquals(5, json.get("weightBits").getAsInt());
             assertTrue(json.get("seconds").getAsDouble() >= 0);
-            com.google.gson.JsonObject first = json.getAsJsonArray("layers").get(0).getAsJsonObject();
-            for (String field : new String[] {"name", "kind", "shape", "bits", "exponent", "mse", "uniformMse"}) {
+            com.google.gson.JsonObject first =
+                    json.getAsJsonArray("layers").get(0).getAsJsonObject();
+            for (String field :
+                    new String[] {
+                        "name", "kind", "shape", "bits", "exponent", "mse", "uniformMse"
+                    }) {
                 assertTrue(first.has(field), "layer JSON lacks " + field);
             }
         }
@@ -170,18 +215,30 @@ class PowerQuantTransformTest {
 
     @Test
     void builderRefusesBadOptions() {
-        assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().weightBits(1));
-        assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().weightBits(9));
-        assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().exponentBounds(1, 0.5));
-        assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().tolerance(0));
-        assertThrows(IllegalArgumentException.class, () -> PowerQuantTransform.builder().threads(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> PowerQuantTransform.builder().weightBits(1));
+        assertThrows(
+                IllegalArgumentException.class, () -> PowerQuantTransform.builder().weightBits(9));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PowerQuantTransform.builder().exponentBounds(1, 0.5));
+        assertThrows(
+                IllegalArgumentException.class, () -> PowerQuantTransform.builder().tolerance(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> PowerQuantTransform.builder().threads(0));
     }
 
     @Test
     void conv1dWeightsAreFoundToo() {
-        try (Model model = Model.newInstance("c1", "PyTorch"); NDManager manager = NDManager.newBaseManager()) {
-            SequentialBlock net = new SequentialBlock()
-                    .add(Conv1d.builder().setKernelShape(new Shape(3)).setFilters(4).build());
+        try (Model model = Model.newInstance("c1", "PyTorch");
+                NDManager manager = NDManager.newBaseManager()) {
+            SequentialBlock net =
+                    new SequentialBlock()
+                            .add(
+                                    Conv1d.builder()
+                                            .setKernelShape(new Shape(3))
+                                            .setFilters(4)
+                                            .build());
             model.setBlock(net);
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 9));
             QuantizationReport report = PowerQuantTransform.builder().build().apply(model);

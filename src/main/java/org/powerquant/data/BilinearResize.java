@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 /**
  * Bilinear resizing with the semantics of torch {@code interpolate(mode="bilinear",

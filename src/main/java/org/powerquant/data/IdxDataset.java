@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
- * A data set in the IDX format of MNIST and Fashion-MNIST: an unsigned-byte image file of shape
- * (N, rows, cols) and an unsigned-byte label file of shape (N), each raw or gzip-compressed.
+ * A data set in the IDX format of MNIST and Fashion-MNIST: an unsigned-byte image file of shape (N,
+ * rows, cols) and an unsigned-byte label file of shape (N), each raw or gzip-compressed.
  *
- * <p>Both files are read fully into memory when opened (Fashion-MNIST's test set takes 7.8 MB).
- * The classes are named "0" to the largest label.
+ * <p>Both files are read fully into memory when opened (Fashion-MNIST's test set takes 7.8 MB). The
+ * classes are named "0" to the largest label.
  */
 public final class IdxDataset implements LabelledImageDataset {
 
@@ -32,7 +32,8 @@ public final class IdxDataset implements LabelledImageDataset {
     private final byte[] labels;
     private final List<String> classNames;
 
-    private IdxDataset(InputStream imagesIn, String imagesFile, InputStream labelsIn, String labelsFile)
+    private IdxDataset(
+            InputStream imagesIn, String imagesFile, InputStream labelsIn, String labelsFile)
             throws IOException {
         this.imagesFile = imagesFile;
         this.labelsFile = labelsFile;
@@ -49,14 +50,21 @@ public final class IdxDataset implements LabelledImageDataset {
             labelDims = header(in, labelsFile, 1);
             if (labelDims[0] != count) {
                 throw new IllegalArgumentException(
-                        "label file " + labelsFile + " holds " + labelDims[0]
-                                + " labels but image file " + imagesFile + " holds " + count
+                        "label file "
+                                + labelsFile
+                                + " holds "
+                                + labelDims[0]
+                                + " labels but image file "
+                                + imagesFile
+                                + " holds "
+                                + count
                                 + " images");
             }
             labels = readBody(in, labelsFile, count);
         }
         if (count == 0) {
-            throw new IllegalArgumentException("empty data set: " + imagesFile + " holds no images");
+            throw new IllegalArgumentException(
+                    "empty data set: " + imagesFile + " holds no images");
         }
         int max = 0;
         for (byte b : labels) {
@@ -89,7 +97,8 @@ public final class IdxDataset implements LabelledImageDataset {
     }
 
     /**
-     * Reads IDX images and labels from streams (e.g. class-path resources); both streams are closed, also on error.
+     * Reads IDX images and labels from streams (e.g. class-path resources); both streams are
+     * closed, also on error.
      *
      * @param images the image stream, (N, rows, cols) unsigned bytes, raw or gzip
      * @param imagesName the name messages give the image stream
@@ -97,9 +106,11 @@ public final class IdxDataset implements LabelledImageDataset {
      * @param labelsName the name messages give the label stream
      * @return the data set
      * @throws IOException when a stream cannot be read
-     * @throws IllegalArgumentException naming the stream at fault when it is malformed, empty, or the counts differ
+     * @throws IllegalArgumentException naming the stream at fault when it is malformed, empty, or
+     *     the counts differ
      */
-    public static IdxDataset read(InputStream images, String imagesName, InputStream labels, String labelsName)
+    public static IdxDataset read(
+            InputStream images, String imagesName, InputStream labels, String labelsName)
             throws IOException {
         try (images;
                 labels) {
@@ -211,7 +222,8 @@ public final class IdxDataset implements LabelledImageDataset {
         return shape;
     }
 
-    private static byte[] readBody(DataInputStream in, String file, long length) throws IOException {
+    private static byte[] readBody(DataInputStream in, String file, long length)
+            throws IOException {
         if (length > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("IDX file too large: " + file);
         }

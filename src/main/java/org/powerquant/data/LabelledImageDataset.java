@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.io.IOException;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.List;
  * A finite, ordered collection of labelled images, read lazily one image at a time.
  *
  * <p>Implementations must allow {@link #image(int)} to be called from a thread other than the one
- * that opened the data set (the {@link Evaluator} decodes on a producer thread).
+ * that opened the data set (the evaluator decodes on a producer thread).
  */
 public interface LabelledImageDataset {
 

@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.eval.Fixtures;
 
 class ImageFolderDatasetTest {
 
@@ -49,7 +50,9 @@ class ImageFolderDatasetTest {
         assertEquals(dir.resolve("ant/sub/c.png"), data.file(1));
         assertEquals(dir.resolve("zebra/a.jpg"), data.file(2));
         assertEquals(dir.resolve("zebra/b.png"), data.file(3));
-        assertEquals(List.of(0, 1, 2, 2), List.of(data.label(0), data.label(1), data.label(2), data.label(3)));
+        assertEquals(
+                List.of(0, 1, 2, 2),
+                List.of(data.label(0), data.label(1), data.label(2), data.label(3)));
         // grey PNG decodes to one exact channel, colour JPEG to three channels near the level
         DecodedImage grey = data.image(3);
         assertEquals(1, grey.channels());
@@ -91,7 +94,8 @@ class ImageFolderDatasetTest {
     void imageNetRejectsAFolderThatIsNotAWordNetIdOfTheList() throws IOException {
         Fixtures.writeImage(dir.resolve("n99999999/a.png"), 1, 4, 4, false);
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.imageNet(dir));
+                assertThrows(
+                        IllegalArgumentException.class, () -> ImageFolderDataset.imageNet(dir));
         assertTrue(e.getMessage().contains("n99999999"), e.getMessage());
     }
 

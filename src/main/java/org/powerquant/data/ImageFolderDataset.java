@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
- * Images in a {@code DIR/<class>/<image>} tree, as torchvision's {@code ImageFolder} reads it:
- * one sub-folder per class, images found recursively below it, ordered by class and then by path.
+ * Images in a {@code DIR/<class>/<image>} tree, as torchvision's {@code ImageFolder} reads it: one
+ * sub-folder per class, images found recursively below it, ordered by class and then by path.
  *
  * <p>For a plain image folder the classes are the sorted sub-folder names. For ImageNet ({@link
  * #imageNet(Path)}) they are the 1,000 sorted WordNet ids whatever sub-folders exist, so that a
@@ -73,7 +73,8 @@ public final class ImageFolderDataset implements LabelledImageDataset {
         for (String folder : folders) {
             if (!known.contains(folder)) {
                 throw new IllegalArgumentException(
-                        "not an ImageNet-1k class folder: " + root.resolve(folder)
+                        "not an ImageNet-1k class folder: "
+                                + root.resolve(folder)
                                 + " (expected a WordNet id such as n01440764)");
             }
         }
@@ -126,7 +127,8 @@ public final class ImageFolderDataset implements LabelledImageDataset {
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
-                    "empty data set: no image files under " + root
+                    "empty data set: no image files under "
+                            + root
                             + (folders.isEmpty() ? " (it has no class sub-folders)" : ""));
         }
         int[] labelArray = labels.stream().mapToInt(Integer::intValue).toArray();

@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -31,8 +31,15 @@ public final class DecodedImage {
         }
         if (pixels.length != channels * height * width) {
             throw new IllegalArgumentException(
-                    "pixel count " + pixels.length + " does not match shape (" + channels + ", "
-                            + height + ", " + width + ")");
+                    "pixel count "
+                            + pixels.length
+                            + " does not match shape ("
+                            + channels
+                            + ", "
+                            + height
+                            + ", "
+                            + width
+                            + ")");
         }
         this.channels = channels;
         this.height = height;
@@ -111,8 +118,7 @@ public final class DecodedImage {
             }
             return new DecodedImage(1, height, width, out);
         }
-        throw new IllegalArgumentException(
-                "cannot convert " + channels + " channels to " + target);
+        throw new IllegalArgumentException("cannot convert " + channels + " channels to " + target);
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.util.Arrays;
 
@@ -7,10 +7,10 @@ import java.util.Arrays;
  * transforms do: channel conversion, {@code Resize} (short side, or a plain square), {@code
  * CenterCrop}, {@code Normalize}.
  *
- * <p>Resizing is bilinear with torch {@code interpolate} semantics ({@code align_corners=False},
- * no antialiasing unless {@link Builder#antialias(boolean)} is set), see {@link BilinearResize}.
- * The defaults are ImageNet's: short side 256, centre
- * crop 224, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), three channels.
+ * <p>Resizing is bilinear with torch {@code interpolate} semantics ({@code align_corners=False}, no
+ * antialiasing unless {@link Builder#antialias(boolean)} is set), see {@link BilinearResize}. The
+ * defaults are ImageNet's: short side 256, centre crop 224, mean (0.485, 0.456, 0.406), std (0.229,
+ * 0.224, 0.225), three channels.
  *
  * <pre>{@code
  * Preprocessing fashionMnist = Preprocessing.builder()

@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 
 class PreprocessingTest {
 
-    /** torch interpolate (bilinear, align_corners=False, no antialias) through DJL's PyTorch engine. */
+    /**
+     * torch interpolate (bilinear, align_corners=False, no antialias) through DJL's PyTorch engine.
+     */
     private static float[] torchResize(NDManager manager, DecodedImage image, int h, int w) {
         // DJL's resize takes (H, W, C); move channels last and back.
         NDArray chw =
@@ -155,7 +157,8 @@ class PreprocessingTest {
 
     @Test
     void centerCropUsesPythonRoundingOfTheOffset() {
-        // 7 wide, crop 4: offset round(1.5) = 2 in Python (banker's rounding); 9 wide: round(2.5) = 2
+        // 7 wide, crop 4: offset round(1.5) = 2 in Python (banker's rounding); 9 wide: round(2.5) =
+        // 2
         float[] row7 = {0, 1, 2, 3, 4, 5, 6};
         DecodedImage crop = Preprocessing.centerCrop(new DecodedImage(1, 7, 7, tile(row7, 7)), 4);
         assertEquals(2f, crop.pixels()[0]);
@@ -206,16 +209,15 @@ class PreprocessingTest {
                         .std(0.4f, 0.5f, 0.6f)
                         .build();
         for (int trial = 0; trial < 30; trial++) {
-            DecodedImage grey = randomImage(random, 1, 1 + random.nextInt(50), 1 + random.nextInt(50));
-            assertArrayEquals(
-                    p.apply(grey.withChannels(3)).pixels(), p.apply(grey).pixels(), 0f);
+            DecodedImage grey =
+                    randomImage(random, 1, 1 + random.nextInt(50), 1 + random.nextInt(50));
+            assertArrayEquals(p.apply(grey.withChannels(3)).pixels(), p.apply(grey).pixels(), 0f);
         }
     }
 
     @Test
     void oneChannelReducesColourToLuminance() {
-        Preprocessing p =
-                Preprocessing.builder().imageSize(1).channels(1).mean(0f).std(1f).build();
+        Preprocessing p = Preprocessing.builder().imageSize(1).channels(1).mean(0f).std(1f).build();
         DecodedImage rgb = new DecodedImage(3, 1, 1, new float[] {1f, 0f, 0f});
         assertEquals(0.299f, p.apply(rgb).pixels()[0], 1e-6);
     }

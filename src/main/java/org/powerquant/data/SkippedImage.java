@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.util.Objects;
 

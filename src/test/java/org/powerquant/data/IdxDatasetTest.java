@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.eval.Fixtures;
 
 class IdxDatasetTest {
 
@@ -175,7 +176,9 @@ class IdxDatasetTest {
                 Files.isDirectory(data), "../shared absent: skipping Fashion-MNIST IDX test");
         LabelledImageDataset test =
                 DatasetSpec.parse(
-                                "idx:" + data.resolve("t10k-images-idx3-ubyte.gz") + ","
+                                "idx:"
+                                        + data.resolve("t10k-images-idx3-ubyte.gz")
+                                        + ","
                                         + data.resolve("t10k-labels-idx1-ubyte.gz"))
                         .open();
         assertEquals(10_000, test.size());

@@ -1,4 +1,4 @@
-package org.powerquant.eval;
+package org.powerquant.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
