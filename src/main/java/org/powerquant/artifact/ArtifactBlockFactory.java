@@ -34,6 +34,11 @@ public final class ArtifactBlockFactory implements BlockFactory {
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments)
             throws IOException {
-        return QuantizedArtifact.loadBlock(model, modelPath);
+        try {
+            return QuantizedArtifact.loadBlock(model, modelPath);
+        } catch (IOException | RuntimeException e) {
+            model.close(); // DJL's loader drops the model when the factory fails
+            throw e;
+        }
     }
 }
