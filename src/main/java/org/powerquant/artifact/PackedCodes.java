@@ -73,6 +73,41 @@ public final class PackedCodes {
      * @throws IllegalArgumentException if {@code packed} is not exactly {@link #byteLength} long
      */
     public static int[] unpack(byte[] packed, int count, int bits) {
+        checkLength(packed, count, bits);
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = pattern(packed, i, bits);
+        }
+        return out;
+    }
+
+    /**
+     * Reads the raw pattern of one code ({@code sign << (bits-1) | magnitude}).
+     *
+     * @param packed the packed bytes, of {@link #byteLength} for at least {@code index + 1} codes
+     * @param index the code's position
+     * @param bits the bits per code, 2 to 8
+     * @return the pattern, in {@code [0, 2^bits)}
+     */
+    static int pattern(byte[] packed, int index, int bits) {
+        long bit = (long) index * bits;
+        int at = (int) (bit >>> 3);
+        int word = packed[at] & 0xFF;
+        if (at + 1 < packed.length) {
+            word |= (packed[at + 1] & 0xFF) << 8;
+        }
+        return (word >>> (int) (bit & 7)) & ((1 << bits) - 1);
+    }
+
+    /**
+     * Checks that a packed array holds exactly {@code count} codes of {@code bits} bits.
+     *
+     * @param packed the packed bytes
+     * @param count the number of codes
+     * @param bits the bits per code
+     * @throws IllegalArgumentException if it does not
+     */
+    static void checkLength(byte[] packed, int count, int bits) {
         checkBits(bits);
         if (packed.length != byteLength(count, bits)) {
             throw new IllegalArgumentException(
@@ -84,21 +119,6 @@ public final class PackedCodes {
                             + " bytes, got "
                             + packed.length);
         }
-        int[] out = new int[count];
-        int mask = (1 << bits) - 1;
-        long buffer = 0;
-        int filled = 0;
-        int position = 0;
-        for (int i = 0; i < count; i++) {
-            while (filled < bits) {
-                buffer |= (packed[position++] & 0xFFL) << filled;
-                filled += 8;
-            }
-            out[i] = (int) (buffer & mask);
-            buffer >>>= bits;
-            filled -= bits;
-        }
-        return out;
     }
 
     private static void checkBits(int bits) {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -262,9 +261,6 @@ public final class QuantizedArtifact {
             JsonObject architecture = manifest.architecture();
             ArchitectureCodec codec = ArchitectureCodecs.of(architecture.get("kind").getAsString());
             block = codec.build(architecture);
-            block.setInitializer(Initializer.ZEROS, p -> true);
-            block.initialize(
-                    model.getNDManager(), DataType.FLOAT32, new Shape(manifest.inputShape()));
             grids = ActivationQuantizers.fromJson(manifest.activations().toString());
             codec.install(block, grids);
         } catch (RuntimeException e) {
@@ -272,7 +268,8 @@ public final class QuantizedArtifact {
                     manifestFile, "cannot rebuild the network: " + e.getMessage(), e);
         }
         Path parameterFile = directory.resolve(PARAMETERS);
-        try (NDManager manager = model.getNDManager().newSubManager();
+        NDManager target = model.getNDManager();
+        try (NDManager manager = target.newSubManager();
                 InputStream in = new BufferedInputStream(Files.newInputStream(parameterFile))) {
             NDList list = NDList.decode(manager, in);
             List<JsonObject> tensors = manifest.tensors();
@@ -291,29 +288,17 @@ public final class QuantizedArtifact {
             int next = 0;
             for (JsonObject t : tensors) {
                 String name = t.get("parameter").getAsString();
-                Parameter parameter = parameters.get(name);
+                Parameter parameter = parameters.remove(name);
                 if (parameter == null) {
                     throw new ArtifactException(
                             manifestFile, "tensor " + name + " is not a parameter of the network");
                 }
-                NDArray target = parameter.getArray();
-                long[] shape = target.getShape().getShape();
-                if (!java.util.Arrays.equals(shape, longsOf(t.getAsJsonArray("shape")))) {
-                    throw new ArtifactException(
-                            manifestFile,
-                            "tensor "
-                                    + name
-                                    + " has shape "
-                                    + t.get("shape")
-                                    + ", the network "
-                                    + target.getShape());
-                }
-                int count = Math.toIntExact(target.getShape().size());
-                float[] values;
+                Shape shape = new Shape(longsOf(t.getAsJsonArray("shape")));
+                int count = Math.toIntExact(shape.size());
                 if (CODES.equals(t.get("encoding").getAsString())) {
                     byte[] codes = list.get(next++).toByteArray();
                     float[] scales = list.get(next++).toFloatArray();
-                    values =
+                    float[] values =
                             WeightCodes.decode(
                                     t.get("name").getAsString(),
                                     codes,
@@ -321,25 +306,29 @@ public final class QuantizedArtifact {
                                     t.get("bits").getAsInt(),
                                     t.get("exponent").getAsDouble(),
                                     scales);
+                    parameter.setArray(target.create(values, shape));
                 } else {
-                    values = list.get(next++).toFloatArray();
-                    if (values.length != count) {
+                    NDArray array = list.get(next++);
+                    if (!array.getShape().equals(shape)) {
                         throw new ArtifactException(
                                 parameterFile,
                                 "tensor "
                                         + name
-                                        + " has "
-                                        + values.length
-                                        + " values, expected "
-                                        + count);
+                                        + " is "
+                                        + array.getShape()
+                                        + ", expected "
+                                        + shape);
                     }
+                    array.attach(target);
+                    parameter.setArray(array);
                 }
-                target.set(values);
             }
             if (next != list.size()) {
                 throw new ArtifactException(
                         parameterFile, list.size() + " arrays, the manifest accounts for " + next);
             }
+            // every parameter has its array: initializing only records the input shapes
+            block.initialize(target, DataType.FLOAT32, new Shape(manifest.inputShape()));
         } catch (ArtifactException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -79,24 +79,24 @@ public final class WeightCodes {
             String layer, byte[] packed, int count, int bits, double exponent, float[] scales) {
         PowerQuantizer grid = PowerQuantizer.signed(bits, exponent);
         int channelLength = channelLength(layer, count, scales);
-        int[] codes;
         try {
-            codes = PackedCodes.unpack(packed, count, bits);
+            PackedCodes.checkLength(packed, count, bits);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer " + layer + ": " + e.getMessage(), e);
         }
         int signBit = 1 << (bits - 1);
-        int limit = grid.maxCode();
+        float[] patterns = new float[1 << bits];
         float[] out = new float[count];
         for (int c = 0; c < scales.length; c++) {
+            // every b-bit pattern is a valid code: magnitudes of b - 1 bits never exceed N
             float[] table = levels(grid, scales[c]);
-            for (int i = c * channelLength; i < (c + 1) * channelLength; i++) {
-                int m = codes[i] & (signBit - 1);
-                if (m > limit) {
-                    throw new IllegalArgumentException(
-                            "layer " + layer + ": code " + codes[i] + " is outside the grid");
-                }
-                out[i] = (codes[i] & signBit) != 0 ? -table[m] : table[m];
+            for (int pattern = 0; pattern < patterns.length; pattern++) {
+                float magnitude = table[pattern & (signBit - 1)];
+                patterns[pattern] = (pattern & signBit) != 0 ? -magnitude : magnitude;
+            }
+            int end = (c + 1) * channelLength;
+            for (int i = c * channelLength; i < end; i++) {
+                out[i] = patterns[PackedCodes.pattern(packed, i, bits)];
             }
         }
         return out;
