@@ -119,10 +119,15 @@ public final class QuantizedArtifact {
             Preprocessing preprocessing)
             throws IOException {
         Block block = model.getBlock();
-        Map<Parameter, String> quantizedSites = new HashMap<>();
+        Map<String, LayerReport> layers = new HashMap<>();
+        for (LayerReport layer : report.layers()) {
+            layers.put(layer.name(), layer);
+        }
+        Map<Parameter, LayerReport> quantized = new HashMap<>();
         for (WeightSite site : BlockWalker.sites(block)) {
-            if (report.layer(site.name()) != null) {
-                quantizedSites.put(site.parameter(), site.name());
+            LayerReport layer = layers.get(site.name());
+            if (layer != null) {
+                quantized.put(site.parameter(), layer);
             }
         }
         JsonArray tensors = new JsonArray();
@@ -146,9 +151,9 @@ public final class QuantizedArtifact {
                 JsonObject t = new JsonObject();
                 t.addProperty("parameter", p.getKey());
                 t.add("shape", longs(array.getShape().getShape()));
-                String site = quantizedSites.get(p.getValue());
-                if (site != null) {
-                    LayerReport layer = report.layer(site);
+                LayerReport layer = quantized.get(p.getValue());
+                if (layer != null) {
+                    String site = layer.name();
                     byte[] codes =
                             WeightCodes.encode(
                                     site, values, layer.bits(), layer.exponent(), layer.scales());

@@ -249,7 +249,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             }
             if (output != null) {
                 if (artifact) {
-                    PowerQuant.save(quantized, output, recordedPreprocessing());
+                    PowerQuant.save(quantized, output, preprocessing());
                     spec.commandLine().getOut().println("saved artifact " + output);
                 } else {
                     PowerQuant.save(quantized.model(), output);
@@ -279,8 +279,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
-    /** The preprocessing these flags describe, recorded in the artifact's manifest. */
-    private Preprocessing recordedPreprocessing() {
+    /**
+     * The preprocessing these flags describe: of the calibration images, and recorded in the
+     * artifact's manifest as what the model expects.
+     */
+    private Preprocessing preprocessing() {
         Preprocessing.Builder preprocessing =
                 Preprocessing.builder().imageSize(imageSize).channels(channels);
         if (mean != null) {
@@ -375,14 +378,6 @@ public final class QuantizeCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(
                             "--calibration-images must be at least 1, got " + calibrationImages);
                 }
-                Preprocessing.Builder preprocessing =
-                        Preprocessing.builder().imageSize(imageSize).channels(channels);
-                if (mean != null) {
-                    preprocessing.mean(floats(mean));
-                }
-                if (std != null) {
-                    preprocessing.std(floats(std));
-                }
                 LabelledImageDataset dataset;
                 try {
                     dataset = DatasetSpec.parse(calibration).open();
@@ -395,7 +390,7 @@ public final class QuantizeCommand implements Callable<Integer> {
                             e.getMessage().replace("--data", "--calibration"), e);
                 }
                 return DataCalibration.builder(
-                                new DatasetCalibrationImages(dataset, preprocessing.build()),
+                                new DatasetCalibrationImages(dataset, preprocessing()),
                                 calibrationImages)
                         .build();
             default:
