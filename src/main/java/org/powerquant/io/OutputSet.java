@@ -29,11 +29,19 @@ import java.util.stream.Stream;
  */
 public final class OutputSet implements AutoCloseable {
 
+    /** Renames a staged output over its target (a seam for tests of the roll-back). */
+    @FunctionalInterface
+    interface Mover {
+        void move(Path staged, Path target) throws IOException;
+    }
+
     private final List<Entry> entries = new ArrayList<>();
     private final Thread hook;
+    private final Mover mover;
     private boolean committed;
 
-    private OutputSet(boolean withHook) {
+    OutputSet(boolean withHook, Mover mover) {
+        this.mover = mover;
         hook = withHook ? new Thread(this::rollBackQuietly, "powerquant-output-cleanup") : null;
         if (hook != null) {
             Runtime.getRuntime().addShutdownHook(hook);
@@ -45,7 +53,7 @@ public final class OutputSet implements AutoCloseable {
      *     #close()}
      */
     public static OutputSet create() {
-        return new OutputSet(true);
+        return new OutputSet(true, AtomicFiles::moveAtomically);
     }
 
     /**
@@ -111,7 +119,7 @@ public final class OutputSet implements AutoCloseable {
                     Files.move(e.target, e.backup);
                 }
                 done.add(e);
-                AtomicFiles.moveAtomically(e.staged, e.target);
+                mover.move(e.staged, e.target);
                 e.placed = true;
             }
         } catch (IOException | RuntimeException failure) {
