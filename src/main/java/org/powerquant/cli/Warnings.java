@@ -18,7 +18,7 @@ final class Warnings {
             case FEWER_IMAGES:
                 return String.format(
                         Locale.ROOT,
-                        "--calibration-images %d: %s holds %d images; using %d",
+                        "--calibration-images: asked for %d but %s holds %d images; using %d",
                         w.requested(),
                         w.images(),
                         w.available(),

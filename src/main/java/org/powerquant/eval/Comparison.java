@@ -174,16 +174,25 @@ public final class Comparison {
                 report == null
                         ? ""
                         : String.format(Locale.ROOT, ", quantized in %.2f s", report.seconds());
+        String skipped =
+                result.skippedImages().isEmpty()
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", %d unreadable images skipped, first %s",
+                                result.skippedImages().size(),
+                                result.skippedImages().get(0));
         return String.format(
                 Locale.ROOT,
-                "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s)",
+                "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s%s)",
                 setting.label(),
                 method,
                 100 * result.top1(),
                 100 * result.top5(),
                 result.images(),
                 result.seconds(),
-                quantization);
+                quantization,
+                skipped);
     }
 
     /** Options of a {@link Comparison}. */
