@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.powerquant.calibrate.CalibrationImages;
-import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
@@ -58,19 +57,13 @@ public final class CompareCommand implements Callable<Integer> {
         evaluation.check();
         Preprocessing pre = preprocessing.preprocessing();
         DatasetSpec data = evaluation.datasetSpec();
-        DatasetSpec calibrationSpec = quantization.calibrationSpec();
         FileChecks files =
-                new FileChecks().input("--model", model).inputs("--dataset", data.files());
-        if (calibrationSpec != null) {
-            files.inputs("--calibration", calibrationSpec.files());
-        }
+                quantization.calibrationInputs(
+                        new FileChecks().input("--model", model).inputs("--dataset", data.files()));
         Settings.base(quantization, settingList, pre.outputSize(), quantization.placeholder());
         comparison.outputs(files).check();
         LabelledImageDataset dataset = data.open();
-        CalibrationImages calibrationData =
-                calibrationSpec == null
-                        ? null
-                        : new DatasetCalibrationImages(calibrationSpec.open(), pre);
+        CalibrationImages calibrationData = quantization.openCalibration(pre);
         PrintWriter err = spec.commandLine().getErr();
         Evaluator checkOnly = evaluation.evaluator(pre, Device.cpu(), null);
         Comparison.Builder builder =

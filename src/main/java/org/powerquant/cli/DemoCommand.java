@@ -12,8 +12,6 @@ import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.calibrate.CalibrationImages;
-import org.powerquant.calibrate.DatasetCalibrationImages;
-import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.demo.DemoData;
@@ -73,12 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new InvalidInputException(Role.LIMIT, "must be at least 1, got " + limit);
         }
         EvaluationOptions.checkDevice(device);
-        DatasetSpec calibrationSpec = quantization.calibrationSpec();
-        FileChecks files = new FileChecks();
-        if (calibrationSpec != null) {
-            files.inputs("--calibration", calibrationSpec.files());
-        }
-        comparison.outputs(files).check();
+        comparison.outputs(quantization.calibrationInputs(new FileChecks())).check();
         DemoModel demo = DemoModel.bundled();
         Preprocessing preprocessing =
                 Preprocessing.builder()
@@ -87,10 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
                         .mean(demo.getMean())
                         .std(demo.getStd())
                         .build();
-        CalibrationImages calibrationData =
-                calibrationSpec == null
-                        ? null
-                        : new DatasetCalibrationImages(calibrationSpec.open(), preprocessing);
+        CalibrationImages calibrationData = quantization.openCalibration(preprocessing);
         PrintWriter err = spec.commandLine().getErr();
         Comparison.Builder builder =
                 Comparison.builder()

@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.calibrate.CalibrationWarning;
-import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
@@ -66,18 +65,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         Preprocessing pre = preprocessing.preprocessing();
         quantization.check(pre.outputSize());
         DatasetSpec data = evaluation.datasetSpec();
-        DatasetSpec calibrationSpec = quantization.calibrationSpec();
         FileChecks files =
-                new FileChecks().input("--model", model).inputs("--dataset", data.files());
-        if (calibrationSpec != null) {
-            files.inputs("--calibration", calibrationSpec.files());
-        }
+                quantization.calibrationInputs(
+                        new FileChecks().input("--model", model).inputs("--dataset", data.files()));
         files.output("--json", json).check();
         LabelledImageDataset dataset = data.open();
-        CalibrationImages calibrationData =
-                calibrationSpec == null
-                        ? null
-                        : new DatasetCalibrationImages(calibrationSpec.open(), pre);
+        CalibrationImages calibrationData = quantization.openCalibration(pre);
         QuantizationOptions options = quantization.options(pre.outputSize(), calibrationData);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
@@ -87,15 +80,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         Device device = evaluation.device();
         Evaluator evaluator = evaluation.evaluator(pre, device, Progress.stream(err, run.quiet));
         int batch = evaluator.effectiveBatchSize(dataset);
-        if (batch < evaluator.batchSize()) {
+        int images =
+                evaluation.limit == null
+                        ? dataset.size()
+                        : Math.min(evaluation.limit, dataset.size());
+        if (batch < Math.min(evaluator.batchSize(), images)) {
             err.println(
                     "warning: --batch-size "
                             + evaluator.batchSize()
                             + " lowered to "
                             + batch
-                            + (batch == dataset.size()
-                                    ? " (the data set's size)"
-                                    : " to fit in memory"));
+                            + " to fit in memory");
         }
         QuantizationSetting setting = options.setting();
         ModelSource source = ModelSource.torchScript(model, device);

@@ -7,7 +7,9 @@ import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.calibrate.CalibrationMode;
+import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.QuantizationOptions;
 import picocli.CommandLine.Option;
@@ -202,6 +204,20 @@ final class QuantizationMixin {
                     return "the calibration data";
                 }
             };
+
+    /** Adds the calibration data set's files, if any, to the inputs checked. */
+    FileChecks calibrationInputs(FileChecks files) {
+        DatasetSpec spec = calibrationSpec();
+        return spec == null ? files : files.inputs("--calibration", spec.files());
+    }
+
+    /**
+     * @return the calibration images, preprocessed exactly as evaluation images, or null
+     */
+    CalibrationImages openCalibration(Preprocessing preprocessing) throws java.io.IOException {
+        DatasetSpec spec = calibrationSpec();
+        return spec == null ? null : new DatasetCalibrationImages(spec.open(), preprocessing);
+    }
 
     /**
      * @return the calibration data set's specification, or null

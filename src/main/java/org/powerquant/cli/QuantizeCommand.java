@@ -14,8 +14,6 @@ import org.powerquant.QuantizedModel;
 import org.powerquant.Role;
 import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.calibrate.CalibrationWarning;
-import org.powerquant.calibrate.DatasetCalibrationImages;
-import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.io.OutputSet;
 import org.powerquant.transform.PowerQuantTransform;
@@ -77,24 +75,19 @@ public final class QuantizeCommand implements Callable<Integer> {
         Preprocessing pre = preprocessing.preprocessing();
         int[] size = preprocessing.sizeGiven() ? pre.outputSize() : null;
         quantization.check(size);
-        DatasetSpec calibrationSpec = quantization.calibrationSpec();
-        if (calibrationSpec != null) {
-            requireSize("calibration images are preprocessed to the network's input size");
+        if (quantization.calibrationSpec() != null && !preprocessing.sizeGiven()) {
+            throw new InvalidInputException(
+                    Role.INPUT_SIZE,
+                    "is needed: calibration images are preprocessed to the network's input size");
         }
-        FileChecks files = new FileChecks().input("--model", model);
-        if (calibrationSpec != null) {
-            files.inputs("--calibration", calibrationSpec.files());
-        }
+        FileChecks files = quantization.calibrationInputs(new FileChecks().input("--model", model));
         if (activations) {
             files.outputDirectory("--output", output);
         } else {
             files.output("--output", output);
         }
         files.output("--report", report).check();
-        CalibrationImages calibrationData = null;
-        if (calibrationSpec != null) {
-            calibrationData = new DatasetCalibrationImages(calibrationSpec.open(), pre);
-        }
+        CalibrationImages calibrationData = quantization.openCalibration(pre);
         QuantizationOptions options = quantization.options(size, calibrationData);
         if (run.dryRun) {
             return 0;
@@ -135,12 +128,6 @@ public final class QuantizeCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private void requireSize(String why) {
-        if (!preprocessing.sizeGiven()) {
-            throw new InvalidInputException(Role.INPUT_SIZE, "is needed: " + why);
-        }
     }
 
     private QuantizedModel<NDList, NDList> loadQuantized(
