@@ -21,6 +21,7 @@ import org.powerquant.QuantizedModel;
 import org.powerquant.SharedFixtures;
 import org.powerquant.artifact.ArtifactManifest;
 import org.powerquant.calibrate.DataCalibration;
+import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.calibrate.DistilledData;
 import org.powerquant.calibrate.SyntheticCalibration;
 import org.powerquant.data.DatasetSpec;

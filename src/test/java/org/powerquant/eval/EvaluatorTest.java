@@ -307,8 +307,9 @@ class EvaluatorTest {
         assertEquals(Device.cpu(), Devices.resolve("CPU"));
         Device auto = Devices.resolve("auto");
         assertTrue(auto.isGpu() || auto.equals(Device.cpu()));
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> Devices.resolve("tpu"));
-        assertTrue(e.getMessage().startsWith("--device"), e.getMessage());
+        org.powerquant.InvalidInputException e =
+                assertThrows(
+                        org.powerquant.InvalidInputException.class, () -> Devices.resolve("tpu"));
+        assertEquals(org.powerquant.Role.DEVICE, e.role(), e.getMessage());
     }
 }

@@ -139,6 +139,7 @@ class ActivationTransformTest {
             PowerQuantTransform.builder()
                     .weightBits(6)
                     .activationBits(5)
+                    .imageSize(32, 32)
                     .quantizeInput(true)
                     .lastLayerBits(6)
                     .build()
@@ -189,6 +190,7 @@ class ActivationTransformTest {
                             () ->
                                     PowerQuantTransform.builder()
                                             .activationBits(4)
+                                            .imageSize(32, 32)
                                             .build()
                                             .apply(block));
             assertTrue(e.getMessage().contains("TorchvisionResNet"), e.getMessage());
