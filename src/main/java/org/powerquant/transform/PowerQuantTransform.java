@@ -95,6 +95,8 @@ public final class PowerQuantTransform {
                         .scaleMode(builder.scaleMode)
                         .method(builder.method)
                         .search(search)
+                        .clipping(builder.clipping)
+                        .rounding(builder.rounding)
                         .build();
         skip = builder.skip;
         threads = builder.threads;
@@ -304,6 +306,36 @@ public final class PowerQuantTransform {
         private ActivationCalibration calibration;
         private int imageHeight = 224;
         private int imageWidth = 224;
+        private boolean clipping;
+        private org.powerquant.quant.WeightRounding rounding =
+                org.powerquant.quant.WeightRounding.NEAREST;
+
+        /**
+         * Clips each layer's weight range to {@code c * max|w|} per channel, the ratio {@code c <=
+         * 1} searched jointly with the exponent to minimise the exact squared error (off by
+         * default; see {@link org.powerquant.quant.ClippingSearch}). Never worse, in squared error,
+         * than the unclipped search.
+         *
+         * @param clip whether to clip
+         * @return this builder
+         */
+        public Builder clipping(boolean clip) {
+            this.clipping = clip;
+            return this;
+        }
+
+        /**
+         * Sets how weights are rounded to their grid: nearest (the default) or error-aware
+         * (SQuant-style, see {@link org.powerquant.quant.ErrorAwareRounding}); codes stay on the
+         * grid either way.
+         *
+         * @param weightRounding the rounding
+         * @return this builder
+         */
+        public Builder rounding(org.powerquant.quant.WeightRounding weightRounding) {
+            this.rounding = java.util.Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
 
         /**
          * Sets the input size of the network, used by the default synthetic calibration to generate
