@@ -207,17 +207,19 @@ public final class ErrorAwareRounding {
         boolean changed = true;
         while (changed) {
             changed = false;
-            java.util.List<Integer> order = new java.util.ArrayList<>(length);
-            double[] cost = new double[length];
+            long[] keys = new long[length];
+            int count = 0;
             for (int j = 0; j < length; j++) {
                 int i = begin + j;
                 if (canFlip[i]) {
-                    cost[j] = flipError[i] * flipError[i] - error[i] * error[i];
-                    order.add(j);
+                    double cost = flipError[i] * flipError[i] - error[i] * error[i];
+                    keys[count++] = (long) orderedBits((float) cost) << 32 | j;
                 }
             }
-            order.sort(java.util.Comparator.comparingDouble((Integer j) -> cost[j]));
-            for (int j : order) {
+            long[] order = java.util.Arrays.copyOf(keys, count);
+            java.util.Arrays.sort(order);
+            for (long key : order) {
+                int j = (int) (key & 0xffff_ffffL);
                 int i = begin + j;
                 int k = j / kernelLength;
                 double delta = flipError[i] - error[i];
@@ -230,5 +232,11 @@ public final class ErrorAwareRounding {
                 }
             }
         }
+    }
+
+    /** The bits of a float as an int whose signed order is the float's order (cheapest first). */
+    private static int orderedBits(float f) {
+        int bits = Float.floatToIntBits(f);
+        return bits >= 0 ? bits : bits ^ 0x7fff_ffff;
     }
 }

@@ -65,6 +65,7 @@ public final class AccuracyOptionsBenchmark {
                             case "none" -> {}
                             case "clip" -> builder.clipping(true);
                             case "squant" -> builder.rounding(WeightRounding.ERROR_AWARE);
+                            case "bias" -> builder.biasCorrection(true);
                             default -> throw new IllegalArgumentException("unknown option " + part);
                         }
                     }
