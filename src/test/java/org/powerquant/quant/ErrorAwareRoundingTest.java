@@ -52,6 +52,14 @@ class ErrorAwareRoundingTest {
             return new float[] {lower, upper};
         }
 
+        float[] nearest() {
+            float[] out = new float[w.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = grid.dequantize(grid.quantize(w[i], scale(i)), scale(i));
+            }
+            return out;
+        }
+
         double kernelSum(float[] q, int kernel) {
             int k = kernelLength();
             double sum = 0;
@@ -85,10 +93,7 @@ class ErrorAwareRoundingTest {
         Random random = new Random(31);
         for (int trial = 0; trial < 300; trial++) {
             Case c = randomCase(random);
-            float[] nearest = new float[c.w.length];
-            for (int i = 0; i < nearest.length; i++) {
-                nearest[i] = c.grid.dequantize(c.grid.quantize(c.w[i], c.scale(i)), c.scale(i));
-            }
+            float[] nearest = c.nearest();
             float[] q = new ErrorAwareRounding(false).dequantize(c.grid, c.shape, c.w, c.scales);
             int k = c.kernelLength();
             for (int kernel = 0; kernel < c.w.length / k; kernel++) {
@@ -131,10 +136,7 @@ class ErrorAwareRoundingTest {
         Random random = new Random(33);
         for (int trial = 0; trial < 300; trial++) {
             Case c = randomCase(random);
-            float[] nearest = new float[c.w.length];
-            for (int i = 0; i < nearest.length; i++) {
-                nearest[i] = c.grid.dequantize(c.grid.quantize(c.w[i], c.scale(i)), c.scale(i));
-            }
+            float[] nearest = c.nearest();
             float[] kernelOnly =
                     new ErrorAwareRounding(false).dequantize(c.grid, c.shape, c.w, c.scales);
             float[] q = new ErrorAwareRounding(true).dequantize(c.grid, c.shape, c.w, c.scales);
