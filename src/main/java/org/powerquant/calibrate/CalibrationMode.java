@@ -29,13 +29,14 @@ public enum CalibrationMode {
     }
 
     /**
-     * The default of an activation bit width: synthetic below 8 bits, the batch-norm model at 8.
+     * The default of an activation bit width: synthetic at every width (see the README, "Accuracy
+     * options", on why 8 bits too).
      *
      * @param activationBits 2 to 8
      * @return the default mode
      */
     public static CalibrationMode defaultFor(int activationBits) {
-        return activationBits < 8 ? SYNTHETIC : BN_MODEL;
+        return SYNTHETIC;
     }
 
     /**

@@ -96,8 +96,8 @@ final class QuantizationMixin {
             paramLabel = "MODE",
             description =
                     "How activation ranges and exponents are found: synthetic (data-free: images distilled"
-                            + " from the batch-norm statistics at the input size; default below 8 activation"
-                            + " bits), bn-model (data-free, analytic; default at 8 bits) or data (real images"
+                            + " from the batch-norm statistics at the input size; the default), bn-model"
+                            + " (data-free, analytic) or data (real images"
                             + " from --calibration, the default when it is given; no longer data-free).")
     String calibrationMode;
 

@@ -76,8 +76,8 @@ public final class Comparison {
 
     /**
      * The transform a setting and method stand for, with the defaults of {@link
-     * QuantizationOptions}, built by its one factory. A setting with activation bits below 8 needs
-     * the input size (synthetic calibration): use {@link #transform(QuantizationOptions,
+     * QuantizationOptions}, built by its one factory. A setting with activation bits needs the
+     * input size (synthetic calibration): use {@link #transform(QuantizationOptions,
      * QuantizationSetting, QuantizationMethod)} with options that know it.
      *
      * @param setting the bit widths

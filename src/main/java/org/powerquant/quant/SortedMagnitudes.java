@@ -158,15 +158,42 @@ public final class SortedMagnitudes {
      * @return the squared error
      */
     public double squaredError(PowerQuantizer quantizer) {
+        return squaredError(quantizer, 1.0);
+    }
+
+    /**
+     * The exact squared error of quantizing the tensor with each channel's range clipped to {@code
+     * clip} times its scale: a weight's code is {@code round(N min(x / clip, 1)^a)} and it stands
+     * for {@code clip * (k/N)^(1/a)} in normalised units. The weights at or above the clip form the
+     * top run (code {@code N}, level {@code clip}); every run's error is still {@code r^2 V - 2 r U
+     * + Q}, now with {@code r = clip * (k/N)^(1/a)}, and its end is found by binary search for the
+     * threshold scaled by {@code clip}. A clip of one is {@link #squaredError(PowerQuantizer)}.
+     *
+     * @param quantizer the quantizer (its exponent and bit width)
+     * @param clip the clipping ratio, in {@code (0, 1]}
+     * @return the squared error
+     */
+    public double squaredError(PowerQuantizer quantizer, double clip) {
+        checkClip(clip);
         double error = 0;
         int start = 0;
         while (start < size) {
-            int k = quantizer.code(magnitude(start));
-            int end = endOfRun(quantizer, k, start);
-            error += runError(start, end, quantizer.level(k));
+            int k = code(quantizer, clip, start);
+            int end = endOfRun(quantizer, clip, k, start);
+            error += runError(start, end, clip * quantizer.level(k));
             start = end;
         }
         return error;
+    }
+
+    private static void checkClip(double clip) {
+        if (!(clip > 0 && clip <= 1)) {
+            throw new IllegalArgumentException("clip must be in (0, 1], got " + clip);
+        }
+    }
+
+    private int code(PowerQuantizer quantizer, double clip, int sortedIndex) {
+        return quantizer.code(magnitude(sortedIndex) / clip);
     }
 
     /**
@@ -227,8 +254,8 @@ public final class SortedMagnitudes {
     private void forEachRun(PowerQuantizer quantizer, RunVisitor visitor) {
         int start = 0;
         while (start < size) {
-            int k = quantizer.code(magnitude(start));
-            int end = endOfRun(quantizer, k, start);
+            int k = code(quantizer, 1.0, start);
+            int end = endOfRun(quantizer, 1.0, k, start);
             visitor.visit(start, end, k);
             start = end;
         }
@@ -247,11 +274,11 @@ public final class SortedMagnitudes {
      * the rounding threshold on the sorted bit patterns, then the exact predicate on the
      * neighbours.
      */
-    private int endOfRun(PowerQuantizer quantizer, int k, int from) {
+    private int endOfRun(PowerQuantizer quantizer, double clip, int k, int from) {
         if (k >= quantizer.maxCode()) {
             return size;
         }
-        double threshold = quantizer.threshold(k);
+        double threshold = clip * quantizer.threshold(k);
         long key =
                 threshold > 1
                         ? Long.MAX_VALUE
@@ -262,10 +289,10 @@ public final class SortedMagnitudes {
         int hi = Math.max(lo, Math.min(size, block << SAMPLE_SHIFT));
         lo = firstAtLeast(entries, lo, hi, key);
         int end = lo;
-        while (end > from + 1 && quantizer.code(magnitude(end - 1)) > k) {
+        while (end > from + 1 && code(quantizer, clip, end - 1) > k) {
             end--;
         }
-        while (end < size && quantizer.code(magnitude(end)) <= k) {
+        while (end < size && code(quantizer, clip, end) <= k) {
             end++;
         }
         return end;

@@ -23,12 +23,18 @@ public final class WeightQuantizer {
     private final ScaleMode scaleMode;
     private final QuantizationMethod method;
     private final ExponentSearch search;
+    private final boolean clipping;
+    private final double minClip;
+    private final WeightRounding rounding;
 
     private WeightQuantizer(Builder builder) {
         bits = builder.bits;
         scaleMode = builder.scaleMode;
         method = builder.method;
         search = builder.search;
+        clipping = builder.clipping;
+        minClip = builder.minClip;
+        rounding = builder.rounding;
     }
 
     /**
@@ -67,6 +73,20 @@ public final class WeightQuantizer {
     }
 
     /**
+     * @return whether each layer's range is clipped, the clip searched with the exponent
+     */
+    public boolean clipping() {
+        return clipping;
+    }
+
+    /**
+     * @return how weights are rounded to their grid
+     */
+    public WeightRounding rounding() {
+        return rounding;
+    }
+
+    /**
      * Quantizes a weight tensor.
      *
      * @param name the layer's name, for the report and error messages
@@ -92,24 +112,66 @@ public final class WeightQuantizer {
             throw new IllegalArgumentException("layer " + name + ": " + e.getMessage(), e);
         }
         PowerQuantizer uniform = PowerQuantizer.signed(bits, 1.0);
-        ExponentSearch.Result result =
-                method == QuantizationMethod.POWER
-                        ? search.minimize(magnitudes, bits)
-                        : new ExponentSearch.Result(
-                                1.0,
-                                magnitudes.squaredError(uniform),
-                                magnitudes.squaredError(uniform));
+        double clip = 1.0;
+        ExponentSearch.Result result;
+        if (clipping) {
+            ClippingSearch.Result clipped =
+                    new ClippingSearch(search, minClip).minimize(magnitudes, bits, method);
+            clip = clipped.clip();
+            result =
+                    new ExponentSearch.Result(
+                            clipped.exponent(), clipped.error(), clipped.uniformError());
+        } else {
+            result =
+                    method == QuantizationMethod.POWER
+                            ? search.minimize(magnitudes, bits)
+                            : new ExponentSearch.Result(
+                                    1.0,
+                                    magnitudes.squaredError(uniform),
+                                    magnitudes.squaredError(uniform));
+        }
         PowerQuantizer grid = uniform.withExponent(result.exponent());
+        float[] scales = magnitudes.scales();
+        if (clip < 1) {
+            for (int c = 0; c < scales.length; c++) {
+                scales[c] = (float) (clip * scales[c]);
+            }
+        }
+        float[] quantized;
+        double error = result.error();
+        if (rounding == WeightRounding.ERROR_AWARE) {
+            quantized = new ErrorAwareRounding(true).dequantize(grid, shape, values, scales);
+            error = squaredError(values, quantized);
+        } else if (clip < 1) {
+            quantized = new float[values.length];
+            int channelLength = values.length / scales.length;
+            for (int i = 0; i < values.length; i++) {
+                float scale = scales[i / channelLength];
+                quantized[i] = grid.dequantize(grid.quantize(values[i], scale), scale);
+            }
+            error = squaredError(values, quantized);
+        } else {
+            quantized = magnitudes.dequantize(grid, values);
+        }
         return new QuantizedWeights(
                 name,
                 shape.clone(),
                 bits,
                 scaleMode,
                 result.exponent(),
-                magnitudes.scales(),
-                result.error(),
+                scales,
+                error,
                 result.uniformError(),
-                magnitudes.dequantize(grid, values));
+                quantized);
+    }
+
+    private static double squaredError(float[] values, float[] quantized) {
+        double sum = 0;
+        for (int i = 0; i < values.length; i++) {
+            double d = (double) values[i] - quantized[i];
+            sum += d * d;
+        }
+        return sum;
     }
 
     /**
@@ -164,8 +226,46 @@ public final class WeightQuantizer {
         private ScaleMode scaleMode = ScaleMode.PER_CHANNEL;
         private QuantizationMethod method = QuantizationMethod.POWER;
         private ExponentSearch search = ExponentSearch.builder().build();
+        private boolean clipping;
+        private double minClip = ClippingSearch.DEFAULT_MIN_CLIP;
+        private WeightRounding rounding = WeightRounding.NEAREST;
 
         private Builder() {}
+
+        /**
+         * Clips each layer's range to {@code c * max|w|} per channel, {@code c} in {@code [minClip,
+         * 1]} searched jointly with the exponent ({@link ClippingSearch}); off by default.
+         *
+         * @param clip whether to clip
+         * @return this builder
+         */
+        public Builder clipping(boolean clip) {
+            this.clipping = clip;
+            return this;
+        }
+
+        /**
+         * Sets the smallest clipping ratio searched.
+         *
+         * @param ratio in {@code (0, 1]}
+         * @return this builder
+         */
+        public Builder minClip(double ratio) {
+            new ClippingSearch(search, ratio);
+            this.minClip = ratio;
+            return this;
+        }
+
+        /**
+         * Sets how weights are rounded to their grid.
+         *
+         * @param weightRounding nearest (default) or error-aware
+         * @return this builder
+         */
+        public Builder rounding(WeightRounding weightRounding) {
+            this.rounding = java.util.Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
 
         /**
          * Sets the bit width.

@@ -18,6 +18,9 @@ import org.powerquant.calibrate.ActivationCalibration;
 import org.powerquant.calibrate.ActivationSite;
 import org.powerquant.calibrate.ActivationSites;
 import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.calibrate.BiasCorrection;
+import org.powerquant.calibrate.CorrectableLayer;
+import org.powerquant.calibrate.ResNetBiasTargets;
 import org.powerquant.nn.ActivationQuantizer;
 import org.powerquant.nn.BatchNormFolding;
 import org.powerquant.nn.FoldedBatchNorm;
@@ -52,9 +55,8 @@ import org.powerquant.quant.WeightTensor;
  * or load it with {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into
  * the convolutions ({@link BatchNormFolding}), the folded weights quantized, every activation site
  * ({@link ActivationSites}) calibrated with the {@link ActivationCalibration} (data-free by
- * default: synthetic data below 8 bits, the batch-norm model at 8 bits; see {@link
- * Builder#calibration}) and an {@link ActivationQuantizer} installed on it. The report then has one
- * activation row per site.
+ * default: synthetic data at every bit width; see {@link Builder#calibration}) and an {@link
+ * ActivationQuantizer} installed on it. The report then has one activation row per site.
  *
  * <p>Instances are immutable and can be applied to many models.
  */
@@ -68,8 +70,10 @@ public final class PowerQuantTransform {
     private final boolean quantizeInput;
     private final ActivationCalibration calibration;
     private final Consumer<String> progress;
+    private final boolean biasCorrection;
 
     private PowerQuantTransform(Builder builder) {
+        biasCorrection = builder.biasCorrection;
         activationBits = builder.activationBits;
         lastLayerBits =
                 builder.lastLayerBits > 0
@@ -80,8 +84,6 @@ public final class PowerQuantTransform {
                 builder.calibration != null
                         ? builder.calibration
                         : activationBits > 0
-                                        && activationBits
-                                                < org.powerquant.quant.PowerQuantizer.MAX_BITS
                                 ? org.powerquant.calibrate.SyntheticCalibration.builder()
                                         .imageSize(builder.imageHeight, builder.imageWidth)
                                         .build()
@@ -97,6 +99,8 @@ public final class PowerQuantTransform {
                         .scaleMode(builder.scaleMode)
                         .method(builder.method)
                         .search(search)
+                        .clipping(builder.clipping)
+                        .rounding(builder.rounding)
                         .build();
         skip = builder.skip;
         threads = builder.threads;
@@ -249,6 +253,9 @@ public final class PowerQuantTransform {
                             q.squaredError(),
                             q.uniformSquaredError()));
         }
+        if (biasCorrection) {
+            correctBiases(block, folded, sites, inputs, results);
+        }
         List<ActivationReport> activations = new ArrayList<>();
         if (network != null) {
             ActivationSites activationSites =
@@ -307,6 +314,31 @@ public final class PowerQuantTransform {
                         .toList());
     }
 
+    private static void correctBiases(
+            Block block,
+            Map<String, FoldedBatchNorm> folded,
+            List<WeightSite> sites,
+            List<WeightTensor> inputs,
+            List<QuantizedWeights> results) {
+        if (!(block instanceof TorchvisionResNet resnet)) {
+            throw new IllegalArgumentException(
+                    "bias correction needs a DJL-native TorchvisionResNet, got "
+                            + block.getClass().getSimpleName());
+        }
+        Map<ai.djl.nn.Parameter, CorrectableLayer> targets =
+                ResNetBiasTargets.of(resnet, folded.isEmpty() ? null : folded);
+        for (int i = 0; i < sites.size(); i++) {
+            CorrectableLayer target = targets.get(sites.get(i).parameter());
+            if (target != null) {
+                BiasCorrection.correct(
+                        target,
+                        results.get(i).shape(),
+                        inputs.get(i).values(),
+                        results.get(i).values());
+            }
+        }
+    }
+
     private static void write(NDArray array, float[] values) {
         boolean recordsGradient = array.hasGradient();
         if (recordsGradient) {
@@ -335,10 +367,55 @@ public final class PowerQuantTransform {
         private int imageHeight;
         private int imageWidth;
         private Consumer<String> progress = line -> {};
+        private boolean clipping;
+        private boolean biasCorrection;
+        private org.powerquant.quant.WeightRounding rounding =
+                org.powerquant.quant.WeightRounding.NEAREST;
+
+        /**
+         * Clips each layer's weight range to {@code c * max|w|} per channel, the ratio {@code c <=
+         * 1} searched jointly with the exponent to minimise the exact squared error (off by
+         * default; see {@link org.powerquant.quant.ClippingSearch}). Never worse, in squared error,
+         * than the unclipped search.
+         *
+         * @param clip whether to clip
+         * @return this builder
+         */
+        public Builder clipping(boolean clip) {
+            this.clipping = clip;
+            return this;
+        }
+
+        /**
+         * Corrects each layer's bias by the expected output shift its weight error causes, from the
+         * expected input the batch-norm statistics give (data-free bias correction, Nagel et al.
+         * 2019; see {@link BiasCorrection}). Off by default; needs a DJL-native {@link
+         * TorchvisionResNet}.
+         *
+         * @param correct whether to correct biases
+         * @return this builder
+         */
+        public Builder biasCorrection(boolean correct) {
+            this.biasCorrection = correct;
+            return this;
+        }
+
+        /**
+         * Sets how weights are rounded to their grid: nearest (the default) or error-aware
+         * (SQuant-style, see {@link org.powerquant.quant.ErrorAwareRounding}); codes stay on the
+         * grid either way.
+         *
+         * @param weightRounding the rounding
+         * @return this builder
+         */
+        public Builder rounding(org.powerquant.quant.WeightRounding weightRounding) {
+            this.rounding = java.util.Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
 
         /**
          * Sets the input size of the network, used by the default synthetic calibration to generate
-         * its images. There is no default: a transform with activation bits below 8 and no {@link
+         * its images. There is no default: a transform with activation bits and no {@link
          * #calibration} refuses to build without it (see {@link QuantizationOptions}, which takes
          * it from the preprocessing).
          *
@@ -401,11 +478,14 @@ public final class PowerQuantTransform {
         }
 
         /**
-         * Sets how activation grids are found. By default, below 8 activation bits, {@link
+         * Sets how activation grids are found. By default, at every activation bit width, {@link
          * org.powerquant.calibrate.SyntheticCalibration} (data-free: distilled from the batch-norm
-         * statistics, at the {@link #imageSize(int, int) image size}); at 8 bits the analytic
-         * {@link BatchNormModel}. Pass a {@link org.powerquant.calibrate.DataCalibration} to
-         * calibrate on real images (no longer data-free; weights stay data-free).
+         * statistics, at the {@link #imageSize(int, int) image size}). The analytic {@link
+         * BatchNormModel} models every channel as a normal, whose tails are lighter than a real
+         * network's: at 8 bits, where the error-optimal range is set by the tail rather than by the
+         * rounding, it clips values the network relies on, so it is no longer the default there.
+         * Pass a {@link org.powerquant.calibrate.DataCalibration} to calibrate on real images (no
+         * longer data-free; weights stay data-free).
          *
          * @param activationCalibration the calibration, or null for the default
          * @return this builder
@@ -554,14 +634,11 @@ public final class PowerQuantTransform {
         /**
          * @return the transform
          * @throws org.powerquant.InvalidInputException for the input size if the default synthetic
-         *     calibration is needed (activation bits below 8, no calibration given) and no {@link
+         *     calibration is needed (activation bits, no calibration given) and no {@link
          *     #imageSize} was set
          */
         public PowerQuantTransform build() {
-            if (calibration == null
-                    && activationBits > 0
-                    && activationBits < org.powerquant.quant.PowerQuantizer.MAX_BITS
-                    && imageHeight == 0) {
+            if (calibration == null && activationBits > 0 && imageHeight == 0) {
                 throw new org.powerquant.InvalidInputException(
                         org.powerquant.Role.INPUT_SIZE,
                         "is unknown: synthetic calibration distils images of the network's input"

@@ -448,8 +448,7 @@ public final class QuantizationOptions {
 
         /**
          * @param mode how activation grids are found, or null for the default (data when
-         *     calibration data is given, else synthetic below 8 activation bits, the batch-norm
-         *     model at 8)
+         *     calibration data is given, else synthetic)
          * @return this builder
          */
         public Builder calibrationMode(CalibrationMode mode) {

@@ -47,8 +47,7 @@ class ActivationTransformTest {
     }
 
     @Test
-    void
-            belowEightBitsActivationsAreCalibratedOnSyntheticDataByDefaultAndAtEightOnTheBatchNormModel() {
+    void activationsAreCalibratedOnSyntheticDataByDefaultAtEveryWidth() {
         try (NDManager manager = NDManager.newBaseManager()) {
             QuantizationReport report =
                     PowerQuantTransform.builder()
@@ -67,9 +66,13 @@ class ActivationTransformTest {
                     PowerQuantTransform.builder()
                             .weightBits(8)
                             .activationBits(8)
+                            .imageSize(32, 32)
                             .build()
                             .apply(network(manager, 12));
-            assertEquals(BatchNormModel.MODE, eight.activations().get(0).mode());
+            assertEquals(
+                    org.powerquant.calibrate.SyntheticCalibration.MODE,
+                    eight.activations().get(0).mode(),
+                    "the same calibration at every width");
         }
     }
 

@@ -112,10 +112,25 @@ class QuantizationOptionsTest {
                                 InvalidInputException.class,
                                 () -> SyntheticCalibration.builder().build())
                         .role());
-        // the batch-norm model needs no image: 8 bits work without a size
-        QuantizationOptions w8a8 =
-                QuantizationOptions.builder().weightBits(8).activationBits(8).build();
-        assertTrue(w8a8.transform().calibration() instanceof BatchNormModel);
+        // 8 bits are calibrated on synthetic images too, so they need the size as well
+        assertEquals(
+                Role.INPUT_SIZE,
+                assertThrows(
+                                InvalidInputException.class,
+                                () ->
+                                        QuantizationOptions.builder()
+                                                .weightBits(8)
+                                                .activationBits(8)
+                                                .build())
+                        .role());
+        // the batch-norm model needs no image
+        QuantizationOptions bnModel =
+                QuantizationOptions.builder()
+                        .weightBits(8)
+                        .activationBits(8)
+                        .calibrationMode(CalibrationMode.BN_MODEL)
+                        .build();
+        assertTrue(bnModel.transform().calibration() instanceof BatchNormModel);
     }
 
     @Test
@@ -139,13 +154,13 @@ class QuantizationOptionsTest {
     }
 
     @Test
-    void theDefaultCalibrationFollowsTheBitsOfEachSettingDerivedFromTheSameBase() {
+    void theDefaultCalibrationIsSyntheticAtEveryWidthAndAPinnedModeCarriesOver() {
         QuantizationOptions base = w4a4().build();
         assertEquals(CalibrationMode.SYNTHETIC, base.calibrationMode());
         QuantizationOptions w8a8 =
                 Comparison.options(
                         base, QuantizationSetting.parse("w8a8"), QuantizationMethod.POWER);
-        assertEquals(CalibrationMode.BN_MODEL, w8a8.calibrationMode());
+        assertEquals(CalibrationMode.SYNTHETIC, w8a8.calibrationMode());
         QuantizationOptions w4 =
                 Comparison.options(base, QuantizationSetting.parse("w4"), QuantizationMethod.POWER);
         assertNull(w4.calibrationMode());
