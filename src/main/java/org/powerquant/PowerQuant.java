@@ -15,7 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.powerquant.importer.ResNetImporter;
+import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.TorchvisionResNet;
@@ -52,7 +52,7 @@ public final class PowerQuant {
      * writes.
      *
      * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision
-     * ResNet) is imported as DJL-native blocks ({@link ResNetImporter}) with the criteria's
+     * ResNet) is imported as DJL-native blocks ({@link TorchvisionImporter}) with the criteria's
      * translator, and those are quantized: the returned model's block is a {@link
      * org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation quantizers.
      *
@@ -75,7 +75,8 @@ public final class PowerQuant {
             try (ZooModel<I, O> torchScript = model) {
                 Path file = torchScriptFile(torchScript);
                 Model importedModel =
-                        ResNetImporter.importModel(file, torchScript.getNDManager().getDevice());
+                        TorchvisionImporter.importModel(
+                                file, torchScript.getNDManager().getDevice());
                 imported = new ZooModel<>(importedModel, torchScript.getTranslator());
             }
             model = imported;
@@ -89,10 +90,10 @@ public final class PowerQuant {
     }
 
     /**
-     * Imports a TorchScript torchvision ResNet as DJL-native blocks ({@link ResNetImporter}) and
-     * quantizes it: the path for activation quantization (batch norms folded, weights and
-     * activations quantized). The model takes and returns raw {@link NDList}s (a {@link
-     * NoopTranslator}), ready for evaluation.
+     * Imports a TorchScript torchvision ResNet or MobileNetV2 as DJL-native blocks ({@link
+     * TorchvisionImporter}) and quantizes it: the path for activation quantization (batch norms
+     * folded, weights and activations quantized). The model takes and returns raw {@link NDList}s
+     * (a {@link NoopTranslator}), ready for evaluation.
      *
      * @param file the TorchScript {@code .pt} file; not modified
      * @param transform the quantization (with or without activation bits)
@@ -104,7 +105,7 @@ public final class PowerQuant {
     public static QuantizedModel<NDList, NDList> importQuantized(
             Path file, PowerQuantTransform transform, Device device)
             throws ModelException, IOException {
-        Model imported = ResNetImporter.importModel(file, device);
+        Model imported = TorchvisionImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {
             return new QuantizedModel<>(model, transform.apply(model));

@@ -30,7 +30,9 @@ import java.util.function.UnaryOperator;
  * pad 1 convolution and has no {@code maxpool}. BatchNorm uses PyTorch's epsilon 1e-5 and momentum
  * 0.1. {@link TorchNames#parameters(Block)} gives torchvision's dotted parameter names.
  */
-public class TorchvisionResNet extends AbstractBlock {
+public class TorchvisionResNet extends AbstractBlock implements ConvNetwork {
+
+    private static final java.util.Set<String> HEAD = java.util.Set.of("avgpool", "fc");
 
     private final ResidualKind kind;
     private final int[] layers;
@@ -177,11 +179,18 @@ public class TorchvisionResNet extends AbstractBlock {
         return widthPerGroup;
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public java.util.Set<String> getHeadNames() {
+        return HEAD;
+    }
+
     /**
      * Returns the number of input channels.
      *
      * @return the input channels
      */
+    @Override
     public int getInputChannels() {
         return inputChannels;
     }
@@ -228,6 +237,7 @@ public class TorchvisionResNet extends AbstractBlock {
      *
      * @return the input transform, the identity unless one was set
      */
+    @Override
     public UnaryOperator<NDArray> getInputTransform() {
         return inputTransform;
     }
@@ -238,6 +248,7 @@ public class TorchvisionResNet extends AbstractBlock {
      *
      * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
      */
+    @Override
     public void setInputTransform(UnaryOperator<NDArray> transform) {
         this.inputTransform = Objects.requireNonNull(transform, "transform");
     }
@@ -247,6 +258,7 @@ public class TorchvisionResNet extends AbstractBlock {
      *
      * @return the classifier-input transform, the identity unless one was set
      */
+    @Override
     public UnaryOperator<NDArray> getClassifierInputTransform() {
         return classifierInputTransform;
     }
@@ -257,6 +269,7 @@ public class TorchvisionResNet extends AbstractBlock {
      *
      * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
      */
+    @Override
     public void setClassifierInputTransform(UnaryOperator<NDArray> transform) {
         this.classifierInputTransform = Objects.requireNonNull(transform, "transform");
     }
