@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.PowerQuantTransform;
@@ -170,7 +171,7 @@ public final class PowerQuant {
         }
         Path directory = target.toAbsolutePath();
         Files.createDirectories(directory);
-        if (block instanceof TorchvisionResNet network) {
+        if (block instanceof ConvNetwork network) {
             Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
             if (!grids.isEmpty()) {
                 AtomicFiles.writeString(
