@@ -81,22 +81,33 @@ public final class MobileNetV2Importer {
         long[] stem = shapeOf(archive, "features.0.0.weight", 4);
         long[] fc = shapeOf(archive, "classifier.1.weight", 2);
         Float width = null;
+        UnsupportedModelException mismatch = null;
         for (float w : WIDTHS) {
-            if (makeDivisible(32 * w) == stem[0]
-                    && makeDivisible(1280 * Math.max(1f, w)) == fc[1]) {
+            if (makeDivisible(32 * w) != stem[0]
+                    || makeDivisible(1280 * Math.max(1f, w)) != fc[1]) {
+                continue;
+            }
+            // several widths round to the same stem and last widths: the inner ones decide
+            TorchvisionMobileNetV2 candidate =
+                    TorchvisionMobileNetV2.builder()
+                            .optWidthMultiplier(w)
+                            .optInputChannels(Math.toIntExact(stem[1]))
+                            .optNumClasses(Math.toIntExact(fc[0]))
+                            .build();
+            try (NDManager trial = NDManager.newBaseManager()) {
+                candidate.initialize(trial, DataType.FLOAT32, new Shape(1, stem[1], 32, 32));
+                TracedModules.checkTensors(
+                        archive,
+                        TorchNames.parameters(candidate),
+                        MobileNetV2Importer::unsupported);
                 width = w;
                 break;
+            } catch (UnsupportedModelException e) {
+                mismatch = mismatch == null ? e : mismatch;
             }
         }
-        if (width == null) {
-            throw unsupported(
-                    archive,
-                    "stem width "
-                            + stem[0]
-                            + " and last width "
-                            + fc[1]
-                            + " match no torchvision width multiplier "
-                            + Arrays.toString(WIDTHS));
+        if (width == null && mismatch != null) {
+            throw mismatch;
         }
         return TorchvisionMobileNetV2.builder()
                 .optWidthMultiplier(width)

@@ -81,16 +81,7 @@ public final class ResNetImporter {
      */
     public static Model importModel(Path file, Device device)
             throws IOException, MalformedModelException, UnsupportedModelException {
-        TorchScriptArchive archive = TorchScriptArchive.read(file);
-        String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-        Model model = Model.newInstance(name, device, "PyTorch");
-        try {
-            model.setBlock(importBlock(archive, model.getNDManager()));
-            return model;
-        } catch (UnsupportedModelException | RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        return TorchvisionImporter.importModel(file, device, ResNetImporter::importBlock);
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.powerquant.nn.ConvNetwork;
@@ -30,11 +31,23 @@ public final class TorchvisionImporter {
      */
     public static Model importModel(Path file, Device device)
             throws IOException, MalformedModelException, UnsupportedModelException {
+        return importModel(file, device, TorchvisionImporter::importBlock);
+    }
+
+    /** What builds a network from an archive. */
+    @FunctionalInterface
+    interface ArchiveImporter {
+        Block importBlock(TorchScriptArchive archive, NDManager manager)
+                throws UnsupportedModelException;
+    }
+
+    static Model importModel(Path file, Device device, ArchiveImporter importer)
+            throws IOException, MalformedModelException, UnsupportedModelException {
         TorchScriptArchive archive = TorchScriptArchive.read(file);
         String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
         Model model = Model.newInstance(name, device, "PyTorch");
         try {
-            model.setBlock(importBlock(archive, model.getNDManager()));
+            model.setBlock(importer.importBlock(archive, model.getNDManager()));
             return model;
         } catch (UnsupportedModelException | RuntimeException e) {
             model.close();

@@ -1,22 +1,10 @@
 package org.powerquant.nn;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import java.util.Arrays;
-import java.util.Objects;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 
 /**
  * A DJL-native block that computes exactly what torchvision's {@code MobileNetV2} computes.
@@ -29,7 +17,7 @@ import java.util.function.UnaryOperator;
  * torchvision, not a module) and {@code classifier} (dropout, identity at inference, then the dense
  * layer). Depthwise convolutions are {@code Conv2d} with as many groups as channels.
  */
-public class TorchvisionMobileNetV2 extends AbstractBlock implements ConvNetwork {
+public class TorchvisionMobileNetV2 extends AbstractConvNetwork {
 
     /** torchvision's inverted residual setting: expansion t, channels c, units n, stride s. */
     private static final int[][] SETTING = {
@@ -45,14 +33,11 @@ public class TorchvisionMobileNetV2 extends AbstractBlock implements ConvNetwork
     private static final Set<String> HEAD = Set.of("avgpool", "classifier");
 
     private final float widthMultiplier;
-    private final int inputChannels;
     private final int numClasses;
-    private UnaryOperator<NDArray> inputTransform = UnaryOperator.identity();
-    private UnaryOperator<NDArray> classifierInputTransform = UnaryOperator.identity();
 
     TorchvisionMobileNetV2(Builder builder) {
+        super(builder.inputChannels);
         widthMultiplier = builder.widthMultiplier;
-        inputChannels = builder.inputChannels;
         numClasses = builder.numClasses;
         int input = makeDivisible(32 * widthMultiplier);
         int last = makeDivisible(1280 * Math.max(1f, widthMultiplier));
@@ -129,12 +114,6 @@ public class TorchvisionMobileNetV2 extends AbstractBlock implements ConvNetwork
         return widthMultiplier;
     }
 
-    /** {@inheritDoc} */
-    @Override
-    public int getInputChannels() {
-        return inputChannels;
-    }
-
     /**
      * Returns the number of output classes.
      *
@@ -146,91 +125,8 @@ public class TorchvisionMobileNetV2 extends AbstractBlock implements ConvNetwork
 
     /** {@inheritDoc} */
     @Override
-    public UnaryOperator<NDArray> getInputTransform() {
-        return inputTransform;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void setInputTransform(UnaryOperator<NDArray> transform) {
-        this.inputTransform = Objects.requireNonNull(transform, "transform");
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public UnaryOperator<NDArray> getClassifierInputTransform() {
-        return classifierInputTransform;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public void setClassifierInputTransform(UnaryOperator<NDArray> transform) {
-        this.classifierInputTransform = Objects.requireNonNull(transform, "transform");
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public Set<String> getHeadNames() {
         return HEAD;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
-        Block classifier = children.get(children.size() - 1).getValue();
-        for (Block block : children.values()) {
-            if (block == classifier) {
-                current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
-            }
-            current = block.forward(parameterStore, current, training, params);
-        }
-        return current;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape[] current = inputShapes;
-        for (Block block : children.values()) {
-            current = block.getOutputShapes(current);
-        }
-        return current;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
-     */
-    @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        if (inputShapes.length != 1
-                || inputShapes[0].dimension() != 4
-                || inputShapes[0].get(1) != inputChannels) {
-            throw new IllegalArgumentException(
-                    this
-                            + ": input must be (N, "
-                            + inputChannels
-                            + ", H, W), got "
-                            + Arrays.toString(inputShapes));
-        }
-        super.beforeInitialize(inputShapes);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void initializeChildBlocks(
-            NDManager manager, DataType dataType, Shape... inputShapes) {
-        Shape[] shapes = inputShapes;
-        for (Block block : children.values()) {
-            block.initialize(manager, dataType, shapes);
-            shapes = block.getOutputShapes(shapes);
-        }
     }
 
     /** {@inheritDoc} */
@@ -239,7 +135,7 @@ public class TorchvisionMobileNetV2 extends AbstractBlock implements ConvNetwork
         return "TorchvisionMobileNetV2(width="
                 + widthMultiplier
                 + ", inputChannels="
-                + inputChannels
+                + getInputChannels()
                 + ", classes="
                 + numClasses
                 + ")";
