@@ -3,6 +3,7 @@ package org.powerquant.cli;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ModelException;
+import ai.djl.ndarray.NDList;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -10,7 +11,12 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.artifact.ArtifactManifest;
+import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.Comparison;
 import org.powerquant.eval.EvaluationResult;
 import org.powerquant.eval.Evaluator;
@@ -40,7 +46,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "PATH",
-            description = "TorchScript model file (.pt).")
+            description =
+                    "TorchScript model file (.pt), or a quantized-model artifact directory (written by"
+                            + " quantize --output DIR; evaluated with the preprocessing it records,"
+                            + " which flags override).")
     private Path model;
 
     @Mixin private EvaluationOptions evaluation;
@@ -72,7 +81,13 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, ModelException {
-        QuantizeCommand.checkModelFile(model);
+        boolean artifact = QuantizedArtifact.isArtifact(model);
+        if (!artifact) {
+            QuantizeCommand.checkModelFile(model);
+        } else if (weightBits != null) {
+            throw new IllegalArgumentException(
+                    "--model " + model + " is a quantized artifact: it takes no --weight-bits");
+        }
         QuantizationMethod quantizationMethod = QuantizationMethod.parse(method);
         int aBits = QuantizeCommand.parseActivationBits(activationBits);
         if (aBits > 0 && weightBits == null) {
@@ -88,6 +103,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
+        QuantizedModel<NDList, NDList> stored = null;
+        if (artifact) {
+            Preprocessing recorded =
+                    QuantizedArtifact.preprocessing(ArtifactManifest.read(model.toAbsolutePath()));
+            if (recorded != null) {
+                evaluation.useRecordedPreprocessing(recorded, spec.commandLine().getParseResult());
+            }
+        }
         Device device = evaluation.device();
         PrintStream err =
                 new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
@@ -96,13 +119,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelSource source = ModelSource.torchScript(model, device);
         EvaluationResult result;
         QuantizationReport report = null;
-        try (Model loaded = CliModels.open(source, setting)) {
-            if (!setting.isFloat()) {
+        if (artifact) {
+            stored = PowerQuant.load(model.toAbsolutePath(), device);
+            report = stored.report();
+        }
+        try (Model loaded = artifact ? stored.model() : CliModels.open(source, setting)) {
+            if (!setting.isFloat() && !artifact) {
                 report = Comparison.defaultTransform(setting, quantizationMethod).apply(loaded);
             }
             result = evaluator.evaluate(loaded, dataset);
         }
-        String label = setting.isFloat() ? "float" : setting.label() + " " + report.method();
+        String label =
+                artifact
+                        ? model.getFileName() + " (" + InspectCommand.setting(report) + ")"
+                        : setting.isFloat() ? "float" : setting.label() + " " + report.method();
         spec.commandLine()
                 .getOut()
                 .println(
@@ -124,8 +154,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (json != null) {
             JsonObject object = result.toJsonTree();
-            object.addProperty("setting", setting.label());
-            object.addProperty("method", setting.isFloat() ? "float" : report.method());
+            object.addProperty(
+                    "setting", artifact ? InspectCommand.setting(report) : setting.label());
+            object.addProperty(
+                    "method", setting.isFloat() && !artifact ? "float" : report.method());
             AtomicFiles.writeString(
                     json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
         }

@@ -9,6 +9,7 @@ import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The options {@code evaluate} and {@code compare} share: data, preprocessing, batch, device. */
@@ -123,6 +124,41 @@ final class EvaluationOptions {
             builder.std(floats(std));
         }
         return builder.build();
+    }
+
+    /**
+     * Takes every preprocessing step no flag on the command line sets from a model's recorded
+     * preprocessing (an artifact's manifest): explicit flags override it.
+     */
+    void useRecordedPreprocessing(Preprocessing recorded, CommandLine.ParseResult parsed) {
+        if (imageSize == null && resizeShort == null && centerCrop == null) {
+            if (recorded.imageSize() > 0) {
+                imageSize = recorded.imageSize();
+            } else {
+                resizeShort = recorded.resizeShort();
+                centerCrop = recorded.centerCrop();
+            }
+        }
+        if (mean == null) {
+            mean = boxed(recorded.mean());
+        }
+        if (std == null) {
+            std = boxed(recorded.std());
+        }
+        if (!parsed.hasMatchedOption("--channels")) {
+            channels = recorded.channels();
+        }
+        if (!parsed.hasMatchedOption("--antialias")) {
+            antialias = recorded.antialias();
+        }
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new java.util.ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
     }
 
     Evaluator evaluator(Device target, PrintStream progress) {

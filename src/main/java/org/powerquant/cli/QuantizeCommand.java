@@ -191,8 +191,10 @@ public final class QuantizeCommand implements Callable<Integer> {
             names = "--output",
             paramLabel = "OUT",
             description =
-                    "Where to save the quantized model: a .pt file, or with --activation-bits a directory"
-                            + " (DJL parameters and the activation grids as JSON).")
+                    "Where to save the quantized model: a directory (a self-contained artifact: weights"
+                            + " bit-packed at B bits, activation grids, report, preprocessing; loads with"
+                            + " evaluate --model, PowerQuant.load or plain DJL Criteria), or a .pt file"
+                            + " (weights only: a TorchScript model with float32 weights on the grid).")
     private Path output;
 
     @Option(
@@ -205,8 +207,11 @@ public final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws IOException, ModelException {
         PowerQuantTransform transform = transform();
         checkModelFile(model);
+        boolean artifact =
+                output != null
+                        && (transform.activationBits() > 0 || !output.toString().endsWith(".pt"));
         if (output != null) {
-            if (transform.activationBits() > 0) {
+            if (artifact) {
                 checkWritableDirectory(output);
             } else {
                 AtomicFiles.checkWritable(output, "--output");
@@ -226,7 +231,8 @@ public final class QuantizeCommand implements Callable<Integer> {
                         .optEngine("PyTorch")
                         .optTranslator(new NoopTranslator())
                         .build();
-        try (QuantizedModel<NDList, NDList> quantized = loadQuantized(criteria, transform)) {
+        try (QuantizedModel<NDList, NDList> quantized =
+                artifact ? importQuantized(transform) : loadQuantized(criteria, transform)) {
             spec.commandLine().getOut().println(quantized.report().toTable());
             if (!quantized.report().isDataFree()) {
                 spec.commandLine()
@@ -242,8 +248,13 @@ public final class QuantizeCommand implements Callable<Integer> {
                 }
             }
             if (output != null) {
-                PowerQuant.save(quantized.model(), output);
-                spec.commandLine().getOut().println("saved " + output);
+                if (artifact) {
+                    PowerQuant.save(quantized, output, preprocessing());
+                    spec.commandLine().getOut().println("saved artifact " + output);
+                } else {
+                    PowerQuant.save(quantized.model(), output);
+                    spec.commandLine().getOut().println("saved " + output);
+                }
             }
             if (report != null) {
                 quantized.report().writeJson(report);
@@ -251,6 +262,37 @@ public final class QuantizeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private QuantizedModel<NDList, NDList> importQuantized(PowerQuantTransform transform)
+            throws IOException, ModelException {
+        try {
+            return PowerQuant.importQuantized(
+                    model, transform, ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice());
+        } catch (ModelException | ai.djl.engine.EngineException e) {
+            throw new IllegalArgumentException(
+                    "--model "
+                            + model
+                            + " cannot be imported as a torchvision ResNet: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * The preprocessing these flags describe: of the calibration images, and recorded in the
+     * artifact's manifest as what the model expects.
+     */
+    private Preprocessing preprocessing() {
+        Preprocessing.Builder preprocessing =
+                Preprocessing.builder().imageSize(imageSize).channels(channels);
+        if (mean != null) {
+            preprocessing.mean(floats(mean));
+        }
+        if (std != null) {
+            preprocessing.std(floats(std));
+        }
+        return preprocessing.build();
     }
 
     private QuantizedModel<NDList, NDList> loadQuantized(
@@ -336,14 +378,6 @@ public final class QuantizeCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(
                             "--calibration-images must be at least 1, got " + calibrationImages);
                 }
-                Preprocessing.Builder preprocessing =
-                        Preprocessing.builder().imageSize(imageSize).channels(channels);
-                if (mean != null) {
-                    preprocessing.mean(floats(mean));
-                }
-                if (std != null) {
-                    preprocessing.std(floats(std));
-                }
                 LabelledImageDataset dataset;
                 try {
                     dataset = DatasetSpec.parse(calibration).open();
@@ -356,7 +390,7 @@ public final class QuantizeCommand implements Callable<Integer> {
                             e.getMessage().replace("--data", "--calibration"), e);
                 }
                 return DataCalibration.builder(
-                                new DatasetCalibrationImages(dataset, preprocessing.build()),
+                                new DatasetCalibrationImages(dataset, preprocessing()),
                                 calibrationImages)
                         .build();
             default:
@@ -403,8 +437,15 @@ public final class QuantizeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--output "
                             + target
-                            + " is a file; with --activation-bits the"
-                            + " quantized DJL model is saved into a directory");
+                            + " is a file; a quantized-model artifact is a directory (give a .pt"
+                            + " path to save a weights-only TorchScript model instead)");
+        }
+        if (target.toString().endsWith(".pt")) {
+            throw new IllegalArgumentException(
+                    "--output "
+                            + target
+                            + ": with --activation-bits the model is saved as an artifact directory,"
+                            + " not a .pt file");
         }
         Path parent = absolute.getParent();
         if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
