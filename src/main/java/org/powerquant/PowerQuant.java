@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 import org.powerquant.artifact.ArtifactException;
 import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.data.Preprocessing;
-import org.powerquant.importer.ResNetImporter;
+import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.PowerQuantTransform;
@@ -55,7 +56,7 @@ public final class PowerQuant {
      * writes.
      *
      * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision
-     * ResNet) is imported as DJL-native blocks ({@link ResNetImporter}) with the criteria's
+     * ResNet) is imported as DJL-native blocks ({@link TorchvisionImporter}) with the criteria's
      * translator, and those are quantized: the returned model's block is a {@link
      * org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation quantizers.
      *
@@ -78,7 +79,8 @@ public final class PowerQuant {
             try (ZooModel<I, O> torchScript = model) {
                 Path file = torchScriptFile(torchScript);
                 Model importedModel =
-                        ResNetImporter.importModel(file, torchScript.getNDManager().getDevice());
+                        TorchvisionImporter.importModel(
+                                file, torchScript.getNDManager().getDevice());
                 imported = new ZooModel<>(importedModel, torchScript.getTranslator());
             }
             model = imported;
@@ -92,10 +94,10 @@ public final class PowerQuant {
     }
 
     /**
-     * Imports a TorchScript torchvision ResNet as DJL-native blocks ({@link ResNetImporter}) and
-     * quantizes it: the path for activation quantization (batch norms folded, weights and
-     * activations quantized). The model takes and returns raw {@link NDList}s (a {@link
-     * NoopTranslator}), ready for evaluation.
+     * Imports a TorchScript torchvision ResNet or MobileNetV2 as DJL-native blocks ({@link
+     * TorchvisionImporter}) and quantizes it: the path for activation quantization (batch norms
+     * folded, weights and activations quantized). The model takes and returns raw {@link NDList}s
+     * (a {@link NoopTranslator}), ready for evaluation.
      *
      * @param file the TorchScript {@code .pt} file; not modified
      * @param transform the quantization (with or without activation bits)
@@ -107,7 +109,7 @@ public final class PowerQuant {
     public static QuantizedModel<NDList, NDList> importQuantized(
             Path file, PowerQuantTransform transform, Device device)
             throws ModelException, IOException {
-        Model imported = ResNetImporter.importModel(file, device);
+        Model imported = TorchvisionImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {
             return new QuantizedModel<>(model, transform.apply(model));
@@ -246,7 +248,7 @@ public final class PowerQuant {
         }
         Path directory = target.toAbsolutePath();
         Files.createDirectories(directory);
-        if (block instanceof TorchvisionResNet network) {
+        if (block instanceof ConvNetwork network) {
             Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
             if (!grids.isEmpty()) {
                 AtomicFiles.writeString(

@@ -43,6 +43,17 @@ public final class SharedFixtures {
     }
 
     /**
+     * @return the shared TorchScript MobileNetV2 trained on Fashion-MNIST, or skips the test
+     */
+    public static Path mobileNetV2() {
+        Path model = root().resolve("models/fmnist_mobilenet_v2.pt");
+        assumeTrue(
+                Files.isRegularFile(model),
+                "../shared absent (" + model + "): skipping a test on the shared MobileNetV2");
+        return model;
+    }
+
+    /**
      * @return the shared Fashion-MNIST folder, or skips the test
      */
     public static Path fashionMnist() {

@@ -1,8 +1,8 @@
 package org.powerquant.calibrate;
 
 import java.util.Map;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
-import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.QuantizationMethod;
 
@@ -37,7 +37,7 @@ public interface ActivationCalibration {
      * @return a grid for every site, by site name
      */
     Map<String, ActivationGrid> calibrate(
-            TorchvisionResNet network,
+            ConvNetwork network,
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method);

@@ -8,7 +8,7 @@ import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ActivationRangeSearch;
 import org.powerquant.quant.QuantizationMethod;
@@ -44,7 +44,7 @@ public final class ActivationSamples {
      * @return the samples, by site name
      */
     public static ActivationSamples collect(
-            TorchvisionResNet network,
+            ConvNetwork network,
             ActivationSites sites,
             Iterable<NDArray> batches,
             long totalImages,

@@ -16,6 +16,8 @@ public final class ActivationSite {
     public enum Kind {
         /** The output of a {@link org.powerquant.nn.Relu} (non-negative). */
         RELU,
+        /** The output of a {@link org.powerquant.nn.Relu6} (in {@code [0, 6]}). */
+        RELU6,
         /** The input of the final dense layer, i.e. the pooled features (non-negative). */
         CLASSIFIER_INPUT,
         /** The network's (normalised, signed) image input. */
@@ -63,6 +65,13 @@ public final class ActivationSite {
      */
     public int bits() {
         return bits;
+    }
+
+    /**
+     * @return the largest value the tensor takes: 6 for a ReLU6 output, {@code +∞} otherwise
+     */
+    public double upperBound() {
+        return kind == Kind.RELU6 ? org.powerquant.nn.Relu6.UPPER_BOUND : Double.POSITIVE_INFINITY;
     }
 
     /**

@@ -6,19 +6,20 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.powerquant.nn.ConvNetwork;
+import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.Relu;
+import org.powerquant.nn.Relu6;
 import org.powerquant.nn.TorchNames;
-import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.PowerQuantizer;
 
 /**
- * The activation tensors of a {@link TorchvisionResNet} that get quantizers, with their bit widths,
- * under the data-free protocol of SQuant (so that figures compare with published data-free
- * results):
+ * The activation tensors of a {@link ConvNetwork} that get quantizers, with their bit widths, under
+ * the data-free protocol of SQuant (so that figures compare with published data-free results):
  *
  * <ul>
- *   <li>every ReLU output that feeds a convolution gets {@code bits} (all ReLUs but the last unit's
- *       output ReLU, which feeds the global pooling);
+ *   <li>every ReLU or ReLU6 output that feeds a convolution gets {@code bits} (all but the last,
+ *       which feeds the global pooling);
  *   <li>the input of the final dense layer {@code fc} (the pooled features, site {@code fc.input})
  *       gets {@code lastLayerBits}, {@code max(bits, 8)} by default;
  *   <li>the image input (site {@code input}) stays float unless {@code quantizeInput} is set, when
@@ -55,7 +56,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      * @throws IllegalArgumentException if a bit width is out of range
      */
     public static ActivationSites of(
-            TorchvisionResNet network, int bits, int lastLayerBits, boolean quantizeInput) {
+            ConvNetwork network, int bits, int lastLayerBits, boolean quantizeInput) {
         checkBits("activation bits", bits);
         checkBits("last-layer bits", lastLayerBits);
         List<ActivationSite> sites = new ArrayList<>();
@@ -67,19 +68,17 @@ public final class ActivationSites implements Iterable<ActivationSite> {
                             bits,
                             network::setInputTransform));
         }
-        List<Map.Entry<String, Block>> relus = new ArrayList<>();
-        for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
-            if (e.getValue() instanceof Relu) {
-                relus.add(e);
-            }
-        }
-        // The last ReLU feeds the global pooling and fc, whose input is the classifier site.
-        for (int i = 0; i < relus.size() - 1; i++) {
-            Relu relu = (Relu) relus.get(i).getValue();
+        Map<String, Block> blocks = TorchNames.blocks(network);
+        List<String> relus = NetworkGraph.of(network).activations();
+        // The last ReLU feeds the global pooling and the classifier, whose input is its own site.
+        for (String name : relus.subList(0, Math.max(0, relus.size() - 1))) {
+            Relu relu = (Relu) blocks.get(name);
             sites.add(
                     new ActivationSite(
-                            relus.get(i).getKey(),
-                            ActivationSite.Kind.RELU,
+                            name,
+                            relu instanceof Relu6
+                                    ? ActivationSite.Kind.RELU6
+                                    : ActivationSite.Kind.RELU,
                             bits,
                             relu::setOutputTransform));
         }
@@ -100,7 +99,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      * @param bits the activation bit width, 2 to 8
      * @return the sites in forward order
      */
-    public static ActivationSites of(TorchvisionResNet network, int bits) {
+    public static ActivationSites of(ConvNetwork network, int bits) {
         return of(network, bits, Math.max(bits, PowerQuantizer.MAX_BITS), false);
     }
 

@@ -7,11 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.Relu;
 import org.powerquant.nn.ResidualUnit;
 import org.powerquant.nn.TorchNames;
-import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ActivationGridSearch;
 import org.powerquant.quant.NormalMixture;
@@ -74,7 +74,7 @@ public final class BatchNormModel implements ActivationCalibration {
     /** {@inheritDoc} */
     @Override
     public Map<String, ActivationGrid> calibrate(
-            TorchvisionResNet network,
+            ConvNetwork network,
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method) {
@@ -94,7 +94,11 @@ public final class BatchNormModel implements ActivationCalibration {
                             ActivationGrid grid =
                                     site.kind() == ActivationSite.Kind.IMAGE_INPUT
                                             ? search.searchSymmetric(mixture, site.bits())
-                                            : search.search(mixture, site.bits(), method);
+                                            : search.search(
+                                                    mixture,
+                                                    site.bits(),
+                                                    method,
+                                                    site.upperBound());
                             grids.put(site.name(), grid);
                         });
         Map<String, ActivationGrid> ordered = new LinkedHashMap<>();
@@ -114,7 +118,7 @@ public final class BatchNormModel implements ActivationCalibration {
      * @throws IllegalArgumentException if a batch norm of the network has no statistics
      */
     public Map<String, NormalMixture> model(
-            TorchvisionResNet network, Map<String, FoldedBatchNorm> batchNorms) {
+            ConvNetwork network, Map<String, FoldedBatchNorm> batchNorms) {
         Map<String, NormalMixture> out = new LinkedHashMap<>();
         int inputChannels = network.getInputChannels();
         double[] zeros = new double[inputChannels];

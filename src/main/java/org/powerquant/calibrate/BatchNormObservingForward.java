@@ -9,28 +9,30 @@ import ai.djl.training.ParameterStore;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import org.powerquant.nn.ConvNetwork;
+import org.powerquant.nn.InvertedResidual;
 import org.powerquant.nn.ResidualUnit;
 import org.powerquant.nn.TorchNames;
-import org.powerquant.nn.TorchvisionResNet;
 
 /**
- * The inference forward pass of a {@link TorchvisionResNet} up to its last residual stage, unit by
- * unit, handing every batch-norm output to an observer.
+ * The inference forward pass of a {@link ConvNetwork} up to its last residual stage, unit by unit,
+ * handing every batch-norm output to an observer.
  *
  * <p>DJL's {@link BatchNorm} cannot be subclassed outside its package and has no forward hook, so
  * this class walks the documented structure itself: the root's children in order, {@link
- * SequentialBlock} children in order, and each {@link ResidualUnit} as main path, optional {@code
- * downsample}, sum, output ReLU. Every other block is forwarded as it is. Global pooling and {@code
- * fc} are not run: no batch norm follows them. The walk records an autograd graph when a gradient
- * collector is open, which is what {@link DistilledData} uses.
+ * SequentialBlock} children in order, each {@link ResidualUnit} as main path, optional {@code
+ * downsample}, sum, output ReLU, and each {@link InvertedResidual} as main path and optional sum.
+ * Every other block is forwarded as it is. The head ({@link ConvNetwork#getHeadNames()}: global
+ * pooling and the classifier) is not run: no batch norm follows it. The walk records an autograd
+ * graph when a gradient collector is open, which is what {@link DistilledData} uses.
  */
 final class BatchNormObservingForward {
 
-    private final TorchvisionResNet network;
+    private final ConvNetwork network;
     private final ParameterStore parameters;
     private final Map<Block, String> names = new IdentityHashMap<>();
 
-    BatchNormObservingForward(TorchvisionResNet network, ParameterStore parameters) {
+    BatchNormObservingForward(ConvNetwork network, ParameterStore parameters) {
         this.network = network;
         this.parameters = parameters;
         for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
@@ -49,7 +51,7 @@ final class BatchNormObservingForward {
         NDArray x = input;
         for (var child : network.getChildren()) {
             String name = child.getKey();
-            if (name.equals("avgpool") || name.equals("fc")) {
+            if (network.getHeadNames().contains(name.replaceFirst("^\\d+", ""))) {
                 break;
             }
             x = walk(child.getValue(), x, observer);
@@ -69,6 +71,10 @@ final class BatchNormObservingForward {
                 out = walk(child, out, observer);
             }
             return out;
+        }
+        if (block instanceof InvertedResidual unit) {
+            NDArray out = walk(unit.getMainPath(), x, observer);
+            return unit.isResidual() ? out.add(x) : out;
         }
         if (block instanceof ResidualUnit unit) {
             NDArray out = x;

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
-import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ActivationRangeSearch;
 import org.powerquant.quant.QuantizationMethod;
@@ -108,7 +108,7 @@ public final class DataCalibration implements ActivationCalibration {
 
     @Override
     public Map<String, ActivationGrid> calibrate(
-            TorchvisionResNet network,
+            ConvNetwork network,
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method) {
@@ -158,7 +158,7 @@ public final class DataCalibration implements ActivationCalibration {
         }
     }
 
-    private static NDArray firstArray(TorchvisionResNet network) {
+    private static NDArray firstArray(ConvNetwork network) {
         for (Parameter p : network.getParameters().values()) {
             if (p.isInitialized()) {
                 return p.getArray();

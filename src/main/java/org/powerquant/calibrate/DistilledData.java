@@ -13,8 +13,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
-import org.powerquant.nn.TorchvisionResNet;
 
 /**
  * Generates a small batch of inputs from a network alone, ZeroQ-style ("distilled data"): starting
@@ -98,10 +98,7 @@ public final class DistilledData {
      *     channel count differs from its batch norm's
      */
     public Batch generate(
-            TorchvisionResNet network,
-            Map<String, FoldedBatchNorm> targets,
-            int height,
-            int width) {
+            ConvNetwork network, Map<String, FoldedBatchNorm> targets, int height, int width) {
         long start = System.nanoTime();
         Shape shape = new Shape(batchSize, network.getInputChannels(), height, width);
         float[] noise = new float[Math.toIntExact(shape.size())];
@@ -244,7 +241,7 @@ public final class DistilledData {
         return loss.getFloat();
     }
 
-    private static NDArray anyParameterArray(TorchvisionResNet network) {
+    private static NDArray anyParameterArray(ConvNetwork network) {
         for (Parameter p : network.getParameters().values()) {
             if (p.isInitialized()) {
                 return p.getArray();

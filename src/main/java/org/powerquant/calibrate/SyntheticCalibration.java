@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
-import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ActivationRangeSearch;
 import org.powerquant.quant.QuantizationMethod;
@@ -64,7 +64,7 @@ public final class SyntheticCalibration implements ActivationCalibration {
 
     @Override
     public Map<String, ActivationGrid> calibrate(
-            TorchvisionResNet network,
+            ConvNetwork network,
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method) {
@@ -81,7 +81,7 @@ public final class SyntheticCalibration implements ActivationCalibration {
      * @return the grids and the distilled batch's figures
      */
     public Outcome calibrateDetailed(
-            TorchvisionResNet network,
+            ConvNetwork network,
             Map<String, FoldedBatchNorm> batchNorms,
             ActivationSites sites,
             QuantizationMethod method) {
@@ -99,7 +99,7 @@ public final class SyntheticCalibration implements ActivationCalibration {
      * @return a grid per site, by name
      */
     public Map<String, ActivationGrid> fit(
-            TorchvisionResNet network,
+            ConvNetwork network,
             ActivationSites sites,
             QuantizationMethod method,
             DistilledData.Batch batch) {
@@ -114,7 +114,7 @@ public final class SyntheticCalibration implements ActivationCalibration {
         }
     }
 
-    private static NDArray firstArray(TorchvisionResNet network) {
+    private static NDArray firstArray(ConvNetwork network) {
         for (Parameter p : network.getParameters().values()) {
             if (p.isInitialized()) {
                 return p.getArray();

@@ -8,7 +8,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.powerquant.importer.ResNetImporter;
+import org.powerquant.importer.TorchvisionImporter;
 
 /**
  * Where fresh float copies of a model come from: quantization works in place, so every setting of a
@@ -52,7 +52,7 @@ public interface ModelSource {
             @Override
             public Model open(boolean nativeGraph) throws IOException, ModelException {
                 if (nativeGraph) {
-                    return ResNetImporter.importModel(file, device);
+                    return TorchvisionImporter.importModel(file, device);
                 }
                 Criteria<NDList, NDList> criteria =
                         Criteria.builder()

@@ -54,29 +54,16 @@ public final class ResNetImporter {
     private static final Set<String> STEM_NAMES =
             Set.of("conv1", "bn1", "relu", "maxpool", "avgpool", "fc");
 
-    private static final String INTS = "(\\[\\d+(?:, \\d+)*\\])";
-    private static final Pattern TRACED_CONV =
-            Pattern.compile(
-                    "torch\\._convolution\\(\\w+, \\w+, \\w+, "
-                            + INTS
-                            + ", "
-                            + INTS
-                            + ", "
-                            + INTS
-                            + ", False, \\[0, 0\\], (\\d+),");
-    private static final Pattern TRACED_BATCH_NORM =
-            Pattern.compile(
-                    "torch\\.batch_norm\\((?:\\w+, ){5}(?:False|True), [^,]+, ([^,]+), (?:False|True)\\)");
     private static final Pattern TRACED_MAX_POOL =
             Pattern.compile(
                     "torch\\.max_pool2d\\(\\w+, "
-                            + INTS
+                            + TracedModules.INTS
                             + ", "
-                            + INTS
+                            + TracedModules.INTS
                             + ", "
-                            + INTS
+                            + TracedModules.INTS
                             + ", "
-                            + INTS
+                            + TracedModules.INTS
                             + "(?:, (False|True))?\\)");
 
     private ResNetImporter() {}
@@ -94,16 +81,7 @@ public final class ResNetImporter {
      */
     public static Model importModel(Path file, Device device)
             throws IOException, MalformedModelException, UnsupportedModelException {
-        TorchScriptArchive archive = TorchScriptArchive.read(file);
-        String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-        Model model = Model.newInstance(name, device, "PyTorch");
-        try {
-            model.setBlock(importBlock(archive, model.getNDManager()));
-            return model;
-        } catch (UnsupportedModelException | RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        return TorchvisionImporter.importModel(file, device, ResNetImporter::importBlock);
     }
 
     /**
@@ -231,27 +209,7 @@ public final class ResNetImporter {
 
     private static void checkTensors(TorchScriptArchive archive, Map<String, Parameter> parameters)
             throws UnsupportedModelException {
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            TorchTensor t = archive.getTensors().get(e.getKey());
-            Shape expected = e.getValue().getArray().getShape();
-            if (t == null) {
-                throw unsupported(archive, "no tensor " + e.getKey());
-            }
-            if (!t.getShape().equals(expected)) {
-                throw unsupported(
-                        archive,
-                        e.getKey()
-                                + " has shape "
-                                + t.getShape()
-                                + ", torchvision's would be "
-                                + expected);
-            }
-        }
-        for (String name : archive.getTensors().keySet()) {
-            if (!parameters.containsKey(name) && !name.endsWith(".num_batches_tracked")) {
-                throw unsupported(archive, "unexpected tensor " + name);
-            }
-        }
+        TracedModules.checkTensors(archive, parameters, ResNetImporter::unsupported);
     }
 
     private static void checkModules(TorchScriptArchive archive, TorchvisionResNet net)
@@ -284,31 +242,14 @@ public final class ResNetImporter {
             String found = null;
             String expected = null;
             if (block instanceof Conv2d conv) {
-                Matcher m = TRACED_CONV.matcher(source.get());
+                Matcher m = TracedModules.TRACED_CONV.matcher(source.get());
                 if (m.find()) {
-                    found =
-                            "stride "
-                                    + m.group(1)
-                                    + ", padding "
-                                    + m.group(2)
-                                    + ", dilation "
-                                    + m.group(3)
-                                    + ", groups "
-                                    + m.group(4);
-                    expected =
-                            "stride "
-                                    + list(conv.getStride())
-                                    + ", padding "
-                                    + list(conv.getPadding())
-                                    + ", dilation [1, 1], groups 1";
+                    found = TracedModules.convFound(m);
+                    expected = TracedModules.convExpected(conv);
                 }
             } else if (block instanceof BatchNorm) {
-                Matcher m = TRACED_BATCH_NORM.matcher(source.get());
-                if (m.find()) {
-                    double eps = Double.parseDouble(m.group(1));
-                    found = "epsilon " + eps;
-                    expected = Math.abs(eps - 1e-5) <= 1e-12 ? found : "epsilon 1.0E-5";
-                }
+                found = TracedModules.batchNormMismatch(source.get());
+                expected = found == null ? null : "epsilon 1.0E-5";
             } else if ("maxpool".equals(module.name())) {
                 Matcher m = TRACED_MAX_POOL.matcher(source.get());
                 if (m.find()) {
@@ -335,10 +276,6 @@ public final class ResNetImporter {
                                 + expected);
             }
         }
-    }
-
-    private static String list(Shape shape) {
-        return Arrays.toString(shape.getShape());
     }
 
     private static String torchClassOf(String name, Block block) {

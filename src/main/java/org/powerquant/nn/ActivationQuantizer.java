@@ -15,7 +15,7 @@ import org.powerquant.quant.ActivationGrid;
  * org.powerquant.quant.PowerQuantizer#code(double)}), output {@code l + c (k/N)^(1/a)}. The
  * arithmetic is done in float64 so that codes agree with the pure-Java quantizer; the output has
  * the input's data type. Install it with {@link Relu#setOutputTransform} or the transform hooks of
- * {@link TorchvisionResNet}.
+ * {@link ConvNetwork}.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 

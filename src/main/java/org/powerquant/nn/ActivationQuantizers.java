@@ -10,9 +10,9 @@ import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 
 /**
- * The activation quantizers installed on a {@link TorchvisionResNet}, as a map from site name to
- * grid, and their JSON form: {@code Model.save} stores parameters only, so a saved activation-
- * quantized model keeps its grids in a JSON sidecar that {@link #install} puts back after loading.
+ * The activation quantizers installed on a {@link ConvNetwork}, as a map from site name to grid,
+ * and their JSON form: {@code Model.save} stores parameters only, so a saved activation- quantized
+ * model keeps its grids in a JSON sidecar that {@link #install} puts back after loading.
  *
  * <p>Site names: a ReLU's dotted name (e.g. {@code layer1.0.relu1}), {@code fc.input} (the input of
  * the final dense layer) and {@code input} (the image input).
@@ -33,7 +33,7 @@ public final class ActivationQuantizers {
      * @param network the network
      * @return the grid of every installed {@link ActivationQuantizer} by site name
      */
-    public static Map<String, ActivationGrid> installed(TorchvisionResNet network) {
+    public static Map<String, ActivationGrid> installed(ConvNetwork network) {
         Map<String, ActivationGrid> out = new LinkedHashMap<>();
         add(out, IMAGE_INPUT, network.getInputTransform());
         for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
@@ -52,7 +52,7 @@ public final class ActivationQuantizers {
      * @param grids the grid of each site
      * @throws IllegalArgumentException naming the site if the network has no such site
      */
-    public static void install(TorchvisionResNet network, Map<String, ActivationGrid> grids) {
+    public static void install(ConvNetwork network, Map<String, ActivationGrid> grids) {
         Map<String, Block> blocks = TorchNames.blocks(network);
         for (Map.Entry<String, ActivationGrid> e : grids.entrySet()) {
             ActivationQuantizer quantizer = new ActivationQuantizer(e.getValue());

@@ -21,10 +21,11 @@ import java.util.List;
  *
  * <ul>
  *   <li>the convolution weight becomes {@code w'_c = w_c · s_c};
- *   <li>the batch norm becomes a pure per-channel bias {@code b'_c = β_c − μ_c · s_c} (the
- *       convolutions of this package have no bias of their own: the bias lives in the batch norm,
- *       whose parameters are set to {@code γ = 1, μ = 0, σ² = 1 − ε}, so that it computes {@code x
- *       + b'} up to one rounding of {@code sqrt((1 − ε) + ε)} to one).
+ *   <li>the batch norm becomes a pure per-channel bias {@code b'_c = β_c − (μ_c − b_c) · s_c}, with
+ *       {@code b} the convolution's own bias if it has one (then set to zero; the convolutions of
+ *       this package have none), so the bias lives in the batch norm, whose parameters are set to
+ *       {@code γ = 1, μ = 0, σ² = 1 − ε}, so that it computes {@code x + b'} up to one rounding of
+ *       {@code sqrt((1 − ε) + ε)} to one).
  * </ul>
  *
  * <p>The folded network computes the same function as the unfolded one to float precision, keeps
@@ -111,7 +112,16 @@ public final class BatchNormFolding {
             java.util.Arrays.fill(broadcast, 1);
             broadcast[0] = channels;
             NDArray newWeight = weight.mul(scale.reshape(broadcast));
-            NDArray newBias = beta.sub(mean.mul(scale));
+            // a convolution bias b (DJL's zoo convolutions have one) moves into the batch norm:
+            // BN(Wx + b) = s·Wx + β − (μ − b)·s
+            Parameter convBias = conv.getDirectParameters().get("bias");
+            NDArray centre = mean;
+            if (convBias != null && convBias.isInitialized()) {
+                centre = mean.sub(convBias.getArray());
+                scope.tempAttachAll(centre);
+                write(convBias.getArray(), filled(channels, 0f));
+            }
+            NDArray newBias = beta.sub(centre.mul(scale));
             scope.tempAttachAll(newWeight, newBias);
             write(weight, newWeight.toFloatArray());
             write(beta, newBias.toFloatArray());

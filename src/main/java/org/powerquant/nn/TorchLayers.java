@@ -27,6 +27,17 @@ final class TorchLayers {
                 .build();
     }
 
+    static Conv2d groupedConv(int filters, int kernel, int stride, int padding, int groups) {
+        return Conv2d.builder()
+                .setFilters(filters)
+                .setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding))
+                .optGroups(groups)
+                .optBias(false)
+                .build();
+    }
+
     static BatchNorm batchNorm() {
         return BatchNorm.builder().optEpsilon(BN_EPSILON).optMomentum(BN_MOMENTUM).build();
     }

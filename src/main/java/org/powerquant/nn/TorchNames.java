@@ -1,6 +1,7 @@
 package org.powerquant.nn;
 
 import ai.djl.nn.Block;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
@@ -14,10 +15,11 @@ import java.util.Map;
  * a DJL block tree.
  *
  * <p>DJL stores a child under the key {@code "%02d" + name} (e.g. {@code 01conv1}); the name is
- * that key without its numeric prefix. The children of a {@link SequentialBlock} are named by their
- * zero-based position ({@code "0"}, {@code "1"}, ...), as in {@code torch.nn.Sequential}. DJL's
- * {@link BatchNorm} parameters {@code gamma, beta, runningMean, runningVar} are named {@code
- * weight, bias, running_mean, running_var} as in PyTorch.
+ * that key without its numeric prefix. The children of a {@link SequentialBlock} (and of a {@link
+ * ParallelBlock}, whose keys are class names that repeat) are named by their zero-based position
+ * ({@code "0"}, {@code "1"}, ...), as in {@code torch.nn.Sequential}. DJL's {@link BatchNorm}
+ * parameters {@code gamma, beta, runningMean, runningVar} are named {@code weight, bias,
+ * running_mean, running_var} as in PyTorch.
  */
 public final class TorchNames {
 
@@ -77,7 +79,7 @@ public final class TorchNames {
         int index = 0;
         for (Pair<String, Block> child : parent.getChildren()) {
             String name =
-                    parent instanceof SequentialBlock
+                    parent instanceof SequentialBlock || parent instanceof ParallelBlock
                             ? Integer.toString(index)
                             : child.getKey().replaceFirst("^\\d+", "");
             index++;

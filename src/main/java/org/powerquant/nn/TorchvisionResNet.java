@@ -1,23 +1,14 @@
 package org.powerquant.nn;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.UnaryOperator;
 
 /**
  * A DJL-native block that computes exactly what torchvision's {@code ResNet} computes.
@@ -30,24 +21,23 @@ import java.util.function.UnaryOperator;
  * pad 1 convolution and has no {@code maxpool}. BatchNorm uses PyTorch's epsilon 1e-5 and momentum
  * 0.1. {@link TorchNames#parameters(Block)} gives torchvision's dotted parameter names.
  */
-public class TorchvisionResNet extends AbstractBlock {
+public class TorchvisionResNet extends AbstractConvNetwork {
+
+    private static final java.util.Set<String> HEAD = java.util.Set.of("avgpool", "fc");
 
     private final ResidualKind kind;
     private final int[] layers;
     private final int baseWidth;
     private final int widthPerGroup;
-    private final int inputChannels;
     private final int numClasses;
     private final boolean smallInput;
-    private UnaryOperator<NDArray> inputTransform = UnaryOperator.identity();
-    private UnaryOperator<NDArray> classifierInputTransform = UnaryOperator.identity();
 
     TorchvisionResNet(Builder builder) {
+        super(builder.inputChannels);
         kind = builder.kind;
         layers = builder.layers.clone();
         baseWidth = builder.baseWidth;
         widthPerGroup = builder.widthPerGroup;
-        inputChannels = builder.inputChannels;
         numClasses = builder.numClasses;
         smallInput = builder.smallInput;
 
@@ -177,13 +167,10 @@ public class TorchvisionResNet extends AbstractBlock {
         return widthPerGroup;
     }
 
-    /**
-     * Returns the number of input channels.
-     *
-     * @return the input channels
-     */
-    public int getInputChannels() {
-        return inputChannels;
+    /** {@inheritDoc} */
+    @Override
+    public java.util.Set<String> getHeadNames() {
+        return HEAD;
     }
 
     /**
@@ -223,103 +210,6 @@ public class TorchvisionResNet extends AbstractBlock {
         return ConvBatchNormPair.findAll(this);
     }
 
-    /**
-     * Returns the transform applied to the network's input before {@code conv1}.
-     *
-     * @return the input transform, the identity unless one was set
-     */
-    public UnaryOperator<NDArray> getInputTransform() {
-        return inputTransform;
-    }
-
-    /**
-     * Sets the transform applied to the network's input before {@code conv1} (e.g. an input
-     * fake-quantizer or a calibration observer).
-     *
-     * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
-     */
-    public void setInputTransform(UnaryOperator<NDArray> transform) {
-        this.inputTransform = Objects.requireNonNull(transform, "transform");
-    }
-
-    /**
-     * Returns the transform applied to the input of {@code fc} (the pooled features).
-     *
-     * @return the classifier-input transform, the identity unless one was set
-     */
-    public UnaryOperator<NDArray> getClassifierInputTransform() {
-        return classifierInputTransform;
-    }
-
-    /**
-     * Sets the transform applied to the input of the final dense layer {@code fc}, i.e. to the
-     * globally pooled features (e.g. an activation fake-quantizer or a calibration observer).
-     *
-     * @param transform the transform, not null; {@link UnaryOperator#identity()} removes it
-     */
-    public void setClassifierInputTransform(UnaryOperator<NDArray> transform) {
-        this.classifierInputTransform = Objects.requireNonNull(transform, "transform");
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
-        Block fc = children.get(children.size() - 1).getValue();
-        for (Block block : children.values()) {
-            if (block == fc) {
-                current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
-            }
-            current = block.forward(parameterStore, current, training, params);
-        }
-        return current;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape[] current = inputShapes;
-        for (Block block : children.values()) {
-            current = block.getOutputShapes(current);
-        }
-        return current;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
-     */
-    @Override
-    protected void beforeInitialize(Shape... inputShapes) {
-        if (inputShapes.length != 1
-                || inputShapes[0].dimension() != 4
-                || inputShapes[0].get(1) != inputChannels) {
-            throw new IllegalArgumentException(
-                    this
-                            + ": input must be (N, "
-                            + inputChannels
-                            + ", H, W), got "
-                            + Arrays.toString(inputShapes));
-        }
-        super.beforeInitialize(inputShapes);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void initializeChildBlocks(
-            NDManager manager, DataType dataType, Shape... inputShapes) {
-        Shape[] shapes = inputShapes;
-        for (Block block : children.values()) {
-            block.initialize(manager, dataType, shapes);
-            shapes = block.getOutputShapes(shapes);
-        }
-    }
-
     /** {@inheritDoc} */
     @Override
     public String toString() {
@@ -330,7 +220,7 @@ public class TorchvisionResNet extends AbstractBlock {
                 + ", baseWidth="
                 + baseWidth
                 + ", inputChannels="
-                + inputChannels
+                + getInputChannels()
                 + ", classes="
                 + numClasses
                 + (smallInput ? ", small-input stem" : "")

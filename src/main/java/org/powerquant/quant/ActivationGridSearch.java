@@ -69,8 +69,23 @@ public final class ActivationGridSearch {
      * @return the grid, its expected error and uniform's
      */
     public ActivationGrid search(NormalMixture mixture, int bits, QuantizationMethod method) {
+        return search(mixture, bits, method, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Finds the best grid for a non-negative tensor whose values never exceed {@code maxValue}
+     * (e.g. 6 for a ReLU6 output): no range above it is considered.
+     *
+     * @param mixture the model of the tensor
+     * @param bits the bit width, 2 to 8
+     * @param method {@link QuantizationMethod#POWER} or {@link QuantizationMethod#UNIFORM}
+     * @param maxValue the largest value the tensor takes, positive ({@code +∞} if unbounded)
+     * @return the grid, its range at most {@code maxValue}, its expected error and uniform's
+     */
+    public ActivationGrid search(
+            NormalMixture mixture, int bits, QuantizationMethod method, double maxValue) {
         PowerQuantizer uniformGrid = PowerQuantizer.unsigned(bits, 1.0);
-        double upper = mixture.upperExtent();
+        double upper = Math.min(mixture.upperExtent(), maxValue);
         if (!(upper > 0)) {
             // A tensor that is zero with certainty: any range reconstructs it exactly.
             return new ActivationGrid(bits, 1.0, 0, 1.0, 0, 0);

@@ -23,7 +23,9 @@ import org.powerquant.calibrate.CorrectableLayer;
 import org.powerquant.calibrate.ResNetBiasTargets;
 import org.powerquant.nn.ActivationQuantizer;
 import org.powerquant.nn.BatchNormFolding;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
+import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ExponentSearch;
@@ -51,11 +53,12 @@ import org.powerquant.quant.WeightTensor;
  * the write and its gradient recording restored afterwards.
  *
  * <p>With {@link Builder#activationBits(int) activation bits}, the block must be a DJL-native
- * {@link TorchvisionResNet} (import a TorchScript torchvision ResNet with {@code ResNetImporter},
- * or load it with {@code PowerQuant.loadQuantized}, which does so): its batch norms are folded into
- * the convolutions ({@link BatchNormFolding}), the folded weights quantized, every activation site
- * ({@link ActivationSites}) calibrated with the {@link ActivationCalibration} (data-free by
- * default: synthetic data at every bit width; see {@link Builder#calibration}) and an {@link
+ * {@link ConvNetwork} whose every block its {@link NetworkGraph} understands (import a TorchScript
+ * torchvision ResNet or MobileNetV2 with {@code TorchvisionImporter}, or load it with {@code
+ * PowerQuant.loadQuantized}, which does so): its batch norms are folded into the convolutions
+ * ({@link BatchNormFolding}), the folded weights quantized, every activation site ({@link
+ * ActivationSites}) calibrated with the {@link ActivationCalibration} (data-free by default:
+ * synthetic data at every bit width; see {@link Builder#calibration}) and an {@link
  * ActivationQuantizer} installed on it. The report then has one activation row per site.
  *
  * <p>Instances are immutable and can be applied to many models.
@@ -173,21 +176,23 @@ public final class PowerQuantTransform {
      */
     public QuantizationReport apply(Block block) {
         long start = System.nanoTime();
-        TorchvisionResNet network = null;
+        ConvNetwork network = null;
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
         if (activationBits > 0) {
-            if (!(block instanceof TorchvisionResNet resnet)) {
+            if (!(block instanceof ConvNetwork convNetwork)) {
                 String hint =
                         block instanceof ai.djl.nn.SymbolBlock
                                 ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
-                                        + " PowerQuant.loadQuantized or ResNetImporter.importModel"
+                                        + " PowerQuant.loadQuantized or TorchvisionImporter.importModel"
                                 : "";
                 throw new IllegalArgumentException(
-                        "activation bits need a DJL-native TorchvisionResNet, got "
+                        "activation bits need a DJL-native network (TorchvisionResNet,"
+                                + " TorchvisionMobileNetV2), got "
                                 + block.getClass().getSimpleName()
                                 + hint);
             }
-            network = resnet;
+            NetworkGraph.of(convNetwork).checkActivationsPlaceable();
+            network = convNetwork;
             for (ActivationSite site :
                     ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput)) {
                 site.clear();
@@ -436,7 +441,7 @@ public final class PowerQuantTransform {
          * Quantizes activations too: every ReLU output that feeds a convolution at {@code bits},
          * the final dense layer's input at {@link #lastLayerBits(int)} ({@code max(bits, 8)} by
          * default), the image input only if {@link #quantizeInput(boolean)}. Needs a DJL-native
-         * {@link TorchvisionResNet}.
+         * {@link ConvNetwork}.
          *
          * @param bits 2 to 8, or 0 to leave activations in float (the default)
          * @return this builder

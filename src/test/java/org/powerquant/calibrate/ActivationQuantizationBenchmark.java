@@ -17,7 +17,9 @@ import org.powerquant.transform.PowerQuantTransform;
  * (not a test: run it by hand, see BENCHMARKS.md). Usage: {@code ActivationQuantizationBenchmark
  * [images] [wXaY ...]}; system property {@code table=true} prints the report of each quantization,
  * {@code pooled=MEAN} models the classifier input by its mean, {@code lastLayerBits=B} sets its
- * bits.
+ * bits, {@code model=fmnist_mobilenet_v2.pt} picks another shared model and {@code
+ * calibration=default} uses the transform's default calibration (synthetic data below 8 bits)
+ * instead of the batch-norm model.
  */
 public final class ActivationQuantizationBenchmark {
 
@@ -35,7 +37,10 @@ public final class ActivationQuantizationBenchmark {
                 args.length > 1
                         ? java.util.Arrays.copyOfRange(args, 1, args.length)
                         : new String[] {"w8a8", "w6a6", "w4a8", "w4a4"};
-        Path model = SharedFixtures.root().resolve("models/fmnist_resnet18.pt");
+        Path model =
+                SharedFixtures.root()
+                        .resolve("models/" + System.getProperty("model", "fmnist_resnet18.pt"));
+        boolean defaultCalibration = "default".equals(System.getProperty("calibration"));
         FashionMnistTestSet data =
                 FashionMnistTestSet.read(SharedFixtures.root().resolve("data/fashion-mnist"));
         try (QuantizedModel<NDList, NDList> floatModel =
@@ -56,18 +61,22 @@ public final class ActivationQuantizationBenchmark {
             double[] seconds = new double[2];
             QuantizationMethod[] methods = {QuantizationMethod.UNIFORM, QuantizationMethod.POWER};
             for (int m = 0; m < 2; m++) {
-                PowerQuantTransform transform =
+                PowerQuantTransform.Builder builder =
                         PowerQuantTransform.builder()
                                 .weightBits(w)
                                 .activationBits(a)
                                 .method(methods[m])
-                                .lastLayerBits(Integer.getInteger("lastLayerBits", 0))
-                                .calibration(
-                                        new BatchNormModel(
-                                                ActivationGridSearch.defaults(),
-                                                PooledFeatureModel.valueOf(
-                                                        System.getProperty("pooled", "RECTIFIED"))))
-                                .build();
+                                .lastLayerBits(Integer.getInteger("lastLayerBits", 0));
+                if (defaultCalibration) {
+                    builder.imageSize(64, 64);
+                } else {
+                    builder.calibration(
+                            new BatchNormModel(
+                                    ActivationGridSearch.defaults(),
+                                    PooledFeatureModel.valueOf(
+                                            System.getProperty("pooled", "RECTIFIED"))));
+                }
+                PowerQuantTransform transform = builder.build();
                 long start = System.nanoTime();
                 try (QuantizedModel<NDList, NDList> q =
                         PowerQuant.importQuantized(model, transform, Device.cpu())) {

@@ -1,0 +1,74 @@
+package org.powerquant.importer;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.powerquant.nn.ConvNetwork;
+
+/**
+ * Imports a TorchScript torchvision network as DJL-native blocks, choosing the importer by the
+ * archive's root class: {@link ResNetImporter} for {@code ResNet}, {@link MobileNetV2Importer} for
+ * {@code MobileNetV2}.
+ */
+public final class TorchvisionImporter {
+
+    private TorchvisionImporter() {}
+
+    /**
+     * Reads a TorchScript torchvision ResNet or MobileNetV2 and returns an equivalent DJL model on
+     * the PyTorch engine, its block a {@link ConvNetwork} initialised with the archive's weights.
+     *
+     * @param file the TorchScript {@code .pt} file; not modified
+     * @param device the device of the model's parameters
+     * @return a new model; the caller closes it
+     * @throws IOException if the file cannot be read
+     * @throws MalformedModelException if the file is not a readable TorchScript archive
+     * @throws UnsupportedModelException if the archive is neither network
+     */
+    public static Model importModel(Path file, Device device)
+            throws IOException, MalformedModelException, UnsupportedModelException {
+        return importModel(file, device, TorchvisionImporter::importBlock);
+    }
+
+    /** What builds a network from an archive. */
+    @FunctionalInterface
+    interface ArchiveImporter {
+        Block importBlock(TorchScriptArchive archive, NDManager manager)
+                throws UnsupportedModelException;
+    }
+
+    static Model importModel(Path file, Device device, ArchiveImporter importer)
+            throws IOException, MalformedModelException, UnsupportedModelException {
+        TorchScriptArchive archive = TorchScriptArchive.read(file);
+        String name = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        Model model = Model.newInstance(name, device, "PyTorch");
+        try {
+            model.setBlock(importer.importBlock(archive, model.getNDManager()));
+            return model;
+        } catch (UnsupportedModelException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds the DJL-native network equivalent to an archive and loads its tensors.
+     *
+     * @param archive the archive
+     * @param manager the manager that will own the parameters
+     * @return the initialised network
+     * @throws UnsupportedModelException if the archive is neither a torchvision ResNet nor a
+     *     MobileNetV2
+     */
+    public static ConvNetwork importBlock(TorchScriptArchive archive, NDManager manager)
+            throws UnsupportedModelException {
+        if (MobileNetV2Importer.ROOT_CLASS.equals(archive.getModules().get("").className())) {
+            return MobileNetV2Importer.importBlock(archive, manager);
+        }
+        return ResNetImporter.importBlock(archive, manager);
+    }
+}

@@ -1,0 +1,124 @@
+package org.powerquant.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A {@link ConvNetwork} whose children run in sequence, the last one being the classifier: the
+ * image-input transform is applied before the first child, the classifier-input transform before
+ * the last. Subclasses register their children in forward order.
+ */
+public abstract class AbstractConvNetwork extends AbstractBlock implements ConvNetwork {
+
+    private final int inputChannels;
+    private UnaryOperator<NDArray> inputTransform = UnaryOperator.identity();
+    private UnaryOperator<NDArray> classifierInputTransform = UnaryOperator.identity();
+
+    /**
+     * Creates a network.
+     *
+     * @param inputChannels the number of input channels; initialising with another is an error
+     */
+    protected AbstractConvNetwork(int inputChannels) {
+        this.inputChannels = inputChannels;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int getInputChannels() {
+        return inputChannels;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public UnaryOperator<NDArray> getInputTransform() {
+        return inputTransform;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void setInputTransform(UnaryOperator<NDArray> transform) {
+        this.inputTransform = Objects.requireNonNull(transform, "transform");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public UnaryOperator<NDArray> getClassifierInputTransform() {
+        return classifierInputTransform;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void setClassifierInputTransform(UnaryOperator<NDArray> transform) {
+        this.classifierInputTransform = Objects.requireNonNull(transform, "transform");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
+        Block classifier = children.get(children.size() - 1).getValue();
+        for (Block block : children.values()) {
+            if (block == classifier) {
+                current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
+            }
+            current = block.forward(parameterStore, current, training, params);
+        }
+        return current;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape[] current = inputShapes;
+        for (Block block : children.values()) {
+            current = block.getOutputShapes(current);
+        }
+        return current;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
+     */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        if (inputShapes.length != 1
+                || inputShapes[0].dimension() != 4
+                || inputShapes[0].get(1) != inputChannels) {
+            throw new IllegalArgumentException(
+                    this
+                            + ": input must be (N, "
+                            + inputChannels
+                            + ", H, W), got "
+                            + Arrays.toString(inputShapes));
+        }
+        super.beforeInitialize(inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape[] shapes = inputShapes;
+        for (Block block : children.values()) {
+            block.initialize(manager, dataType, shapes);
+            shapes = block.getOutputShapes(shapes);
+        }
+    }
+}
