@@ -1,7 +1,6 @@
 package org.powerquant.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
@@ -104,21 +103,26 @@ public final class BatchNormFolding {
         FoldedBatchNorm statistics =
                 new FoldedBatchNorm(
                         pair.convName(), pair.batchNormName(), epsilon, betaValues, std);
-        try (NDManager scope = weight.getManager().newSubManager()) {
-            NDArray scale = gamma.div(variance.add(epsilon).sqrt());
-            scope.tempAttachAll(scale);
-            long[] broadcast = new long[(int) weight.getShape().dimension()];
-            java.util.Arrays.fill(broadcast, 1);
-            broadcast[0] = channels;
-            NDArray newWeight = weight.mul(scale.reshape(broadcast));
-            NDArray newBias = beta.sub(mean.mul(scale));
-            scope.tempAttachAll(newWeight, newBias);
-            write(weight, newWeight.toFloatArray());
-            write(beta, newBias.toFloatArray());
-            write(gamma, filled(channels, 1f));
-            write(mean, filled(channels, 0f));
-            write(variance, filled(channels, 1f - epsilon));
+        // Float32 arithmetic in Java, as the engine's would be (IEEE, one rounding per operation):
+        // no intermediate native arrays, so nothing is left in the model's manager.
+        float[] means = mean.toFloatArray();
+        float[] variances = variance.toFloatArray();
+        float[] scale = new float[(int) channels];
+        float[] bias = new float[(int) channels];
+        for (int c = 0; c < scale.length; c++) {
+            scale[c] = gammaValues[c] / (float) Math.sqrt(variances[c] + epsilon);
+            bias[c] = betaValues[c] - means[c] * scale[c];
         }
+        float[] weights = weight.toFloatArray();
+        int perChannel = weights.length / scale.length;
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] *= scale[i / perChannel];
+        }
+        write(weight, weights);
+        write(beta, bias);
+        write(gamma, filled(channels, 1f));
+        write(mean, filled(channels, 0f));
+        write(variance, filled(channels, 1f - epsilon));
         return statistics;
     }
 
