@@ -58,7 +58,7 @@ public interface ActivationCalibration {
      *
      * @return the warnings, empty by default
      */
-    default java.util.List<String> warnings() {
+    default java.util.List<CalibrationWarning> warnings() {
         return java.util.List.of();
     }
 }

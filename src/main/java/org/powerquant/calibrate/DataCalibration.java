@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
@@ -42,8 +44,8 @@ public final class DataCalibration implements ActivationCalibration {
         search = builder.search;
         maxSamplesPerSite = builder.maxSamplesPerSite;
         if (used < 1) {
-            throw new IllegalArgumentException(
-                    "calibration data " + images.description() + " holds no image");
+            throw new InvalidInputException(
+                    Role.CALIBRATION_DATA, images.description() + " holds no image");
         }
     }
 
@@ -69,32 +71,23 @@ public final class DataCalibration implements ActivationCalibration {
     }
 
     @Override
-    public List<String> warnings() {
-        List<String> out = new ArrayList<>();
-        out.add(
-                "activation ranges calibrated on "
-                        + used
-                        + " real images of "
-                        + images.description()
-                        + ": the result is no longer data-free (weights are)");
+    public List<CalibrationWarning> warnings() {
+        List<CalibrationWarning> out = new ArrayList<>();
+        out.add(warning(CalibrationWarning.Kind.NOT_DATA_FREE));
         shortfall().ifPresent(out::add);
         return out;
+    }
+
+    private CalibrationWarning warning(CalibrationWarning.Kind kind) {
+        return new CalibrationWarning(kind, images.description(), requested, images.size(), used);
     }
 
     /**
      * @return the warning when fewer images were available than asked for, if so
      */
-    public Optional<String> shortfall() {
+    public Optional<CalibrationWarning> shortfall() {
         if (used < requested) {
-            return Optional.of(
-                    "asked for "
-                            + requested
-                            + " calibration images but "
-                            + images.description()
-                            + " holds "
-                            + images.size()
-                            + ": using "
-                            + used);
+            return Optional.of(warning(CalibrationWarning.Kind.FEWER_IMAGES));
         }
         return Optional.empty();
     }
@@ -184,11 +177,11 @@ public final class DataCalibration implements ActivationCalibration {
 
         private Builder(CalibrationImages images, int count) {
             if (images == null) {
-                throw new IllegalArgumentException("calibration images are required");
+                throw new InvalidInputException(Role.CALIBRATION_DATA, "is required");
             }
             if (count < 1) {
-                throw new IllegalArgumentException(
-                        "--calibration-images must be at least 1, got " + count);
+                throw new InvalidInputException(
+                        Role.CALIBRATION_IMAGES, "must be at least 1, got " + count);
             }
             this.images = images;
             this.count = count;

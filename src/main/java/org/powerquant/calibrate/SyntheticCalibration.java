@@ -43,7 +43,8 @@ public final class SyntheticCalibration implements ActivationCalibration {
     }
 
     /**
-     * @return a builder: {@link DistilledData}'s defaults, 224x224 images, the default range search
+     * @return a builder: {@link DistilledData}'s defaults, the default range search; the image size
+     *     must be set
      */
     public static Builder builder() {
         return new Builder();
@@ -133,8 +134,8 @@ public final class SyntheticCalibration implements ActivationCalibration {
     /** Options of a {@link SyntheticCalibration}. */
     public static final class Builder {
         private DistilledData distiller = DistilledData.builder().build();
-        private int height = 224;
-        private int width = 224;
+        private int height;
+        private int width;
         private ActivationRangeSearch search = ActivationRangeSearch.builder().build();
         private int maxSamplesPerSite = 1 << 21;
 
@@ -196,8 +197,16 @@ public final class SyntheticCalibration implements ActivationCalibration {
 
         /**
          * @return the calibration
+         * @throws org.powerquant.InvalidInputException for the input size if no {@link #imageSize}
+         *     was set (there is no default: the images must match the network's input)
          */
         public SyntheticCalibration build() {
+            if (height == 0) {
+                throw new org.powerquant.InvalidInputException(
+                        org.powerquant.Role.INPUT_SIZE,
+                        "is unknown: synthetic calibration distils images of the network's input"
+                                + " size");
+            }
             return new SyntheticCalibration(this);
         }
     }

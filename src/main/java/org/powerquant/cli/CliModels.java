@@ -3,6 +3,8 @@ package org.powerquant.cli;
 import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.transform.QuantizationSetting;
 
@@ -15,8 +17,8 @@ final class CliModels {
         try {
             return source.open(setting.quantizesActivations());
         } catch (ModelException | ai.djl.engine.EngineException e) {
-            throw new IllegalArgumentException(
-                    "--model " + source.name() + " cannot be loaded: " + e.getMessage(), e);
+            throw new InvalidInputException(
+                    Role.MODEL, source.name() + " cannot be loaded: " + e.getMessage(), e);
         }
     }
 }

@@ -3,13 +3,17 @@ package org.powerquant.cli;
 import ai.djl.Device;
 import ai.djl.ModelException;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.powerquant.calibrate.CalibrationImages;
+import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.Comparison;
 import org.powerquant.eval.ComparisonTable;
+import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.QuantizationSetting;
@@ -37,31 +41,61 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Mixin private EvaluationOptions evaluation;
 
+    @Mixin private PreprocessingOptions preprocessing;
+
     @Mixin private ComparisonOptions comparison;
+
+    @Mixin private QuantizationMixin quantization;
+
+    @Mixin private RunOptions run;
 
     @Override
     public Integer call() throws IOException, ModelException {
-        QuantizeCommand.checkModelFile(model);
+        quantization.refuseBitWidths("compare");
         List<QuantizationSetting> settingList = comparison.settings();
         List<QuantizationMethod> methodList = comparison.methods();
-        comparison.checkOutputs();
-        Device device = evaluation.device();
-        PrintStream err =
-                new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
-        LabelledImageDataset dataset = evaluation.openDataset();
-        ModelSource source = ModelSource.torchScript(model, device);
-        CliModels.open(source, QuantizationSetting.FLOAT).close();
-        ComparisonTable table =
+        evaluation.check();
+        Preprocessing pre = preprocessing.preprocessing();
+        DatasetSpec data = evaluation.datasetSpec();
+        FileChecks files =
+                quantization.calibrationInputs(
+                        new FileChecks().input("--model", model).inputs("--dataset", data.files()));
+        Settings.base(quantization, settingList, pre.outputSize(), quantization.placeholder());
+        comparison.outputs(files).check();
+        LabelledImageDataset dataset = data.open();
+        CalibrationImages calibrationData = quantization.openCalibration(pre);
+        PrintWriter err = spec.commandLine().getErr();
+        Evaluator checkOnly = evaluation.evaluator(pre, Device.cpu(), null);
+        Comparison.Builder builder =
                 Comparison.builder()
-                        .source(source)
                         .dataset(dataset)
-                        .evaluator(evaluation.evaluator(device, err))
                         .settings(settingList)
                         .methods(methodList)
-                        .log(err::println)
-                        .build()
-                        .run();
-        comparison.report(spec, table, model.getFileName() + " on " + dataset.description());
+                        .options(
+                                Settings.base(
+                                        quantization,
+                                        settingList,
+                                        pre.outputSize(),
+                                        calibrationData))
+                        .progress(Progress.lines(err, run.quiet))
+                        .log(err::println);
+        if (run.dryRun) {
+            // builds the comparison, which checks the options of every setting, then stops
+            builder.source(ModelSource.torchScript(model, Device.cpu()))
+                    .evaluator(checkOnly)
+                    .build();
+            return 0;
+        }
+        Device device = evaluation.device();
+        ModelSource source = ModelSource.torchScript(model, device);
+        Evaluator evaluator = evaluation.evaluator(pre, device, Progress.stream(err, run.quiet));
+        Comparison work = builder.source(source).evaluator(evaluator).build();
+        CliModels.open(source, QuantizationSetting.FLOAT).close();
+        ComparisonTable table = work.run();
+        comparison.report(
+                spec.commandLine().getOut(),
+                table,
+                model.getFileName() + " on " + dataset.description());
         return 0;
     }
 }

@@ -1,15 +1,17 @@
 package org.powerquant.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.eval.ComparisonChart;
 import org.powerquant.eval.ComparisonTable;
-import org.powerquant.io.AtomicFiles;
+import org.powerquant.io.OutputSet;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.QuantizationSetting;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,25 +42,26 @@ final class ComparisonOptions {
     @Option(
             names = "--plot",
             paramLabel = "OUT.png",
-            description = "Draw the table as a bar chart (PNG).")
+            description = "Draw the table as a bar chart (PNG); needs a quantized setting.")
     Path plot;
 
-    /** Checks, before any work, that the outputs can be written. */
-    void checkOutputs() {
-        if (json != null) {
-            AtomicFiles.checkWritable(json, "--json");
-        }
-        if (plot != null) {
-            AtomicFiles.checkWritable(plot, "--plot");
-        }
+    /** Adds the outputs to the checks. */
+    FileChecks outputs(FileChecks checks) {
+        return checks.output("--json", json).output("--plot", plot);
     }
 
     List<QuantizationSetting> settings() {
+        List<QuantizationSetting> list;
         try {
-            return QuantizationSetting.parseList(settings);
+            list = QuantizationSetting.parseList(settings);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--settings: " + e.getMessage(), e);
+            throw new InvalidInputException(Role.SETTINGS, e.getMessage(), e);
         }
+        if (plot != null && list.stream().allMatch(QuantizationSetting::isFloat)) {
+            throw new InvalidInputException(
+                    Role.PLOT, plot + " needs a quantized setting in --settings: only fp32 given");
+        }
+        return list;
     }
 
     List<QuantizationMethod> methods() {
@@ -68,27 +71,37 @@ final class ComparisonOptions {
                 try {
                     list.add(QuantizationMethod.parse(part));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--methods: " + e.getMessage(), e);
+                    throw new InvalidInputException(Role.METHODS, e.getMessage(), e);
                 }
             }
         }
         if (list.isEmpty()) {
-            throw new IllegalArgumentException("--methods: no method in '" + methods + "'");
+            throw new InvalidInputException(Role.METHODS, "has no method in '" + methods + "'");
         }
         return list;
     }
 
-    /** Prints the table, then writes the JSON and the chart where asked. */
-    void report(CommandSpec spec, ComparisonTable table, String subtitle) throws IOException {
-        spec.commandLine().getOut().print(table.toText());
-        spec.commandLine().getOut().flush();
+    /** Prints the table, then writes the JSON and the chart where asked, as one unit. */
+    void report(PrintWriter out, ComparisonTable table, String subtitle) throws IOException {
+        out.print(table.toText());
+        out.flush();
+        try (OutputSet outputs = OutputSet.create()) {
+            if (json != null) {
+                table.writeJson(outputs.file(json));
+            }
+            if (plot != null) {
+                ComparisonChart.builder()
+                        .subtitle(subtitle)
+                        .build()
+                        .writePng(table, outputs.file(plot));
+            }
+            outputs.commit();
+        }
         if (json != null) {
-            table.writeJson(json);
-            spec.commandLine().getOut().println("table " + json);
+            out.println("table " + json);
         }
         if (plot != null) {
-            ComparisonChart.builder().subtitle(subtitle).build().writePng(table, plot);
-            spec.commandLine().getOut().println("chart " + plot);
+            out.println("chart " + plot);
         }
     }
 }

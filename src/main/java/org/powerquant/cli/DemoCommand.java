@@ -5,8 +5,13 @@ import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
+import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.demo.DemoData;
@@ -16,6 +21,8 @@ import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
+import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,31 +45,34 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Mixin private ComparisonOptions comparison;
 
+    @Mixin private QuantizationMixin quantization;
+
+    @Mixin private RunOptions run;
+
     @Option(
             names = "--limit",
             paramLabel = "N",
-            defaultValue = "0",
-            description = "Only the first N test images.")
-    private int limit;
+            description = "Only the first N test images (default: all).")
+    private Integer limit;
 
     @Option(
             names = "--device",
             paramLabel = "D",
             defaultValue = "auto",
-            description = "auto, cpu or gpu.")
+            description = "auto, cpu or gpu. Default: ${DEFAULT-VALUE}.")
     private String device;
 
     @Override
     public Integer call() throws IOException, ModelException {
-        var settingList = comparison.settings();
-        var methodList = comparison.methods();
-        comparison.checkOutputs();
-        if (limit < 0) {
-            throw new IllegalArgumentException("--limit must not be negative, got " + limit);
+        quantization.refuseBitWidths("demo");
+        List<QuantizationSetting> settingList = comparison.settings();
+        List<QuantizationMethod> methodList = comparison.methods();
+        if (limit != null && limit < 1) {
+            throw new InvalidInputException(Role.LIMIT, "must be at least 1, got " + limit);
         }
-        Device target = Devices.resolve(device);
+        EvaluationOptions.checkDevice(device);
+        comparison.outputs(quantization.calibrationInputs(new FileChecks())).check();
         DemoModel demo = DemoModel.bundled();
-        LabelledImageDataset testSet = DemoData.testSet();
         Preprocessing preprocessing =
                 Preprocessing.builder()
                         .imageSize((int) demo.getInputShape().get(2))
@@ -70,12 +80,30 @@ public final class DemoCommand implements Callable<Integer> {
                         .mean(demo.getMean())
                         .std(demo.getStd())
                         .build();
+        CalibrationImages calibrationData = quantization.openCalibration(preprocessing);
+        PrintWriter err = spec.commandLine().getErr();
+        Comparison.Builder builder =
+                Comparison.builder()
+                        .settings(settingList)
+                        .methods(methodList)
+                        .options(
+                                Settings.base(
+                                        quantization,
+                                        settingList,
+                                        preprocessing.outputSize(),
+                                        calibrationData))
+                        .progress(Progress.lines(err, run.quiet));
+        if (run.dryRun) {
+            return 0;
+        }
+        Device target = Devices.resolve(device);
+        LabelledImageDataset testSet = DemoData.testSet();
         Evaluator evaluator =
                 Evaluator.builder()
                         .preprocessing(preprocessing)
                         .batchSize(250)
                         .device(target)
-                        .limit(limit)
+                        .limit(limit == null ? 0 : limit)
                         .build();
         PrintStream out =
                 new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
@@ -85,7 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
                         "PowerQuant demo: %s (%s), Fashion-MNIST test set (%d images), %s",
                         DemoModel.NAME,
                         "DJL-native torchvision-style ResNet, batch norm",
-                        limit > 0 ? Math.min(limit, testSet.size()) : testSet.size(),
+                        limit != null ? Math.min(limit, testSet.size()) : testSet.size(),
                         target));
         ModelSource source =
                 new ModelSource() {
@@ -101,17 +129,17 @@ public final class DemoCommand implements Callable<Integer> {
                 };
         long start = System.nanoTime();
         ComparisonTable table =
-                Comparison.builder()
-                        .source(source)
+                builder.source(source)
                         .dataset(testSet)
                         .evaluator(evaluator)
-                        .settings(settingList)
-                        .methods(methodList)
                         .log(out::println)
                         .build()
                         .run();
         out.println();
-        comparison.report(spec, table, DemoModel.NAME + " on the bundled Fashion-MNIST test set");
+        comparison.report(
+                spec.commandLine().getOut(),
+                table,
+                DemoModel.NAME + " on the bundled Fashion-MNIST test set");
         out.println(
                 String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
         return 0;

@@ -3,20 +3,30 @@ package org.powerquant.cli;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ModelException;
+import ai.djl.ndarray.NDList;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.artifact.ArtifactManifest;
+import org.powerquant.artifact.QuantizedArtifact;
+import org.powerquant.calibrate.CalibrationImages;
+import org.powerquant.calibrate.CalibrationWarning;
+import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.LabelledImageDataset;
-import org.powerquant.eval.Comparison;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.EvaluationResult;
 import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.io.AtomicFiles;
-import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.io.OutputSet;
+import org.powerquant.transform.PowerQuantTransform;
+import org.powerquant.transform.QuantizationOptions;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
@@ -40,102 +50,123 @@ public final class EvaluateCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "PATH",
-            description = "TorchScript model file (.pt).")
+            description =
+                    "TorchScript model file (.pt), or a quantized-model artifact directory (written by"
+                            + " quantize --output DIR; evaluated with the preprocessing it records,"
+                            + " which flags override).")
     private Path model;
 
     @Mixin private EvaluationOptions evaluation;
 
-    @Option(
-            names = "--weight-bits",
-            paramLabel = "B",
-            description = "Quantize weights to B bits (2-8) first.")
-    private Integer weightBits;
+    @Mixin private PreprocessingOptions preprocessing;
 
-    @Option(
-            names = "--activation-bits",
-            paramLabel = "A",
-            defaultValue = "float",
-            description =
-                    "Quantize activations to A bits (2-8, needs --weight-bits) with the data-free"
-                            + " batch-norm model, or float (default).")
-    private String activationBits;
+    @Mixin private QuantizationMixin quantization;
 
-    @Option(
-            names = "--method",
-            paramLabel = "M",
-            defaultValue = "power",
-            description = "power (default) or uniform (the a = 1 baseline, same code).")
-    private String method;
+    @Mixin private RunOptions run;
 
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the result as JSON.")
     private Path json;
 
     @Override
     public Integer call() throws IOException, ModelException {
-        QuantizeCommand.checkModelFile(model);
-        QuantizationMethod quantizationMethod = QuantizationMethod.parse(method);
-        int aBits = QuantizeCommand.parseActivationBits(activationBits);
-        if (aBits > 0 && weightBits == null) {
-            throw new IllegalArgumentException("--activation-bits needs --weight-bits");
+        evaluation.check();
+        boolean artifact = QuantizedArtifact.isArtifact(model);
+        if (artifact) {
+            if (quantization.quantizes()) {
+                throw new IllegalArgumentException(
+                        "--model "
+                                + model
+                                + " is a quantized artifact: it takes no --weight-bits,"
+                                + " --activation-bits or --method");
+            }
+            Preprocessing recorded =
+                    QuantizedArtifact.preprocessing(ArtifactManifest.read(model.toAbsolutePath()));
+            if (recorded != null) {
+                preprocessing.useRecordedPreprocessing(
+                        recorded, spec.commandLine().getParseResult());
+            }
         }
-        QuantizationSetting setting =
-                weightBits == null
-                        ? QuantizationSetting.FLOAT
-                        : QuantizationSetting.parse(
-                                "w"
-                                        + checkBits(weightBits, "--weight-bits")
-                                        + (aBits > 0 ? "a" + aBits : ""));
-        if (json != null) {
-            AtomicFiles.checkWritable(json, "--json");
+        Preprocessing pre = preprocessing.preprocessing();
+        quantization.check(pre.outputSize());
+        DatasetSpec data = evaluation.datasetSpec();
+        FileChecks files =
+                quantization.calibrationInputs(
+                        new FileChecks().input("--model", model).inputs("--dataset", data.files()));
+        files.output("--json", json).check();
+        LabelledImageDataset dataset = data.open();
+        CalibrationImages calibrationData = quantization.openCalibration(pre);
+        QuantizationOptions options = quantization.options(pre.outputSize(), calibrationData);
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        if (run.dryRun) {
+            return 0;
         }
         Device device = evaluation.device();
-        PrintStream err =
-                new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
-        Evaluator evaluator = evaluation.evaluator(device, err);
-        LabelledImageDataset dataset = evaluation.openDataset();
+        Evaluator evaluator = evaluation.evaluator(pre, device, Progress.stream(err, run.quiet));
+        int batch = evaluator.effectiveBatchSize(dataset);
+        int images =
+                evaluation.limit == null
+                        ? dataset.size()
+                        : Math.min(evaluation.limit, dataset.size());
+        if (batch < Math.min(evaluator.batchSize(), images)) {
+            err.println(
+                    "warning: --batch-size "
+                            + evaluator.batchSize()
+                            + " lowered to "
+                            + batch
+                            + " to fit in memory");
+        }
+        QuantizationSetting setting = options.setting();
         ModelSource source = ModelSource.torchScript(model, device);
         EvaluationResult result;
         QuantizationReport report = null;
-        try (Model loaded = CliModels.open(source, setting)) {
-            if (!setting.isFloat()) {
-                report = Comparison.defaultTransform(setting, quantizationMethod).apply(loaded);
+        QuantizedModel<NDList, NDList> stored =
+                artifact ? PowerQuant.load(model.toAbsolutePath(), device) : null;
+        if (stored != null) {
+            report = stored.report();
+        }
+        try (Model loaded = artifact ? stored.model() : CliModels.open(source, setting)) {
+            if (!setting.isFloat() && !artifact) {
+                PowerQuantTransform transform =
+                        options.transformBuilder().progress(Progress.lines(err, run.quiet)).build();
+                report = transform.apply(loaded);
+                for (CalibrationWarning warning : transform.calibration().warnings()) {
+                    err.println("warning: " + Warnings.message(warning));
+                }
             }
             result = evaluator.evaluate(loaded, dataset);
         }
-        String label = setting.isFloat() ? "float" : setting.label() + " " + report.method();
-        spec.commandLine()
-                .getOut()
-                .println(
-                        String.format(
-                                Locale.ROOT,
-                                "%s on %s: top-1 %.2f %%, top-5 %.2f %% (%d images, %.1f s, %.1f images/s on %s)",
-                                label,
-                                dataset.description(),
-                                100 * result.top1(),
-                                100 * result.top5(),
-                                result.images(),
-                                result.seconds(),
-                                result.imagesPerSecond(),
-                                device));
+        String label =
+                artifact
+                        ? model.getFileName() + " (" + InspectCommand.setting(report) + ")"
+                        : setting.isFloat() ? "float" : setting.label() + " " + report.method();
+        out.println(
+                String.format(
+                        Locale.ROOT,
+                        "%s on %s: top-1 %.2f %%, top-5 %.2f %% (%d images, %.1f s, %.1f images/s on %s)",
+                        label,
+                        dataset.description(),
+                        100 * result.top1(),
+                        100 * result.top5(),
+                        result.images(),
+                        result.seconds(),
+                        result.imagesPerSecond(),
+                        device));
         if (!result.skippedImages().isEmpty()) {
-            spec.commandLine()
-                    .getOut()
-                    .println(result.skippedImages().size() + " unreadable images skipped");
+            out.println(Warnings.skipped(result.skippedImages()));
         }
         if (json != null) {
             JsonObject object = result.toJsonTree();
-            object.addProperty("setting", setting.label());
-            object.addProperty("method", setting.isFloat() ? "float" : report.method());
-            AtomicFiles.writeString(
-                    json, new GsonBuilder().setPrettyPrinting().create().toJson(object));
+            object.addProperty(
+                    "setting", artifact ? InspectCommand.setting(report) : setting.label());
+            object.addProperty(
+                    "method", setting.isFloat() && !artifact ? "float" : report.method());
+            String text = new GsonBuilder().setPrettyPrinting().create().toJson(object);
+            try (OutputSet outputs = OutputSet.create()) {
+                AtomicFiles.writeString(outputs.file(json), text);
+                outputs.commit();
+            }
         }
         return 0;
-    }
-
-    static int checkBits(int bits, String flag) {
-        if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException(flag + " must be between 2 and 8, got " + bits);
-        }
-        return bits;
     }
 }

@@ -1,17 +1,17 @@
 package org.powerquant.cli;
 
 import ai.djl.Device;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
+import java.util.Locale;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.data.DatasetSpec;
-import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
 import picocli.CommandLine.Option;
 
-/** The options {@code evaluate} and {@code compare} share: data, preprocessing, batch, device. */
+/** The options {@code evaluate} and {@code compare} share: data, batch, device. */
 final class EvaluationOptions {
 
     @Option(
@@ -26,133 +26,64 @@ final class EvaluationOptions {
     @Option(
             names = "--limit",
             paramLabel = "N",
-            defaultValue = "0",
             description = "Evaluate only the first N images (default: all).")
-    int limit;
+    Integer limit;
 
     @Option(
             names = "--batch-size",
             paramLabel = "N",
             defaultValue = "64",
-            description = "Batch size (default 64).")
+            description =
+                    "Batch size, lowered with a warning to what fits in memory. Default:"
+                            + " ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(
             names = "--device",
             paramLabel = "D",
             defaultValue = "auto",
-            description = "auto (a GPU when the engine sees one), cpu or gpu.")
+            description =
+                    "auto (a GPU when the engine sees one), cpu or gpu. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(
-            names = "--resize-short",
-            paramLabel = "S",
-            description = "Resize the shorter side to S (ImageNet default 256).")
-    Integer resizeShort;
+    /** Checks the flags that need no file. */
+    void check() {
+        if (limit != null && limit < 1) {
+            throw new InvalidInputException(Role.LIMIT, "must be at least 1, got " + limit);
+        }
+        if (batchSize < 1) {
+            throw new InvalidInputException(
+                    Role.BATCH_SIZE, "must be at least 1, got " + batchSize);
+        }
+        checkDevice(device);
+    }
 
-    @Option(
-            names = "--center-crop",
-            paramLabel = "S",
-            description = "Crop the centre S x S (ImageNet default 224).")
-    Integer centerCrop;
+    static void checkDevice(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        if (!n.equals("auto") && !n.equals("cpu") && !n.equals("gpu")) {
+            throw new InvalidInputException(
+                    Role.DEVICE, "must be auto, cpu or gpu, got '" + name + "'");
+        }
+    }
 
-    @Option(
-            names = "--image-size",
-            paramLabel = "S",
-            description = "Resize to S x S instead (no crop).")
-    Integer imageSize;
-
-    @Option(
-            names = "--mean",
-            paramLabel = "M",
-            split = ",",
-            description =
-                    "Normalisation mean, one value or one per channel (ImageNet's by default).")
-    List<Float> mean;
-
-    @Option(
-            names = "--std",
-            paramLabel = "S",
-            split = ",",
-            description =
-                    "Normalisation standard deviation, one value or one per channel (ImageNet's by default).")
-    List<Float> std;
-
-    @Option(
-            names = "--channels",
-            paramLabel = "C",
-            defaultValue = "3",
-            description = "3 (grey images repeated, default) or 1.")
-    int channels;
-
-    @Option(
-            names = "--antialias",
-            description =
-                    "Antialias when shrinking (as PIL and torchvision's Resize on images do); off by default,"
-                            + " as torch interpolate.")
-    boolean antialias;
-
-    @Option(names = "--quiet", description = "No progress bar on stderr.")
-    boolean quiet;
+    DatasetSpec datasetSpec() {
+        return DatasetSpec.parse(dataset, Role.DATASET);
+    }
 
     Device device() {
         return Devices.resolve(device);
     }
 
-    Preprocessing preprocessing() {
-        Preprocessing.Builder builder =
-                Preprocessing.builder().channels(channels).antialias(antialias);
-        if (imageSize != null) {
-            if (resizeShort != null || centerCrop != null) {
-                throw new IllegalArgumentException(
-                        "--image-size cannot be combined with --resize-short/--center-crop");
-            }
-            builder.imageSize(imageSize);
-        } else {
-            if (resizeShort != null) {
-                builder.resizeShort(resizeShort);
-            }
-            if (centerCrop != null) {
-                builder.centerCrop(centerCrop);
-            }
-        }
-        if (mean != null) {
-            builder.mean(floats(mean));
-        }
-        if (std != null) {
-            builder.std(floats(std));
-        }
-        return builder.build();
-    }
-
-    Evaluator evaluator(Device target, PrintStream progress) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (limit < 0) {
-            throw new IllegalArgumentException("--limit must not be negative, got " + limit);
-        }
+    Evaluator evaluator(Preprocessing preprocessing, Device target, PrintStream progress) {
         Evaluator.Builder builder =
                 Evaluator.builder()
-                        .preprocessing(preprocessing())
+                        .preprocessing(preprocessing)
                         .batchSize(batchSize)
                         .device(target)
-                        .limit(limit);
-        if (!quiet) {
+                        .limit(limit == null ? 0 : limit);
+        if (progress != null) {
             builder.progress(progress);
         }
         return builder.build();
-    }
-
-    LabelledImageDataset openDataset() throws IOException {
-        return DatasetSpec.parse(dataset).open();
-    }
-
-    private static float[] floats(List<Float> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i);
-        }
-        return out;
     }
 }

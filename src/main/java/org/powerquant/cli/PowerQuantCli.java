@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
             QuantizeCommand.class,
             EvaluateCommand.class,
             CompareCommand.class,
-            DemoCommand.class
+            DemoCommand.class,
+            InspectCommand.class
         })
 public final class PowerQuantCli {
 
@@ -35,8 +36,11 @@ public final class PowerQuantCli {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.exit(
-                run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code;
+        try (NativeStderrFilter filter = NativeStderrFilter.install()) {
+            code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        }
+        System.exit(code);
     }
 
     /**
@@ -57,7 +61,22 @@ public final class PowerQuantCli {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new BadInputHandler());
+        cli.setParameterExceptionHandler(PowerQuantCli::refuseParameters);
         return cli.execute(args);
+    }
+
+    /** A flag picocli cannot parse: one line, exit 2, no usage (that is what --help is for). */
+    private static int refuseParameters(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String message = e.getMessage() == null ? "bad arguments" : e.getMessage();
+        command.getErr()
+                .println(
+                        "powerquant "
+                                + command.getCommandName()
+                                + ": error: "
+                                + BadInputHandler.firstLine(message));
+        command.getErr().flush();
+        return BAD_INPUT;
     }
 
     /**
@@ -69,21 +88,28 @@ public final class PowerQuantCli {
         public int handleExecutionException(
                 Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
             String command = commandLine.getCommandName();
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String message =
+                    e instanceof org.powerquant.InvalidInputException invalid
+                            ? Flags.message(invalid)
+                            : e.getMessage() == null
+                                    ? e.getClass().getSimpleName()
+                                    : e.getMessage();
             commandLine
                     .getErr()
                     .println("powerquant " + command + ": error: " + firstLine(message));
+            commandLine.getErr().flush();
             return isBadInput(e) ? BAD_INPUT : 1;
         }
 
         private static boolean isBadInput(Throwable e) {
             return e instanceof IllegalArgumentException
                     || e instanceof java.io.IOException
+                    || e instanceof java.io.UncheckedIOException
                     || e instanceof ai.djl.ModelException
                     || e instanceof ai.djl.engine.EngineException;
         }
 
-        private static String firstLine(String message) {
+        static String firstLine(String message) {
             int newline = message.indexOf('\n');
             return newline < 0 ? message : message.substring(0, newline);
         }

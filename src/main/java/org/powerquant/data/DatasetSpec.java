@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 
 /**
  * Names a labelled image data set on the command line.
@@ -36,12 +38,14 @@ public final class DatasetSpec {
     private final Path path;
     private final Path labels;
     private final String text;
+    private final Role role;
 
-    private DatasetSpec(Kind kind, Path path, Path labels, String text) {
+    private DatasetSpec(Kind kind, Path path, Path labels, String text, Role role) {
         this.kind = kind;
         this.path = path;
         this.labels = labels;
         this.text = text;
+        this.role = role;
     }
 
     /**
@@ -52,43 +56,90 @@ public final class DatasetSpec {
      * @throws IllegalArgumentException when the text is malformed
      */
     public static DatasetSpec parse(String spec) {
+        return parse(spec, Role.DATASET);
+    }
+
+    /**
+     * Parses a data set specification for a role (the evaluation data set, or the calibration
+     * data); errors name that role.
+     *
+     * @param spec {@code idx:A,B}, {@code imagenet:DIR}, {@code folder:DIR} or a bare {@code DIR}
+     * @param role {@link Role#DATASET} or {@link Role#CALIBRATION_DATA}
+     * @return the parsed specification (nothing is read yet)
+     * @throws InvalidInputException for the role when the text is malformed
+     */
+    public static DatasetSpec parse(String spec, Role role) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("--dataset: empty data set specification");
+            throw new InvalidInputException(role, "is an empty data set specification");
         }
         String s = spec.trim();
         if (s.startsWith("idx:")) {
             String[] parts = s.substring(4).split(",", -1);
             if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-                throw new IllegalArgumentException(
-                        "--dataset: expected idx:IMAGES,LABELS but got '" + spec + "'");
+                throw new InvalidInputException(
+                        role, "'" + spec + "' is malformed: expected idx:IMAGES,LABELS");
             }
             return new DatasetSpec(
-                    Kind.IDX, Paths.get(parts[0].trim()), Paths.get(parts[1].trim()), s);
+                    Kind.IDX,
+                    path(parts[0].trim(), spec, role),
+                    path(parts[1].trim(), spec, role),
+                    s,
+                    role);
         }
         if (s.startsWith("imagenet:")) {
-            return new DatasetSpec(Kind.IMAGENET, folder(s.substring(9), spec), null, s);
+            return new DatasetSpec(
+                    Kind.IMAGENET, folder(s.substring(9), spec, role), null, s, role);
         }
         if (s.startsWith("folder:")) {
-            return new DatasetSpec(Kind.FOLDER, folder(s.substring(7), spec), null, s);
+            return new DatasetSpec(Kind.FOLDER, folder(s.substring(7), spec, role), null, s, role);
         }
-        return new DatasetSpec(Kind.AUTO, Paths.get(s), null, s);
+        return new DatasetSpec(Kind.AUTO, path(s, spec, role), null, s, role);
     }
 
-    private static Path folder(String text, String spec) {
+    private static Path folder(String text, String spec, Role role) {
         if (text.isBlank()) {
-            throw new IllegalArgumentException("--dataset: missing folder in '" + spec + "'");
+            throw new InvalidInputException(role, "'" + spec + "' names no folder");
         }
-        return Paths.get(text.trim());
+        return path(text.trim(), spec, role);
+    }
+
+    private static Path path(String text, String spec, Role role) {
+        try {
+            return Paths.get(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidInputException(role, "'" + spec + "' is not a valid path", e);
+        }
+    }
+
+    /**
+     * Returns the files and folders this data set reads, to check that no output overwrites them.
+     *
+     * @return the image file and label file, or the folder
+     */
+    public List<Path> files() {
+        return labels == null ? List.of(path) : List.of(path, labels);
     }
 
     /**
      * Opens the data set, listing its files (IDX files are read whole).
      *
      * @return the data set
-     * @throws IOException when a file cannot be read
-     * @throws IllegalArgumentException naming the path when it is missing, empty or malformed
+     * @throws IOException never: unreadable files are reported as below
+     * @throws InvalidInputException for this specification's role, naming the path, when it is
+     *     missing, unreadable, empty or malformed
      */
     public LabelledImageDataset open() throws IOException {
+        try {
+            return openAs();
+        } catch (InvalidInputException e) {
+            throw e;
+        } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new InvalidInputException(role, text + " cannot be read: " + reason, e);
+        }
+    }
+
+    private LabelledImageDataset openAs() throws IOException {
         switch (kind) {
             case IDX:
                 return IdxDataset.open(path, labels);

@@ -230,9 +230,27 @@ public final class IdxDataset implements LabelledImageDataset {
         byte[] body = new byte[(int) length];
         try {
             in.readFully(body);
+            // read to the end: a gzip stream checks its CRC and length only at its trailer
+            long extra = 0;
+            byte[] rest = new byte[8192];
+            for (int n; (n = in.read(rest)) >= 0; ) {
+                extra += n;
+            }
+            if (extra > 0) {
+                throw new IllegalArgumentException(
+                        "IDX file "
+                                + file
+                                + " holds "
+                                + extra
+                                + " bytes more than its header describes");
+            }
         } catch (EOFException e) {
             throw new IllegalArgumentException(
                     "truncated IDX file: " + file + " (expected " + length + " data bytes)", e);
+        } catch (java.util.zip.ZipException e) {
+            throw new IllegalArgumentException(
+                    "corrupt gzip file " + file + ": " + e.getMessage() + " (checksum or length)",
+                    e);
         }
         return body;
     }

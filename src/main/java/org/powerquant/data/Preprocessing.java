@@ -1,6 +1,8 @@
 package org.powerquant.data;
 
 import java.util.Arrays;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 
 /**
  * Turns a {@link DecodedImage} (pixels in [0, 1]) into a model input the way torchvision's
@@ -19,6 +21,9 @@ import java.util.Arrays;
  */
 public final class Preprocessing {
 
+    /** The largest image side a resize or crop may produce (larger would exhaust memory). */
+    public static final int MAX_SIDE = 8192;
+
     private final int channels;
     private final int resizeShort;
     private final int imageSize;
@@ -32,12 +37,18 @@ public final class Preprocessing {
         resizeShort = builder.resizeShort;
         imageSize = builder.imageSize;
         centerCrop = builder.centerCrop;
-        mean = expand(builder.mean, channels, "mean");
-        std = expand(builder.std, channels, "std");
+        mean = expand(builder.mean, channels, Role.MEAN);
+        std = expand(builder.std, channels, Role.STD);
         antialias = builder.antialias;
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                throw new InvalidInputException(Role.MEAN, "values must be finite, got " + m);
+            }
+        }
         for (float s : std) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("--std: values must be > 0, got " + s);
+            if (!(s > 0) || !Float.isFinite(s)) {
+                throw new InvalidInputException(
+                        Role.STD, "values must be finite and positive, got " + s);
             }
         }
     }
@@ -115,6 +126,60 @@ public final class Preprocessing {
         return null;
     }
 
+    /**
+     * Returns the side of the plain square resize, 0 when the short side is resized instead.
+     *
+     * @return the image size, or 0
+     */
+    public int imageSize() {
+        return imageSize;
+    }
+
+    /**
+     * Returns the short side resized to, 0 when none (or when {@link #imageSize()} is set).
+     *
+     * @return the short side, or 0
+     */
+    public int resizeShort() {
+        return resizeShort;
+    }
+
+    /**
+     * Returns the side of the centre crop, 0 when none.
+     *
+     * @return the crop side, or 0
+     */
+    public int centerCrop() {
+        return centerCrop;
+    }
+
+    /**
+     * Returns the per-channel mean, one value per output channel.
+     *
+     * @return a copy of the means
+     */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /**
+     * Returns the per-channel standard deviation, one value per output channel.
+     *
+     * @return a copy of the standard deviations
+     */
+    public float[] std() {
+        return std.clone();
+    }
+
+    /**
+     * Returns whether downscaling is antialiased.
+     *
+     * @return true when antialiased
+     */
+    public boolean antialias() {
+        return antialias;
+    }
+
     /** {@inheritDoc} */
     @Override
     public String toString() {
@@ -187,15 +252,16 @@ public final class Preprocessing {
         return (int) Math.rint((length - size) / 2.0);
     }
 
-    private static float[] expand(float[] values, int channels, String flag) {
+    private static float[] expand(float[] values, int channels, Role role) {
         if (values.length == 1) {
             float[] out = new float[channels];
             Arrays.fill(out, values[0]);
             return out;
         }
         if (values.length != channels) {
-            throw new IllegalArgumentException(
-                    "--" + flag + ": expected 1 or " + channels + " values, got " + values.length);
+            throw new InvalidInputException(
+                    role,
+                    "needs 1 or " + channels + " values (one per channel), got " + values.length);
         }
         return values.clone();
     }
@@ -235,7 +301,7 @@ public final class Preprocessing {
          * @return this builder
          */
         public Builder resizeShort(int size) {
-            resizeShort = nonNegative(size, "resize-short");
+            resizeShort = side(size, Role.RESIZE_SHORT, 0);
             imageSize = 0;
             return this;
         }
@@ -248,7 +314,7 @@ public final class Preprocessing {
          * @return this builder
          */
         public Builder centerCrop(int size) {
-            centerCrop = nonNegative(size, "center-crop");
+            centerCrop = side(size, Role.CENTER_CROP, 0);
             return this;
         }
 
@@ -260,10 +326,7 @@ public final class Preprocessing {
          * @return this builder
          */
         public Builder imageSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("--image-size: must be >= 1, got " + size);
-            }
-            imageSize = size;
+            imageSize = side(size, Role.IMAGE_SIZE, 1);
             resizeShort = 0;
             centerCrop = 0;
             return this;
@@ -276,7 +339,7 @@ public final class Preprocessing {
          * @return this builder
          */
         public Builder mean(float... mean) {
-            this.mean = nonEmpty(mean, "mean");
+            this.mean = nonEmpty(mean, Role.MEAN);
             return this;
         }
 
@@ -287,7 +350,7 @@ public final class Preprocessing {
          * @return this builder
          */
         public Builder std(float... std) {
-            this.std = nonEmpty(std, "std");
+            this.std = nonEmpty(std, Role.STD);
             return this;
         }
 
@@ -300,7 +363,7 @@ public final class Preprocessing {
          */
         public Builder channels(int channels) {
             if (channels != 1 && channels != 3) {
-                throw new IllegalArgumentException("--channels: expected 1 or 3, got " + channels);
+                throw new InvalidInputException(Role.CHANNELS, "must be 1 or 3, got " + channels);
             }
             this.channels = channels;
             return this;
@@ -316,16 +379,25 @@ public final class Preprocessing {
             return new Preprocessing(this);
         }
 
-        private static int nonNegative(int value, String flag) {
-            if (value < 0) {
-                throw new IllegalArgumentException("--" + flag + ": must be >= 0, got " + value);
+        private static int side(int value, Role role, int min) {
+            if (value < min || value > MAX_SIDE) {
+                throw new InvalidInputException(
+                        role,
+                        "must be "
+                                + min
+                                + " to "
+                                + MAX_SIDE
+                                + " pixels"
+                                + (min == 0 ? " (0: none)" : "")
+                                + ", got "
+                                + value);
             }
             return value;
         }
 
-        private static float[] nonEmpty(float[] values, String flag) {
+        private static float[] nonEmpty(float[] values, Role role) {
             if (values == null || values.length == 0) {
-                throw new IllegalArgumentException("--" + flag + ": needs at least one value");
+                throw new InvalidInputException(role, "needs at least one value");
             }
             return values.clone();
         }

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
+import org.powerquant.transform.QuantizationOptions;
 import org.powerquant.transform.QuantizationReport;
 import org.powerquant.transform.QuantizationSetting;
 
@@ -46,8 +47,24 @@ public final class Comparison {
         evaluator = Objects.requireNonNull(builder.evaluator, "evaluator");
         settings = List.copyOf(builder.settings);
         methods = List.copyOf(builder.methods);
-        transforms = builder.transforms;
+        transforms =
+                builder.transforms != null
+                        ? builder.transforms
+                        : (setting, method) ->
+                                options(options(builder), setting, method)
+                                        .transformBuilder()
+                                        .progress(builder.progress)
+                                        .build();
         log = builder.log;
+        if (builder.transforms == null) {
+            QuantizationOptions base = options(builder);
+            for (QuantizationSetting setting : settings) {
+                for (QuantizationMethod method :
+                        setting.isFloat() ? List.<QuantizationMethod>of() : methods) {
+                    options(base, setting, method);
+                }
+            }
+        }
     }
 
     /**
@@ -59,19 +76,54 @@ public final class Comparison {
 
     /**
      * The transform a setting and method stand for, with the defaults of {@link
-     * PowerQuantTransform}.
+     * QuantizationOptions}, built by its one factory. A setting with activation bits below 8 needs
+     * the input size (synthetic calibration): use {@link #transform(QuantizationOptions,
+     * QuantizationSetting, QuantizationMethod)} with options that know it.
      *
      * @param setting the bit widths
      * @param method the method
      * @return the transform
+     * @throws org.powerquant.InvalidInputException for the input size when it is needed
      */
     public static PowerQuantTransform defaultTransform(
             QuantizationSetting setting, QuantizationMethod method) {
-        return PowerQuantTransform.builder()
-                .weightBits(setting.weightBits())
-                .activationBits(setting.activationBits())
-                .method(method)
-                .build();
+        return transform(QuantizationOptions.builder().build(), setting, method);
+    }
+
+    /**
+     * The transform of a setting and method on top of base options (calibration, exponent search,
+     * skipped layers, input size).
+     *
+     * @param base the options other than bit widths and method
+     * @param setting the bit widths
+     * @param method the method
+     * @return the transform
+     * @throws org.powerquant.InvalidInputException naming the role at fault
+     */
+    public static PowerQuantTransform transform(
+            QuantizationOptions base, QuantizationSetting setting, QuantizationMethod method) {
+        return options(base, setting, method).transform();
+    }
+
+    /**
+     * The options of a setting and method on top of base options; checks them.
+     *
+     * @param base the options other than bit widths and method
+     * @param setting the bit widths
+     * @param method the method
+     * @return the options
+     * @throws org.powerquant.InvalidInputException naming the role at fault
+     */
+    public static QuantizationOptions options(
+            QuantizationOptions base, QuantizationSetting setting, QuantizationMethod method) {
+        QuantizationOptions.Builder builder = base.toBuilder().setting(setting).method(method);
+        if (!setting.quantizesActivations()) {
+            builder.lastLayerBits(0)
+                    .quantizeInput(false)
+                    .calibrationMode(null)
+                    .calibrationData(null);
+        }
+        return builder.build();
     }
 
     /**
@@ -105,6 +157,14 @@ public final class Comparison {
         return table.build();
     }
 
+    private static QuantizationOptions options(Builder builder) {
+        int[] size = builder.evaluator.preprocessing().outputSize();
+        if (builder.options.inputSize() != null || size == null) {
+            return builder.options;
+        }
+        return builder.options.toBuilder().inputSize(size[0], size[1]).build();
+    }
+
     private static String line(
             QuantizationSetting setting,
             String method,
@@ -114,16 +174,25 @@ public final class Comparison {
                 report == null
                         ? ""
                         : String.format(Locale.ROOT, ", quantized in %.2f s", report.seconds());
+        String skipped =
+                result.skippedImages().isEmpty()
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", %d unreadable images skipped, first %s",
+                                result.skippedImages().size(),
+                                result.skippedImages().get(0));
         return String.format(
                 Locale.ROOT,
-                "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s)",
+                "%-6s %-8s top-1 %6.2f %%  top-5 %6.2f %%  (%d images, %.1f s%s%s)",
                 setting.label(),
                 method,
                 100 * result.top1(),
                 100 * result.top5(),
                 result.images(),
                 result.seconds(),
-                quantization);
+                quantization,
+                skipped);
     }
 
     /** Options of a {@link Comparison}. */
@@ -134,11 +203,24 @@ public final class Comparison {
         private List<QuantizationSetting> settings = QuantizationSetting.parseList("fp32,w8,w6,w4");
         private List<QuantizationMethod> methods =
                 List.of(QuantizationMethod.UNIFORM, QuantizationMethod.POWER);
-        private BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform>
-                transforms = Comparison::defaultTransform;
+        private BiFunction<QuantizationSetting, QuantizationMethod, PowerQuantTransform> transforms;
+        private QuantizationOptions options = QuantizationOptions.builder().build();
         private Consumer<String> log = line -> {};
+        private Consumer<String> progress = line -> {};
 
         private Builder() {}
+
+        /**
+         * Receives the progress lines of each quantization (see {@link
+         * PowerQuantTransform.Builder#progress}).
+         *
+         * @param listener the listener (default: none)
+         * @return this builder
+         */
+        public Builder progress(Consumer<String> listener) {
+            this.progress = Objects.requireNonNull(listener, "progress");
+            return this;
+        }
 
         /**
          * Sets where fresh copies of the model come from.
@@ -181,7 +263,8 @@ public final class Comparison {
          */
         public Builder settings(List<QuantizationSetting> list) {
             if (list.isEmpty()) {
-                throw new IllegalArgumentException("--settings: at least one setting is needed");
+                throw new org.powerquant.InvalidInputException(
+                        org.powerquant.Role.SETTINGS, "need at least one setting");
             }
             this.settings = List.copyOf(list);
             return this;
@@ -195,14 +278,30 @@ public final class Comparison {
          */
         public Builder methods(List<QuantizationMethod> list) {
             if (list.isEmpty()) {
-                throw new IllegalArgumentException("--methods: at least one method is needed");
+                throw new org.powerquant.InvalidInputException(
+                        org.powerquant.Role.METHODS, "need at least one method");
             }
             this.methods = List.copyOf(list);
             return this;
         }
 
         /**
-         * Sets how a setting and method become a transform (default: {@link #defaultTransform}).
+         * Sets the options other than bit widths and method (calibration, exponent search, skipped
+         * layers, input size) every quantized setting starts from. Without an input size, the
+         * evaluator's preprocessing gives it, when fixed.
+         *
+         * @param base the options (default: {@link QuantizationOptions}'s defaults)
+         * @return this builder
+         */
+        public Builder options(QuantizationOptions base) {
+            this.options = Objects.requireNonNull(base, "options");
+            return this;
+        }
+
+        /**
+         * Sets how a setting and method become a transform (default: {@link
+         * #transform(QuantizationOptions, QuantizationSetting, QuantizationMethod)} on the {@link
+         * #options}, with the evaluator's input size).
          *
          * @param factory the factory
          * @return this builder

@@ -24,15 +24,16 @@ public final class Devices {
                 return Device.cpu();
             case "gpu":
                 if (gpuCount() == 0) {
-                    throw new IllegalArgumentException(
-                            "--device gpu: the PyTorch engine sees no GPU (CPU native library?)");
+                    throw new org.powerquant.InvalidInputException(
+                            org.powerquant.Role.DEVICE,
+                            "gpu: the PyTorch engine sees no GPU (CPU native library?)");
                 }
                 return Device.gpu();
             case "auto":
                 return gpuCount() > 0 ? Device.gpu() : Device.cpu();
             default:
-                throw new IllegalArgumentException(
-                        "--device: expected auto, cpu or gpu, got '" + name + "'");
+                throw new org.powerquant.InvalidInputException(
+                        org.powerquant.Role.DEVICE, "must be auto, cpu or gpu, got '" + name + "'");
         }
     }
 

@@ -18,6 +18,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.data.SkippedImage;
@@ -98,6 +100,7 @@ public final class Evaluator {
             Block block, NDManager manager, LabelledImageDataset dataset, String modelName) {
         int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
         int classes = dataset.classNames().size();
+        int batchSize = effectiveBatchSize(dataset);
         long start = System.nanoTime();
         ProgressPrinter printer =
                 new ProgressPrinter(progress, total, progressIntervalNanos, start);
@@ -130,7 +133,19 @@ public final class Evaluator {
                             new Shape(
                                     batch.count(), batch.channels(), batch.height(), batch.width());
                     NDArray x = batchManager.create(pixels, inputShape);
-                    NDList out = block.forward(parameters, new NDList(x), false);
+                    NDList out;
+                    try {
+                        out = block.forward(parameters, new NDList(x), false);
+                    } catch (ai.djl.engine.EngineException e) {
+                        throw new InvalidInputException(
+                                Role.MODEL,
+                                modelName
+                                        + " rejects input of shape "
+                                        + inputShape
+                                        + ": "
+                                        + engineReason(e.getMessage()),
+                                e);
+                    }
                     NDArray y = out.get(0);
                     Shape shape = y.getShape();
                     if (shape.dimension() != 2 || shape.get(0) != batch.count()) {
@@ -145,16 +160,20 @@ public final class Evaluator {
                     }
                     width = (int) shape.get(1);
                     if (width < classes) {
-                        throw new IllegalArgumentException(
-                                "model "
-                                        + modelName
-                                        + " outputs "
-                                        + width
-                                        + " logits but data set "
-                                        + dataset.description()
+                        throw new InvalidInputException(
+                                Role.DATASET,
+                                dataset.description()
                                         + " has "
                                         + classes
-                                        + " classes");
+                                        + " classes (labels 0 to "
+                                        + (classes - 1)
+                                        + "): labels from "
+                                        + width
+                                        + " up are out of range for model "
+                                        + modelName
+                                        + ", which outputs "
+                                        + width
+                                        + " logits");
                     }
                     logits = y.toType(DataType.FLOAT32, false).toFloatArray();
                 }
@@ -183,6 +202,75 @@ public final class Evaluator {
                 scorer.top5(),
                 (end - start) / 1e9,
                 skipped);
+    }
+
+    /**
+     * The batch size this evaluator uses on a data set: the one asked for, at most the number of
+     * images evaluated, and at most what fits in an eighth of the Java heap with the prefetched
+     * batches (so that no batch size can exhaust memory).
+     *
+     * @param dataset the data set
+     * @return the batch size, at least 1
+     */
+    public int effectiveBatchSize(LabelledImageDataset dataset) {
+        int total = limit > 0 ? Math.min(limit, dataset.size()) : dataset.size();
+        int batch = Math.max(1, Math.min(batchSize, total));
+        long imageBytes = 4L * imageValues(dataset);
+        long budget = Runtime.getRuntime().maxMemory() / 8 / (prefetch + 3);
+        long fits = Math.max(1, budget / Math.max(1, imageBytes));
+        return (int) Math.min(batch, fits);
+    }
+
+    private long imageValues(LabelledImageDataset dataset) {
+        int[] size = preprocessing.outputSize();
+        if (size != null) {
+            return (long) preprocessing.channels() * size[0] * size[1];
+        }
+        for (int i = 0; i < Math.min(dataset.size(), 8); i++) {
+            try {
+                return preprocessing.apply(dataset.image(i)).pixels().length;
+            } catch (java.io.IOException | RuntimeException e) {
+                // an unreadable image is skipped by the evaluation; try the next
+            }
+        }
+        return (long) preprocessing.channels() * 224 * 224;
+    }
+
+    /**
+     * @return the preprocessing applied to every image
+     */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /**
+     * @return the batch size asked for (see {@link #effectiveBatchSize})
+     */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** The line of a native error that says what went wrong. */
+    static String engineReason(String message) {
+        if (message == null || message.isBlank()) {
+            return "the engine refused it";
+        }
+        String reason = null;
+        for (String line : message.split("\\R")) {
+            String t = line.strip();
+            if (t.startsWith("RuntimeError: ")) {
+                reason = t.substring("RuntimeError: ".length());
+            }
+        }
+        if (reason != null) {
+            return reason;
+        }
+        for (String line : message.split("\\R")) {
+            if (!line.isBlank()) {
+                return line.strip();
+            }
+        }
+        return "the engine refused it";
     }
 
     private static BatchProducer.Batch take(BlockingQueue<BatchProducer.Batch> queue) {
@@ -227,7 +315,8 @@ public final class Evaluator {
          */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1) {
-                throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
+                throw new InvalidInputException(
+                        Role.BATCH_SIZE, "must be at least 1, got " + batchSize);
             }
             this.batchSize = batchSize;
             return this;
@@ -252,7 +341,8 @@ public final class Evaluator {
          */
         public Builder limit(int limit) {
             if (limit < 0) {
-                throw new IllegalArgumentException("--limit: must be >= 0, got " + limit);
+                throw new InvalidInputException(
+                        Role.LIMIT, "must be at least 1 (or 0 for all), got " + limit);
             }
             this.limit = limit;
             return this;
@@ -266,7 +356,8 @@ public final class Evaluator {
          */
         public Builder prefetch(int batches) {
             if (batches < 1) {
-                throw new IllegalArgumentException("--prefetch: must be >= 1, got " + batches);
+                throw new InvalidInputException(
+                        Role.PREFETCH, "must be at least 1, got " + batches);
             }
             this.prefetch = batches;
             return this;
@@ -282,8 +373,8 @@ public final class Evaluator {
          */
         public Builder decoderThreads(int threads) {
             if (threads < 1) {
-                throw new IllegalArgumentException(
-                        "--decoder-threads: must be >= 1, got " + threads);
+                throw new InvalidInputException(
+                        Role.DECODER_THREADS, "must be at least 1, got " + threads);
             }
             this.decoderThreads = threads;
             return this;

@@ -43,9 +43,16 @@ public final class AtomicFiles {
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("output folder not found: " + folder);
         }
-        Path temp = Files.createTempFile(folder, "." + absolute.getFileName(), ".tmp");
+        // not Files.createTempFile, which makes the file private (0600): outputs follow the umask
+        Path temp =
+                folder.resolve(
+                        "." + absolute.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            try (OutputStream out =
+                    Files.newOutputStream(
+                            temp,
+                            java.nio.file.StandardOpenOption.CREATE_NEW,
+                            java.nio.file.StandardOpenOption.WRITE)) {
                 writer.write(out);
             }
             moveAtomically(temp, absolute);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -67,6 +68,7 @@ public final class PowerQuantTransform {
     private final int lastLayerBits;
     private final boolean quantizeInput;
     private final ActivationCalibration calibration;
+    private final Consumer<String> progress;
 
     private PowerQuantTransform(Builder builder) {
         activationBits = builder.activationBits;
@@ -100,6 +102,7 @@ public final class PowerQuantTransform {
         skip = builder.skip;
         skipPatterns = new LinkedHashMap<>(builder.skipPatterns);
         threads = builder.threads;
+        progress = builder.progress;
     }
 
     /**
@@ -246,7 +249,20 @@ public final class PowerQuantTransform {
                                 site.name(), array.getShape().getShape(), array.toFloatArray()));
             }
         }
+        long weightStart = System.nanoTime();
+        progress.accept(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "quantizing %d weight tensors to %d bits (%s)...",
+                        inputs.size(),
+                        quantizer.bits(),
+                        quantizer.method().name().toLowerCase(java.util.Locale.ROOT)));
         List<QuantizedWeights> results = quantizer.quantizeAll(inputs, threads);
+        progress.accept(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "weights quantized in %.1f s",
+                        (System.nanoTime() - weightStart) / 1e9));
         List<LayerReport> layers = new ArrayList<>(sites.size());
         for (int i = 0; i < sites.size(); i++) {
             WeightSite site = sites.get(i);
@@ -269,8 +285,20 @@ public final class PowerQuantTransform {
         if (network != null) {
             ActivationSites activationSites =
                     ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput);
+            long calibrationStart = System.nanoTime();
+            progress.accept(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "calibrating %d activation quantizers (%s)...",
+                            activationSites.list().size(),
+                            calibration.mode()));
             Map<String, ActivationGrid> grids =
                     calibration.calibrate(network, folded, activationSites, quantizer.method());
+            progress.accept(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "activations calibrated in %.1f s",
+                            (System.nanoTime() - calibrationStart) / 1e9));
             for (ActivationSite site : activationSites) {
                 ActivationGrid grid = grids.get(site.name());
                 if (grid == null) {
@@ -306,7 +334,9 @@ public final class PowerQuantTransform {
                 skipped,
                 activations,
                 calibration.isDataFree(),
-                calibration.warnings());
+                calibration.warnings().stream()
+                        .map(org.powerquant.calibrate.CalibrationWarning::message)
+                        .toList());
     }
 
     private static void write(NDArray array, float[] values) {
@@ -335,22 +365,22 @@ public final class PowerQuantTransform {
         private int lastLayerBits;
         private boolean quantizeInput;
         private ActivationCalibration calibration;
-        private int imageHeight = 224;
-        private int imageWidth = 224;
+        private int imageHeight;
+        private int imageWidth;
+        private Consumer<String> progress = line -> {};
 
         /**
          * Sets the input size of the network, used by the default synthetic calibration to generate
-         * its images (224x224 by default, ImageNet's).
+         * its images. There is no default: a transform with activation bits below 8 and no {@link
+         * #calibration} refuses to build without it (see {@link QuantizationOptions}, which takes
+         * it from the preprocessing).
          *
          * @param height the image height
          * @param width the image width
          * @return this builder
          */
         public Builder imageSize(int height, int width) {
-            if (height < 1 || width < 1) {
-                throw new IllegalArgumentException(
-                        "image size must be positive, got " + height + "x" + width);
-            }
+            QuantizationOptions.checkInputSize(height, width);
             this.imageHeight = height;
             this.imageWidth = width;
             return this;
@@ -543,9 +573,33 @@ public final class PowerQuantTransform {
         }
 
         /**
+         * Receives a line when a step that can take a while starts and ends (weight quantization,
+         * activation calibration).
+         *
+         * @param listener the listener (default: none)
+         * @return this builder
+         */
+        public Builder progress(Consumer<String> listener) {
+            this.progress = java.util.Objects.requireNonNull(listener, "progress");
+            return this;
+        }
+
+        /**
          * @return the transform
+         * @throws org.powerquant.InvalidInputException for the input size if the default synthetic
+         *     calibration is needed (activation bits below 8, no calibration given) and no {@link
+         *     #imageSize} was set
          */
         public PowerQuantTransform build() {
+            if (calibration == null
+                    && activationBits > 0
+                    && activationBits < org.powerquant.quant.PowerQuantizer.MAX_BITS
+                    && imageHeight == 0) {
+                throw new org.powerquant.InvalidInputException(
+                        org.powerquant.Role.INPUT_SIZE,
+                        "is unknown: synthetic calibration distils images of the network's input"
+                                + " size; set it or choose another calibration");
+            }
             return new PowerQuantTransform(this);
         }
     }

@@ -53,9 +53,9 @@ class DataCalibrationTest {
         assertEquals(5, calibration.usedImages());
         assertTrue(calibration.shortfall().isPresent());
         assertTrue(
-                calibration.shortfall().get().contains("256")
-                        && calibration.shortfall().get().contains("5"),
-                calibration.shortfall().get());
+                calibration.shortfall().get().requested() == 256
+                        && calibration.shortfall().get().used() == 5,
+                calibration.shortfall().get().message());
         assertTrue(calibration.warnings().contains(calibration.shortfall().get()));
         assertFalse(calibration.isDataFree());
         assertEquals("data", calibration.mode());
@@ -82,7 +82,9 @@ class DataCalibrationTest {
         assertEquals(4, calibration.usedImages());
         assertTrue(calibration.shortfall().isEmpty());
         assertEquals(1, calibration.warnings().size());
-        assertTrue(calibration.warnings().get(0).contains("no longer data-free"));
+        assertEquals(
+                org.powerquant.calibrate.CalibrationWarning.Kind.NOT_DATA_FREE,
+                calibration.warnings().get(0).kind());
     }
 
     @Test

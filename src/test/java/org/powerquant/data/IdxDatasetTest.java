@@ -194,4 +194,34 @@ class IdxDatasetTest {
         assertEquals(28, first.height());
         assertEquals(28, first.width());
     }
+
+    @Test
+    void aGzipFileWhoseChecksumFailsIsRefusedNamingIt() throws IOException {
+        Path images = dir.resolve("images.gz");
+        Path labels = dir.resolve("labels.gz");
+        Fixtures.writeIdx(images, new int[] {3, 2, 2}, new byte[12], true);
+        Fixtures.writeIdx(labels, new int[] {3}, new byte[] {0, 1, 2}, true);
+        assertEquals(3, IdxDataset.open(images, labels).size());
+        for (Path file : new Path[] {images, labels}) {
+            byte[] bytes = Files.readAllBytes(file);
+            byte[] corrupt = bytes.clone();
+            corrupt[corrupt.length - 8] ^= 0x5a; // the CRC-32 in the gzip trailer
+            Files.write(file, corrupt);
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class, () -> IdxDataset.open(images, labels));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+            Files.write(file, bytes);
+        }
+    }
+
+    @Test
+    void bytesBeyondWhatTheHeaderDescribesAreRefused() throws IOException {
+        Path images = dir.resolve("images");
+        Path labels = dir.resolve("labels");
+        Fixtures.writeIdx(images, new int[] {1, 2, 2}, new byte[5], false);
+        Fixtures.writeIdx(labels, new int[] {1}, new byte[1], false);
+        assertMessageNames(images, () -> IdxDataset.open(images, labels));
+    }
 }

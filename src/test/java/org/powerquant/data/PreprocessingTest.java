@@ -245,11 +245,11 @@ class PreprocessingTest {
 
     @Test
     void rejectsMeanOrStdOfTheWrongLength() {
-        IllegalArgumentException e =
+        org.powerquant.InvalidInputException e =
                 assertThrows(
-                        IllegalArgumentException.class,
+                        org.powerquant.InvalidInputException.class,
                         () -> Preprocessing.builder().mean(0.1f, 0.2f).build());
-        assertTrue(e.getMessage().startsWith("--mean"), e.getMessage());
+        assertEquals(org.powerquant.Role.MEAN, e.role(), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.builder().std(0f).build());
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.builder().channels(2));
     }

@@ -305,8 +305,9 @@ class EvaluatorTest {
     void devicesResolveNames() {
         assertEquals(Device.cpu(), Devices.resolve("cpu"));
         assertEquals(Device.cpu(), Devices.resolve("CPU"));
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> Devices.resolve("tpu"));
-        assertTrue(e.getMessage().startsWith("--device"), e.getMessage());
+        org.powerquant.InvalidInputException e =
+                assertThrows(
+                        org.powerquant.InvalidInputException.class, () -> Devices.resolve("tpu"));
+        assertEquals(org.powerquant.Role.DEVICE, e.role(), e.getMessage());
     }
 }

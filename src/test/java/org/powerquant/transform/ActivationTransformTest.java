@@ -137,6 +137,7 @@ class ActivationTransformTest {
             PowerQuantTransform.builder()
                     .weightBits(6)
                     .activationBits(5)
+                    .imageSize(32, 32)
                     .quantizeInput(true)
                     .lastLayerBits(6)
                     .build()
@@ -187,6 +188,7 @@ class ActivationTransformTest {
                             () ->
                                     PowerQuantTransform.builder()
                                             .activationBits(4)
+                                            .imageSize(32, 32)
                                             .build()
                                             .apply(block));
             assertTrue(e.getMessage().contains("TorchvisionResNet"), e.getMessage());

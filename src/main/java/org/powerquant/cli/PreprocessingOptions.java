@@ -1,0 +1,163 @@
+package org.powerquant.cli;
+
+import java.util.List;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
+import org.powerquant.data.Preprocessing;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * How images become the network's input, shared by {@code quantize} (calibration images), {@code
+ * evaluate} and {@code compare}: one {@link Preprocessing}, so calibration images are preprocessed
+ * exactly as evaluation images.
+ */
+final class PreprocessingOptions {
+
+    @Option(
+            names = "--resize-short",
+            paramLabel = "S",
+            description = "Resize the shorter side to S (default 256 with the ImageNet defaults).")
+    Integer resizeShort;
+
+    @Option(
+            names = "--center-crop",
+            paramLabel = "S",
+            description =
+                    "Crop the centre S x S (default 224 with the ImageNet defaults); the network's input"
+                            + " size.")
+    Integer centerCrop;
+
+    @Option(
+            names = "--image-size",
+            paramLabel = "S",
+            description = "Resize to S x S instead (no crop); the network's input size.")
+    Integer imageSize;
+
+    @Option(
+            names = "--mean",
+            paramLabel = "M",
+            split = ",",
+            description =
+                    "Normalisation mean, one value or one per channel (default ImageNet's:"
+                            + " 0.485,0.456,0.406).")
+    List<Float> mean;
+
+    @Option(
+            names = "--std",
+            paramLabel = "S",
+            split = ",",
+            description =
+                    "Normalisation standard deviation, one value or one per channel (default ImageNet's:"
+                            + " 0.229,0.224,0.225).")
+    List<Float> std;
+
+    @Option(
+            names = "--channels",
+            paramLabel = "C",
+            defaultValue = "3",
+            description = "3 (grey images repeated) or 1. Default: ${DEFAULT-VALUE}.")
+    int channels;
+
+    @Option(
+            names = "--antialias",
+            description =
+                    "Antialias when shrinking (as PIL and torchvision's Resize on images do); off by default,"
+                            + " as torch interpolate.")
+    boolean antialias;
+
+    /**
+     * @return the preprocessing, ImageNet's for every step not given
+     * @throws InvalidInputException naming the step at fault
+     */
+    Preprocessing preprocessing() {
+        if (imageSize != null && (resizeShort != null || centerCrop != null)) {
+            throw new InvalidInputException(
+                    Role.IMAGE_SIZE, "cannot be combined with --resize-short or --center-crop");
+        }
+        positive(resizeShort, Role.RESIZE_SHORT);
+        positive(centerCrop, Role.CENTER_CROP);
+        Preprocessing.Builder builder =
+                Preprocessing.builder().channels(channels).antialias(antialias);
+        if (imageSize != null) {
+            builder.imageSize(imageSize);
+        } else {
+            if (resizeShort != null) {
+                builder.resizeShort(resizeShort);
+            }
+            if (centerCrop != null) {
+                builder.centerCrop(centerCrop);
+            }
+        }
+        if (mean != null) {
+            builder.mean(floats(mean, Role.MEAN));
+        }
+        if (std != null) {
+            builder.std(floats(std, Role.STD));
+        }
+        return builder.build();
+    }
+
+    /**
+     * @return whether the network's input size was given ({@code --image-size} or {@code
+     *     --center-crop}), rather than taken from the ImageNet defaults
+     */
+    boolean sizeGiven() {
+        return imageSize != null || centerCrop != null;
+    }
+
+    /**
+     * Takes every preprocessing step no flag on the command line sets from a model's recorded
+     * preprocessing (an artifact's manifest): explicit flags override it.
+     *
+     * @param recorded the preprocessing the model records
+     * @param parsed the parsed command line, to tell given flags from defaults
+     */
+    void useRecordedPreprocessing(Preprocessing recorded, CommandLine.ParseResult parsed) {
+        if (imageSize == null && resizeShort == null && centerCrop == null) {
+            if (recorded.imageSize() > 0) {
+                imageSize = recorded.imageSize();
+            } else {
+                resizeShort = recorded.resizeShort();
+                centerCrop = recorded.centerCrop();
+            }
+        }
+        if (mean == null) {
+            mean = boxed(recorded.mean());
+        }
+        if (std == null) {
+            std = boxed(recorded.std());
+        }
+        if (!parsed.hasMatchedOption("--channels")) {
+            channels = recorded.channels();
+        }
+        if (!parsed.hasMatchedOption("--antialias")) {
+            antialias = recorded.antialias();
+        }
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new java.util.ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static void positive(Integer value, Role role) {
+        if (value != null && value < 1) {
+            throw new InvalidInputException(role, "must be at least 1, got " + value);
+        }
+    }
+
+    private static float[] floats(List<Float> values, Role role) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (values.get(i) == null) {
+                throw new InvalidInputException(role, "has an empty value");
+            }
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,288 @@
+package org.powerquant.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
+import org.powerquant.calibrate.CalibrationImages;
+import org.powerquant.calibrate.CalibrationMode;
+import org.powerquant.calibrate.DatasetCalibrationImages;
+import org.powerquant.data.DatasetSpec;
+import org.powerquant.data.Preprocessing;
+import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.transform.QuantizationOptions;
+import picocli.CommandLine.Option;
+
+/**
+ * The quantization and calibration flags of {@code quantize}, {@code evaluate}, {@code compare} and
+ * {@code demo}, mapped one to one onto {@link QuantizationOptions}. Adding an option: one field
+ * here, one builder call in {@link #builder()}, one row in the README's table of options.
+ */
+final class QuantizationMixin {
+
+    @Option(
+            names = "--weight-bits",
+            paramLabel = "B",
+            description = "Weight bit width, 2 to 8 (default: float).")
+    Integer weightBits;
+
+    @Option(
+            names = "--activation-bits",
+            paramLabel = "A",
+            defaultValue = "float",
+            description =
+                    "Activation bit width, 2 to 8 (needs --weight-bits; the model, a torchvision ResNet, is"
+                            + " imported as DJL blocks and its batch norms folded), or float. Default:"
+                            + " ${DEFAULT-VALUE}.")
+    String activationBits;
+
+    @Option(
+            names = "--last-layer-bits",
+            paramLabel = "B",
+            description = "Bits of the final dense layer's input (default max(A, 8)).")
+    Integer lastLayerBits;
+
+    @Option(
+            names = "--quantize-input",
+            description = "Quantize the image input too (default: it stays float).")
+    boolean quantizeInput;
+
+    @Option(
+            names = "--method",
+            paramLabel = "M",
+            defaultValue = "power",
+            description =
+                    "power (PowerQuant) or uniform (the a = 1 baseline, same code). Default:"
+                            + " ${DEFAULT-VALUE}.")
+    String method;
+
+    @Option(
+            names = "--per-tensor",
+            description = "One scale per tensor instead of one per output channel.")
+    boolean perTensor;
+
+    @Option(
+            names = "--skip",
+            paramLabel = "NAME",
+            split = ",",
+            description =
+                    "Weights to leave in float, by name; * matches anything (e.g. conv1.weight,fc.*).")
+    List<String> skip = new ArrayList<>();
+
+    @Option(
+            names = "--exponent-min",
+            paramLabel = "A",
+            defaultValue = "0.2",
+            description = "Smallest exponent searched. Default: ${DEFAULT-VALUE}.")
+    double exponentMin;
+
+    @Option(
+            names = "--exponent-max",
+            paramLabel = "A",
+            defaultValue = "1.5",
+            description = "Largest exponent searched. Default: ${DEFAULT-VALUE}.")
+    double exponentMax;
+
+    @Option(
+            names = "--tolerance",
+            paramLabel = "T",
+            defaultValue = "0.001",
+            description = "Absolute tolerance of the exponent search. Default: ${DEFAULT-VALUE}.")
+    double tolerance;
+
+    @Option(
+            names = "--calibration-mode",
+            paramLabel = "MODE",
+            description =
+                    "How activation ranges and exponents are found: synthetic (data-free: images distilled"
+                            + " from the batch-norm statistics at the input size; default below 8 activation"
+                            + " bits), bn-model (data-free, analytic; default at 8 bits) or data (real images"
+                            + " from --calibration, the default when it is given; no longer data-free).")
+    String calibrationMode;
+
+    @Option(
+            names = "--calibration",
+            paramLabel = "SPEC",
+            description =
+                    "Calibrate activations on real images from this data set (any --dataset SPEC),"
+                            + " preprocessed exactly as evaluation images. The result is no longer"
+                            + " data-free; weights stay data-free.")
+    String calibration;
+
+    @Option(
+            names = "--calibration-images",
+            paramLabel = "N",
+            defaultValue = "256",
+            description =
+                    "How many of the first images of --calibration to use (all there are if fewer)."
+                            + " Default: ${DEFAULT-VALUE}.")
+    int calibrationImages;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "Seed of the synthetic calibration's initial noise. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    /**
+     * @return the options the flags set, without the input size and the calibration images (which
+     *     come from the preprocessing and the opened data set)
+     * @throws InvalidInputException for a flag whose text is not a value of its kind
+     */
+    QuantizationOptions.Builder builder() {
+        QuantizationOptions.Builder builder =
+                QuantizationOptions.builder()
+                        .weightBits(weightBits == null ? 0 : nonZero(weightBits))
+                        .activationBits(activationBits(activationBits))
+                        .lastLayerBits(lastLayerBits == null ? 0 : lastLayerBits)
+                        .quantizeInput(quantizeInput)
+                        .method(method(method))
+                        .perTensor(perTensor)
+                        .skip(skip)
+                        .exponentBounds(exponentMin, exponentMax)
+                        .tolerance(tolerance)
+                        .calibrationImages(calibrationImages)
+                        .seed(seed);
+        if (calibrationMode != null) {
+            builder.calibrationMode(CalibrationMode.parse(calibrationMode));
+        }
+        if (lastLayerBits != null && (lastLayerBits < 2 || lastLayerBits > 8)) {
+            throw new InvalidInputException(
+                    Role.LAST_LAYER_BITS, "must be between 2 and 8, got " + lastLayerBits);
+        }
+        return builder;
+    }
+
+    /**
+     * @return the options, checked, with the input size and calibration images given
+     */
+    QuantizationOptions options(int[] inputSize, CalibrationImages calibrationData) {
+        QuantizationOptions.Builder builder = builder().calibrationData(calibrationData);
+        if (inputSize != null) {
+            builder.inputSize(inputSize[0], inputSize[1]);
+        }
+        return builder.build();
+    }
+
+    /**
+     * Checks every flag before any file is opened: the calibration images, if asked for, stand in
+     * as a placeholder.
+     */
+    void check(int[] inputSize) {
+        options(inputSize, calibration == null ? null : PLACEHOLDER);
+    }
+
+    /**
+     * @return the calibration images that stand in for the data set while the flags are checked
+     */
+    CalibrationImages placeholder() {
+        return calibration == null ? null : PLACEHOLDER;
+    }
+
+    private static final CalibrationImages PLACEHOLDER =
+            new CalibrationImages() {
+                @Override
+                public int size() {
+                    return 1;
+                }
+
+                @Override
+                public int[] imageShape() {
+                    return new int[] {1, 1, 1};
+                }
+
+                @Override
+                public float[] image(int index) {
+                    return new float[1];
+                }
+
+                @Override
+                public String description() {
+                    return "the calibration data";
+                }
+            };
+
+    /** Adds the calibration data set's files, if any, to the inputs checked. */
+    FileChecks calibrationInputs(FileChecks files) {
+        DatasetSpec spec = calibrationSpec();
+        return spec == null ? files : files.inputs("--calibration", spec.files());
+    }
+
+    /**
+     * @return the calibration images, preprocessed exactly as evaluation images, or null
+     */
+    CalibrationImages openCalibration(Preprocessing preprocessing) throws java.io.IOException {
+        DatasetSpec spec = calibrationSpec();
+        return spec == null ? null : new DatasetCalibrationImages(spec.open(), preprocessing);
+    }
+
+    /**
+     * @return the calibration data set's specification, or null
+     */
+    DatasetSpec calibrationSpec() {
+        return calibration == null ? null : DatasetSpec.parse(calibration, Role.CALIBRATION_DATA);
+    }
+
+    /**
+     * @return whether a bit width or a method was given (an artifact takes none: it is quantized)
+     */
+    boolean quantizes() {
+        return weightBits != null || !"float".equals(activationBits) || !"power".equals(method);
+    }
+
+    /**
+     * Refuses the flags {@code compare} and {@code demo} do not take: they read bit widths and
+     * methods from {@code --settings} and {@code --methods}.
+     */
+    void refuseBitWidths(String command) {
+        if (quantizes()) {
+            throw new InvalidInputException(
+                    Role.SETTINGS,
+                    "and --methods set the bit widths and methods of "
+                            + command
+                            + ": --weight-bits, --activation-bits and --method are not taken");
+        }
+    }
+
+    private static int nonZero(int bits) {
+        if (bits == 0) {
+            throw new InvalidInputException(Role.WEIGHT_BITS, "must be between 2 and 8, got 0");
+        }
+        return bits;
+    }
+
+    private static QuantizationMethod method(String text) {
+        try {
+            return QuantizationMethod.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(
+                    Role.METHOD, "must be power or uniform, got '" + text + "'", e);
+        }
+    }
+
+    /**
+     * Parses an activation bit width.
+     *
+     * @param value 2 to 8, or {@code float}
+     * @return the bits, 0 for float
+     */
+    static int activationBits(String value) {
+        String v = value == null ? "float" : value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("float") || v.equals("fp32")) {
+            return 0;
+        }
+        try {
+            int bits = Integer.parseInt(v);
+            if (bits >= 2 && bits <= 8) {
+                return bits;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidInputException(
+                Role.ACTIVATION_BITS, "must be between 2 and 8 or float, got '" + value + "'");
+    }
+}

@@ -1,0 +1,208 @@
+package org.powerquant.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The outputs of one command, written as one unit: every output is first written to a staged path
+ * beside its target, and {@link #commit()} puts them all in place by renames; if any step fails,
+ * the targets that were already replaced get their old content back and every staged file is
+ * deleted, so either all outputs appear or none changes. A shutdown hook (run on SIGINT and
+ * SIGTERM) deletes staged files and restores replaced targets when the process is stopped halfway.
+ *
+ * <pre>{@code
+ * try (OutputSet outputs = OutputSet.create()) {
+ *     report.writeJson(outputs.file(reportPath));
+ *     PowerQuant.save(model, outputs.directory(modelDir));
+ *     outputs.commit();
+ * }
+ * }</pre>
+ *
+ * <p>Staged files and folders are created with the process's default permissions (the umask).
+ */
+public final class OutputSet implements AutoCloseable {
+
+    /** Renames a staged output over its target (a seam for tests of the roll-back). */
+    @FunctionalInterface
+    interface Mover {
+        void move(Path staged, Path target) throws IOException;
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final Thread hook;
+    private final Mover mover;
+    private boolean committed;
+
+    OutputSet(boolean withHook, Mover mover) {
+        this.mover = mover;
+        hook = withHook ? new Thread(this::rollBackQuietly, "powerquant-output-cleanup") : null;
+        if (hook != null) {
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+    }
+
+    /**
+     * @return an empty set, with a shutdown hook that cleans up if the process stops before {@link
+     *     #close()}
+     */
+    public static OutputSet create() {
+        return new OutputSet(true, AtomicFiles::moveAtomically);
+    }
+
+    /**
+     * Stages a file output.
+     *
+     * @param target where the file goes
+     * @return the path to write it to (nothing exists there yet)
+     */
+    public synchronized Path file(Path target) {
+        return stage(target);
+    }
+
+    /**
+     * Stages a directory output: the directory returned exists and is empty; on commit it replaces
+     * the target directory as a whole (so no file of an older output survives).
+     *
+     * @param target where the directory goes
+     * @return the directory to write into
+     * @throws IOException if it cannot be created
+     */
+    public synchronized Path directory(Path target) throws IOException {
+        Path staged = stage(target);
+        Files.createDirectory(staged);
+        return staged;
+    }
+
+    private Path stage(Path target) {
+        if (committed) {
+            throw new IllegalStateException("outputs already committed");
+        }
+        Path absolute = target.toAbsolutePath().normalize();
+        Path staged = sibling(absolute, "stage");
+        entries.add(new Entry(absolute, staged));
+        return staged;
+    }
+
+    private static Path sibling(Path target, String kind) {
+        return target.resolveSibling(
+                "." + target.getFileName() + "." + kind + "-" + UUID.randomUUID() + ".tmp");
+    }
+
+    /**
+     * Puts every staged output in place. Each existing target is first moved aside, then the staged
+     * output renamed over it; the moved-aside copies are deleted at the end. On failure everything
+     * is put back as it was.
+     *
+     * @throws IOException if an output cannot be put in place (nothing is changed then)
+     */
+    public synchronized void commit() throws IOException {
+        if (committed) {
+            return;
+        }
+        for (Entry e : entries) {
+            if (!Files.exists(e.staged)) {
+                throw new IOException("output " + e.target + " was not written");
+            }
+        }
+        List<Entry> done = new ArrayList<>();
+        try {
+            for (Entry e : entries) {
+                if (Files.exists(e.target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    e.backup = sibling(e.target, "old");
+                    Files.move(e.target, e.backup);
+                }
+                done.add(e);
+                mover.move(e.staged, e.target);
+                e.placed = true;
+            }
+        } catch (IOException | RuntimeException failure) {
+            for (Entry e : done) {
+                try {
+                    e.restore();
+                } catch (IOException | RuntimeException suppressed) {
+                    failure.addSuppressed(suppressed);
+                }
+            }
+            throw failure;
+        }
+        committed = true;
+        for (Entry e : entries) {
+            if (e.backup != null) {
+                deleteRecursively(e.backup);
+                e.backup = null;
+            }
+        }
+    }
+
+    /** Deletes every staged output not committed and removes the shutdown hook. */
+    @Override
+    public synchronized void close() {
+        rollBackQuietly();
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+    }
+
+    private synchronized void rollBackQuietly() {
+        for (Entry e : entries) {
+            try {
+                if (!committed) {
+                    e.restore();
+                }
+                deleteRecursively(e.staged);
+            } catch (IOException | UncheckedIOException ignored) {
+                // best effort: nothing else can be done while cleaning up
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> walk = Files.walk(path)) {
+                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } else {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private static final class Entry {
+        final Path target;
+        final Path staged;
+        Path backup;
+        boolean placed;
+
+        Entry(Path target, Path staged) {
+            this.target = target;
+            this.staged = staged;
+        }
+
+        /** Puts the target back as it was before the commit started. */
+        void restore() throws IOException {
+            if (placed) {
+                Files.move(target, staged);
+                placed = false;
+            }
+            if (backup != null) {
+                Files.move(backup, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                backup = null;
+            }
+        }
+    }
+}

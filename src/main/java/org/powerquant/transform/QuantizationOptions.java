@@ -1,0 +1,588 @@
+package org.powerquant.transform;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
+import org.powerquant.calibrate.ActivationCalibration;
+import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.calibrate.CalibrationImages;
+import org.powerquant.calibrate.CalibrationMode;
+import org.powerquant.calibrate.DataCalibration;
+import org.powerquant.calibrate.DistilledData;
+import org.powerquant.calibrate.SyntheticCalibration;
+import org.powerquant.quant.ExponentSearch;
+import org.powerquant.quant.QuantizationMethod;
+
+/**
+ * Every quantization and calibration setting in one immutable value, validated when built, with the
+ * one factory that turns it into a {@link PowerQuantTransform} ({@link #transform()}). The API and
+ * every command build their transforms here, so the same settings give the same transform.
+ *
+ * <pre>{@code
+ * PowerQuantTransform transform = QuantizationOptions.builder()
+ *         .weightBits(4).activationBits(4)
+ *         .inputSize(64, 64)          // the size of the preprocessed images
+ *         .build()
+ *         .transform();
+ * }</pre>
+ *
+ * <p>Errors are {@link InvalidInputException}s naming the {@link Role} at fault. Adding a setting
+ * is one field, one builder method, its check in {@link Builder#build()} and its use in {@link
+ * #transformBuilder()}.
+ */
+public final class QuantizationOptions {
+
+    /** The calibration images used by default in {@link CalibrationMode#DATA} mode. */
+    public static final int DEFAULT_CALIBRATION_IMAGES = 256;
+
+    /** The largest input side accepted (larger images would not fit in a Java array). */
+    public static final int MAX_INPUT_SIDE = 8192;
+
+    private final int weightBits;
+    private final int activationBits;
+    private final int lastLayerBits;
+    private final boolean quantizeInput;
+    private final QuantizationMethod method;
+    private final boolean perTensor;
+    private final List<String> skip;
+    private final double exponentMin;
+    private final double exponentMax;
+    private final double tolerance;
+    private final CalibrationMode calibrationMode;
+    private final CalibrationMode requestedMode;
+    private final CalibrationImages calibrationData;
+    private final int calibrationImages;
+    private final long seed;
+    private final int inputHeight;
+    private final int inputWidth;
+
+    private QuantizationOptions(Builder b) {
+        weightBits = b.weightBits;
+        activationBits = b.activationBits;
+        lastLayerBits = b.lastLayerBits;
+        quantizeInput = b.quantizeInput;
+        method = b.method;
+        perTensor = b.perTensor;
+        skip = List.copyOf(b.skip);
+        exponentMin = b.exponentMin;
+        exponentMax = b.exponentMax;
+        tolerance = b.tolerance;
+        calibrationData = b.calibrationData;
+        calibrationImages = b.calibrationImages;
+        seed = b.seed;
+        inputHeight = b.inputHeight;
+        inputWidth = b.inputWidth;
+        requestedMode = b.calibrationMode;
+        calibrationMode =
+                activationBits == 0
+                        ? null
+                        : b.calibrationMode != null
+                                ? b.calibrationMode
+                                : calibrationData != null
+                                        ? CalibrationMode.DATA
+                                        : CalibrationMode.defaultFor(activationBits);
+    }
+
+    /**
+     * @return a builder: float weights and activations (set {@link Builder#weightBits}),
+     *     PowerQuant, per channel, exponent in [0.2, 1.5] to 1e-3, seed 0, input size unknown
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @return a builder holding these settings
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.weightBits = weightBits;
+        b.activationBits = activationBits;
+        b.lastLayerBits = lastLayerBits;
+        b.quantizeInput = quantizeInput;
+        b.method = method;
+        b.perTensor = perTensor;
+        b.skip = new ArrayList<>(skip);
+        b.exponentMin = exponentMin;
+        b.exponentMax = exponentMax;
+        b.tolerance = tolerance;
+        b.calibrationMode = requestedMode;
+        b.calibrationData = calibrationData;
+        b.calibrationImages = calibrationImages;
+        b.seed = seed;
+        b.inputHeight = inputHeight;
+        b.inputWidth = inputWidth;
+        return b;
+    }
+
+    /**
+     * Checks an input size.
+     *
+     * @param height the height
+     * @param width the width
+     * @throws InvalidInputException for {@link Role#INPUT_SIZE} unless both are 1 to {@value
+     *     #MAX_INPUT_SIDE}
+     */
+    public static void checkInputSize(int height, int width) {
+        if (height < 1 || width < 1 || height > MAX_INPUT_SIDE || width > MAX_INPUT_SIDE) {
+            throw new InvalidInputException(
+                    Role.INPUT_SIZE,
+                    "must be 1 to "
+                            + MAX_INPUT_SIDE
+                            + " pixels a side, got "
+                            + height
+                            + "x"
+                            + width);
+        }
+    }
+
+    /**
+     * The transform these settings stand for: the one factory of the project.
+     *
+     * @return the transform
+     * @throws InvalidInputException for {@link Role#WEIGHT_BITS} if the settings are float
+     */
+    public PowerQuantTransform transform() {
+        return transformBuilder().build();
+    }
+
+    /**
+     * A transform builder preset from these settings, for callers that add run-time hooks
+     * (progress, threads) before building.
+     *
+     * @return the builder
+     * @throws InvalidInputException for {@link Role#WEIGHT_BITS} if the settings are float
+     */
+    public PowerQuantTransform.Builder transformBuilder() {
+        if (weightBits == 0) {
+            throw new InvalidInputException(
+                    Role.WEIGHT_BITS, "are not set: float settings have no transform");
+        }
+        PowerQuantTransform.Builder builder =
+                PowerQuantTransform.builder()
+                        .weightBits(weightBits)
+                        .method(method)
+                        .perTensor(perTensor)
+                        .exponentBounds(exponentMin, exponentMax)
+                        .tolerance(tolerance)
+                        .skipLayers(skip)
+                        .activationBits(activationBits)
+                        .lastLayerBits(lastLayerBits)
+                        .quantizeInput(quantizeInput);
+        if (activationBits > 0) {
+            builder.calibration(calibration());
+            if (inputHeight > 0) {
+                builder.imageSize(inputHeight, inputWidth);
+            }
+        }
+        return builder;
+    }
+
+    private ActivationCalibration calibration() {
+        switch (calibrationMode) {
+            case BN_MODEL:
+                return new BatchNormModel();
+            case DATA:
+                return DataCalibration.builder(calibrationData, calibrationImages).build();
+            case SYNTHETIC:
+            default:
+                return SyntheticCalibration.builder()
+                        .imageSize(inputHeight, inputWidth)
+                        .distiller(DistilledData.builder().seed(seed).build())
+                        .build();
+        }
+    }
+
+    /**
+     * @return whether nothing is quantized (no weight bits)
+     */
+    public boolean isFloat() {
+        return weightBits == 0;
+    }
+
+    /**
+     * @return the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4})
+     */
+    public QuantizationSetting setting() {
+        if (weightBits == 0) {
+            return QuantizationSetting.FLOAT;
+        }
+        return QuantizationSetting.parse(
+                "w" + weightBits + (activationBits > 0 ? "a" + activationBits : ""));
+    }
+
+    /**
+     * @return the weight bit width, 0 for float
+     */
+    public int weightBits() {
+        return weightBits;
+    }
+
+    /**
+     * @return the activation bit width, 0 for float
+     */
+    public int activationBits() {
+        return activationBits;
+    }
+
+    /**
+     * @return the final dense layer's input bits, 0 for the default {@code max(A, 8)}
+     */
+    public int lastLayerBits() {
+        return lastLayerBits;
+    }
+
+    /**
+     * @return whether the image input is quantized
+     */
+    public boolean quantizeInput() {
+        return quantizeInput;
+    }
+
+    /**
+     * @return power or uniform
+     */
+    public QuantizationMethod method() {
+        return method;
+    }
+
+    /**
+     * @return whether scales are per tensor
+     */
+    public boolean perTensor() {
+        return perTensor;
+    }
+
+    /**
+     * @return the name patterns of weights left in float
+     */
+    public List<String> skip() {
+        return skip;
+    }
+
+    /**
+     * @return the smallest exponent searched
+     */
+    public double exponentMin() {
+        return exponentMin;
+    }
+
+    /**
+     * @return the largest exponent searched
+     */
+    public double exponentMax() {
+        return exponentMax;
+    }
+
+    /**
+     * @return the exponent search's tolerance
+     */
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /**
+     * @return the calibration mode in effect, or null without activation bits
+     */
+    public CalibrationMode calibrationMode() {
+        return calibrationMode;
+    }
+
+    /**
+     * @return the real calibration images, or null
+     */
+    public CalibrationImages calibrationData() {
+        return calibrationData;
+    }
+
+    /**
+     * @return how many calibration images are asked for
+     */
+    public int calibrationImages() {
+        return calibrationImages;
+    }
+
+    /**
+     * @return the seed of the synthetic images' noise
+     */
+    public long seed() {
+        return seed;
+    }
+
+    /**
+     * @return the network's input (height, width), or null when unknown
+     */
+    public int[] inputSize() {
+        return inputHeight == 0 ? null : new int[] {inputHeight, inputWidth};
+    }
+
+    @Override
+    public String toString() {
+        return String.format(
+                Locale.ROOT,
+                "QuantizationOptions[%s, %s%s, calibration %s]",
+                setting(),
+                method.name().toLowerCase(Locale.ROOT),
+                perTensor ? ", per tensor" : "",
+                calibrationMode == null ? "none" : calibrationMode.label());
+    }
+
+    /** Settings of a {@link QuantizationOptions}; checked together in {@link #build()}. */
+    public static final class Builder {
+        private int weightBits;
+        private int activationBits;
+        private int lastLayerBits;
+        private boolean quantizeInput;
+        private QuantizationMethod method = QuantizationMethod.POWER;
+        private boolean perTensor;
+        private List<String> skip = new ArrayList<>();
+        private double exponentMin = ExponentSearch.DEFAULT_LOWER;
+        private double exponentMax = ExponentSearch.DEFAULT_UPPER;
+        private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
+        private CalibrationMode calibrationMode;
+        private CalibrationImages calibrationData;
+        private int calibrationImages = DEFAULT_CALIBRATION_IMAGES;
+        private long seed;
+        private int inputHeight;
+        private int inputWidth;
+
+        private Builder() {}
+
+        /**
+         * @param bits 2 to 8, or 0 for float weights (the default)
+         * @return this builder
+         */
+        public Builder weightBits(int bits) {
+            this.weightBits = bits;
+            return this;
+        }
+
+        /**
+         * @param bits 2 to 8, or 0 for float activations (the default); needs weight bits
+         * @return this builder
+         */
+        public Builder activationBits(int bits) {
+            this.activationBits = bits;
+            return this;
+        }
+
+        /**
+         * Sets both bit widths from a setting.
+         *
+         * @param setting e.g. {@code w4a4}
+         * @return this builder
+         */
+        public Builder setting(QuantizationSetting setting) {
+            this.weightBits = setting.weightBits();
+            this.activationBits = setting.activationBits();
+            return this;
+        }
+
+        /**
+         * @param bits 2 to 8, or 0 for {@code max(activation bits, 8)} (the default)
+         * @return this builder
+         */
+        public Builder lastLayerBits(int bits) {
+            this.lastLayerBits = bits;
+            return this;
+        }
+
+        /**
+         * @param quantize whether the image input is quantized too (default false)
+         * @return this builder
+         */
+        public Builder quantizeInput(boolean quantize) {
+            this.quantizeInput = quantize;
+            return this;
+        }
+
+        /**
+         * @param quantizationMethod power (default) or uniform
+         * @return this builder
+         */
+        public Builder method(QuantizationMethod quantizationMethod) {
+            this.method = Objects.requireNonNull(quantizationMethod, "method");
+            return this;
+        }
+
+        /**
+         * @param tensor one scale per tensor instead of per output channel (default false)
+         * @return this builder
+         */
+        public Builder perTensor(boolean tensor) {
+            this.perTensor = tensor;
+            return this;
+        }
+
+        /**
+         * @param patterns weight names left in float; {@code *} matches anything
+         * @return this builder
+         */
+        public Builder skip(List<String> patterns) {
+            this.skip = new ArrayList<>(patterns);
+            return this;
+        }
+
+        /**
+         * @param lower the smallest exponent searched, {@code > 0}
+         * @param upper the largest, {@code > lower}
+         * @return this builder
+         */
+        public Builder exponentBounds(double lower, double upper) {
+            this.exponentMin = lower;
+            this.exponentMax = upper;
+            return this;
+        }
+
+        /**
+         * @param absoluteTolerance the exponent search's tolerance, {@code > 0}
+         * @return this builder
+         */
+        public Builder tolerance(double absoluteTolerance) {
+            this.tolerance = absoluteTolerance;
+            return this;
+        }
+
+        /**
+         * @param mode how activation grids are found, or null for the default (data when
+         *     calibration data is given, else synthetic below 8 activation bits, the batch-norm
+         *     model at 8)
+         * @return this builder
+         */
+        public Builder calibrationMode(CalibrationMode mode) {
+            this.calibrationMode = mode;
+            return this;
+        }
+
+        /**
+         * @param images real calibration images, preprocessed as the network expects, or null
+         * @return this builder
+         */
+        public Builder calibrationData(CalibrationImages images) {
+            this.calibrationData = images;
+            return this;
+        }
+
+        /**
+         * @param count how many of the first calibration images are used (default {@value
+         *     #DEFAULT_CALIBRATION_IMAGES})
+         * @return this builder
+         */
+        public Builder calibrationImages(int count) {
+            this.calibrationImages = count;
+            return this;
+        }
+
+        /**
+         * @param noiseSeed the seed of the synthetic images' initial noise (default 0)
+         * @return this builder
+         */
+        public Builder seed(long noiseSeed) {
+            this.seed = noiseSeed;
+            return this;
+        }
+
+        /**
+         * Sets the network's input size: the size of the preprocessed images; synthetic calibration
+         * distils images of this size. There is no default.
+         *
+         * @param height the height
+         * @param width the width
+         * @return this builder
+         */
+        public Builder inputSize(int height, int width) {
+            this.inputHeight = height;
+            this.inputWidth = width;
+            return this;
+        }
+
+        /**
+         * Checks every setting, alone and together.
+         *
+         * @return the options
+         * @throws InvalidInputException naming the role at fault
+         */
+        public QuantizationOptions build() {
+            bits(Role.WEIGHT_BITS, weightBits);
+            bits(Role.ACTIVATION_BITS, activationBits);
+            bits(Role.LAST_LAYER_BITS, lastLayerBits);
+            if (activationBits > 0 && weightBits == 0) {
+                throw new InvalidInputException(Role.ACTIVATION_BITS, "need weight bits");
+            }
+            if (activationBits == 0) {
+                if (lastLayerBits != 0) {
+                    throw new InvalidInputException(Role.LAST_LAYER_BITS, "need activation bits");
+                }
+                if (quantizeInput) {
+                    throw new InvalidInputException(Role.QUANTIZE_INPUT, "needs activation bits");
+                }
+                if (calibrationMode != null) {
+                    throw new InvalidInputException(Role.CALIBRATION_MODE, "needs activation bits");
+                }
+                if (calibrationData != null) {
+                    throw new InvalidInputException(Role.CALIBRATION_DATA, "needs activation bits");
+                }
+            }
+            if (!Double.isFinite(exponentMin)
+                    || !Double.isFinite(exponentMax)
+                    || exponentMin <= 0
+                    || exponentMax <= exponentMin) {
+                throw new InvalidInputException(
+                        Role.EXPONENT_BOUNDS,
+                        "must be finite with 0 < min < max, got ["
+                                + exponentMin
+                                + ", "
+                                + exponentMax
+                                + "]");
+            }
+            if (!Double.isFinite(tolerance)
+                    || tolerance <= 0
+                    || tolerance >= exponentMax - exponentMin) {
+                throw new InvalidInputException(
+                        Role.TOLERANCE,
+                        "must be positive and smaller than the exponent interval, got "
+                                + tolerance);
+            }
+            for (String pattern : skip) {
+                if (pattern == null || pattern.isBlank()) {
+                    throw new InvalidInputException(Role.SKIP, "has an empty name pattern");
+                }
+            }
+            if (calibrationImages < 1) {
+                throw new InvalidInputException(
+                        Role.CALIBRATION_IMAGES, "must be at least 1, got " + calibrationImages);
+            }
+            if (inputHeight != 0 || inputWidth != 0) {
+                checkInputSize(inputHeight, inputWidth);
+            }
+            QuantizationOptions options = new QuantizationOptions(this);
+            CalibrationMode mode = options.calibrationMode;
+            if (mode != null) {
+                if (calibrationData != null && mode != CalibrationMode.DATA) {
+                    throw new InvalidInputException(
+                            Role.CALIBRATION_DATA, "needs calibration mode data, got " + mode);
+                }
+                if (mode == CalibrationMode.DATA && calibrationData == null) {
+                    throw new InvalidInputException(
+                            Role.CALIBRATION_DATA, "is needed by calibration mode data");
+                }
+                if (mode == CalibrationMode.SYNTHETIC && inputHeight == 0) {
+                    throw new InvalidInputException(
+                            Role.INPUT_SIZE,
+                            "is unknown: synthetic calibration distils images of the network's"
+                                    + " input size");
+                }
+            }
+            return options;
+        }
+
+        private static void bits(Role role, int bits) {
+            if (bits != 0 && (bits < 2 || bits > 8)) {
+                throw new InvalidInputException(role, "must be between 2 and 8, got " + bits);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.eval.Fixtures;
+
+/**
+ * One refusal path for every command: exactly one stderr line naming the flag and why, exit 2, no
+ * usage dump; garbage numbers are refused before any work.
+ */
+class RefusalTest {
+
+    @TempDir Path dir;
+
+    private Path model;
+    private String dataset;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        model = Files.writeString(dir.resolve("model.pt"), "never loaded");
+        Path images = dir.resolve("images.gz");
+        Path labels = dir.resolve("labels.gz");
+        Fixtures.writeIdx(images, new int[] {2, 4, 4}, new byte[32], true);
+        Fixtures.writeIdx(labels, new int[] {2}, new byte[] {0, 1}, true);
+        dataset = "idx:" + images + "," + labels;
+    }
+
+    private CliRun run(String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command));
+        if (!command.equals("demo")) {
+            args.addAll(List.of("--model", model.toString()));
+        }
+        if (command.equals("evaluate") || command.equals("compare")) {
+            args.addAll(List.of("--dataset", dataset));
+        }
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(new String[0]));
+    }
+
+    private static void assertOneLine(CliRun run, String flag) {
+        assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.out() + run.err());
+        assertEquals(1, run.err().lines().count(), "exactly one line: " + run.err());
+        assertTrue(run.err().contains(flag), flag + " named: " + run.err());
+        assertFalse(run.err().contains("Usage"), run.err());
+    }
+
+    @Test
+    void parseErrorsAreOneLineWithoutUsage() {
+        for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
+            assertOneLine(run(command, "--no-such-flag"), "--no-such-flag");
+            assertOneLine(run(command, "--seed", "twelve"), "--seed");
+            assertOneLine(run(command, "--exponent-min", "low"), "--exponent-min");
+        }
+        assertOneLine(run("evaluate", "--batch-size", "lots"), "--batch-size");
+        assertOneLine(CliRun.of("quantize", "--weight-bits", "4"), "--model");
+        CliRun help = CliRun.of("evaluate", "--help");
+        assertEquals(0, help.exitCode());
+        assertTrue(help.out().contains("Usage"));
+    }
+
+    @Test
+    void nonFiniteAndNonsenseNumbersAreRefusedNamingTheirFlag() {
+        assertOneLine(run("evaluate", "--mean", "NaN", "--dry-run"), "--mean");
+        assertOneLine(run("evaluate", "--std", "Infinity", "--dry-run"), "--std");
+        assertOneLine(run("evaluate", "--std", "0", "--dry-run"), "--std");
+        assertOneLine(run("evaluate", "--limit", "0", "--dry-run"), "--limit");
+        assertOneLine(run("demo", "--limit", "0", "--dry-run"), "--limit");
+        assertOneLine(run("evaluate", "--center-crop", "0", "--dry-run"), "--center-crop");
+        assertOneLine(run("evaluate", "--resize-short", "0", "--dry-run"), "--resize-short");
+        assertOneLine(run("evaluate", "--image-size", "100000", "--dry-run"), "--image-size");
+        assertOneLine(run("evaluate", "--image-size", "-3", "--dry-run"), "--image-size");
+        assertOneLine(run("evaluate", "--channels", "2", "--dry-run"), "--channels");
+        assertOneLine(run("evaluate", "--batch-size", "0", "--dry-run"), "--batch-size");
+        assertOneLine(
+                run("quantize", "--weight-bits", "4", "--exponent-min", "NaN", "--dry-run"),
+                "--exponent-min");
+        assertOneLine(
+                run("quantize", "--weight-bits", "4", "--tolerance", "-1", "--dry-run"),
+                "--tolerance");
+        assertOneLine(
+                run(
+                        "quantize",
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "4",
+                        "--calibration-images",
+                        "0",
+                        "--image-size",
+                        "8",
+                        "--dry-run"),
+                "--calibration-images");
+        assertOneLine(run("quantize", "--weight-bits", "9", "--dry-run"), "--weight-bits");
+        assertOneLine(run("evaluate", "--activation-bits", "4", "--dry-run"), "--activation-bits");
+        assertOneLine(run("compare", "--weight-bits", "4", "--dry-run"), "--settings");
+    }
+
+    @Test
+    void theInputSizeIsAskedForInsteadOfAssumed() {
+        CliRun run = run("quantize", "--weight-bits", "4", "--activation-bits", "4", "--dry-run");
+        assertOneLine(run, "--image-size");
+        assertTrue(run.err().contains("input size"), run.err());
+        // with it, the same flags are accepted
+        assertEquals(
+                0,
+                run(
+                                "quantize",
+                                "--weight-bits",
+                                "4",
+                                "--activation-bits",
+                                "4",
+                                "--image-size",
+                                "4",
+                                "--dry-run")
+                        .exitCode());
+        // bn-model calibration needs no image
+        assertEquals(
+                0,
+                run(
+                                "quantize",
+                                "--weight-bits",
+                                "4",
+                                "--activation-bits",
+                                "4",
+                                "--calibration-mode",
+                                "bn-model",
+                                "--dry-run")
+                        .exitCode());
+    }
+
+    @Test
+    void aPlotWithNothingToPlotIsRefusedBeforeAnyOutputOrEvaluation() {
+        Path json = dir.resolve("table.json");
+        CliRun run =
+                run(
+                        "compare",
+                        "--settings",
+                        "fp32",
+                        "--json",
+                        json.toString(),
+                        "--plot",
+                        dir.resolve("p.png").toString());
+        assertOneLine(run, "--plot");
+        assertFalse(Files.exists(json), "nothing written");
+        assertFalse(Files.exists(dir.resolve("p.png")));
+    }
+
+    @Test
+    void anUnwritableOutputIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path out = dir.resolve("o.pt");
+        CliRun run =
+                run(
+                        "quantize",
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        out.toString(),
+                        "--report",
+                        dir.resolve("missing/r.json").toString());
+        assertOneLine(run, "--report");
+        assertFalse(Files.exists(out));
+    }
+}
