@@ -8,18 +8,43 @@ import org.powerquant.quant.ActivationGrid;
 
 /**
  * A per-tensor activation fake-quantizer: maps every element of a tensor to the level of its {@link
- * ActivationGrid}, with vectorised NDArray operations on the engine.
+ * ActivationGrid}, with as few float32 passes over the tensor as the engine allows.
  *
  * <p>With {@code N = 2^bits − 1}, lower bound {@code l}, range {@code c} and exponent {@code a}:
- * {@code x = clip(y − l, 0, c)}, {@code k = floor(N (x/c)^a + 1/2)} (half up, as {@link
- * org.powerquant.quant.PowerQuantizer#code(double)}), output {@code l + c (k/N)^(1/a)}. The
- * arithmetic is done in float64 so that codes agree with the pure-Java quantizer; the output has
- * the input's data type. Install it with {@link Relu#setOutputTransform} or the transform hooks of
- * {@link ConvNetwork}.
+ * {@code x = clip(y − l, 0, c) / c}, code {@code k = round(N x^a)}, output {@code l + c
+ * (k/N)^(1/a)}. Install it with {@link Relu#setOutputTransform} or the transform hooks of {@link
+ * ConvNetwork}. On the engine:
+ *
+ * <ul>
+ *   <li>uniform grids ({@code a = 1}): {@code clip}, one in-place multiply by {@code N/c}, {@code
+ *       round}, one in-place multiply by {@code c/N}: four passes, each about a ReLU's cost;
+ *   <li>power grids: {@code clip}, in-place multiply by {@code 1/c}, in-place {@code pow}, in-place
+ *       multiply by {@code N}, {@code round}, then the output is looked up in a table of the {@code
+ *       N + 1} levels ({@code take}), so only one {@code pow} per element.
+ * </ul>
+ *
+ * <p><b>Agreement with {@link org.powerquant.quant.PowerQuantizer#code(double)}.</b> The arithmetic
+ * is float32, so a code can differ from the pure-Java quantizer's (float64, {@link StrictMath#pow},
+ * half up) only where float32 rounding decides between two neighbouring codes: by at most one, and
+ * only when {@code |N x^a − (k + 1/2)| <= 2^-20 N (1 + |l|/c)} for the threshold {@code k + 1/2}
+ * between them (ties, exactly on the threshold, are rounded half to even). Everywhere else the
+ * codes are equal. Exact equality everywhere would need a comparison against precomputed thresholds
+ * and a gather per element, which costs four times a ReLU; {@code ActivationQuantizerTest} checks
+ * the bound on random inputs and on inputs placed on and next to every threshold. The output of a
+ * power grid is exactly the float32 level {@code (float) (l + c level(k))} of the code; that of a
+ * uniform grid, {@code k (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
     private final ActivationGrid grid;
+    private final int maxCode;
+    private final boolean uniform;
+    private final float lower;
+    private final float upper;
+    private final float inverseRange;
+    private final float codeScale;
+    private final float levelScale;
+    private final float[] levels;
 
     /**
      * Creates a quantizer for a grid.
@@ -28,6 +53,17 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      */
     public ActivationQuantizer(ActivationGrid grid) {
         this.grid = Objects.requireNonNull(grid, "grid");
+        this.maxCode = grid.quantizer().maxCode();
+        this.uniform = grid.exponent() == 1.0;
+        this.lower = (float) grid.lower();
+        this.upper = (float) (grid.lower() + grid.range());
+        this.inverseRange = (float) (1.0 / grid.range());
+        this.codeScale = (float) (maxCode / grid.range());
+        this.levelScale = (float) (grid.range() / maxCode);
+        this.levels = new float[maxCode + 1];
+        for (int k = 0; k <= maxCode; k++) {
+            levels[k] = (float) (grid.lower() + grid.range() * grid.quantizer().level(k));
+        }
     }
 
     /**
@@ -44,22 +80,32 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * @return the codes, same shape
      */
     public NDArray codes(NDArray y) {
-        return scaledCodes(y).toType(DataType.INT32, false);
+        NDArray codes = uniform ? uniformCodes(y) : powerCodes(y);
+        return codes.toType(DataType.INT32, false);
     }
 
-    /** The codes as float64 values, computed with as few full-tensor passes as possible. */
-    private NDArray scaledCodes(NDArray y) {
-        int n = grid.quantizer().maxCode();
-        NDArray x = y.toType(DataType.FLOAT64, true);
-        if (grid.lower() != 0) {
-            x.subi(grid.lower());
+    /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
+    private NDArray powerCodes(NDArray y) {
+        NDArray x = float32(y).clip(lower, upper);
+        if (lower != 0) {
+            x.subi(lower);
         }
-        x = x.clip(0, grid.range());
-        x.divi(grid.range());
-        if (grid.exponent() != 1.0) {
-            x.powi(grid.exponent());
+        x.muli(inverseRange);
+        x.powi(grid.exponent());
+        return x.muli(maxCode).round();
+    }
+
+    /** {@code round(clip(y - l, 0, c) N / c)} as float32, in three passes. */
+    private NDArray uniformCodes(NDArray y) {
+        NDArray x = float32(y).clip(lower, upper);
+        if (lower != 0) {
+            x.subi(lower);
         }
-        return x.muli(n).addi(0.5).floor();
+        return x.muli(codeScale).round();
+    }
+
+    private static NDArray float32(NDArray y) {
+        return y.getDataType() == DataType.FLOAT32 ? y : y.toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -70,16 +116,17 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      */
     @Override
     public NDArray apply(NDArray y) {
-        int n = grid.quantizer().maxCode();
-        NDArray levels = scaledCodes(y).divi(n);
-        if (grid.exponent() != 1.0) {
-            levels.powi(1.0 / grid.exponent());
+        NDArray out;
+        if (uniform) {
+            out = uniformCodes(y).muli(levelScale);
+            if (lower != 0) {
+                out.addi(lower);
+            }
+        } else {
+            NDArray table = y.getManager().create(levels);
+            out = table.take(powerCodes(y).toType(DataType.INT64, false));
         }
-        levels.muli(grid.range());
-        if (grid.lower() != 0) {
-            levels.addi(grid.lower());
-        }
-        return levels.toType(y.getDataType(), false);
+        return out.getDataType() == y.getDataType() ? out : out.toType(y.getDataType(), false);
     }
 
     @Override

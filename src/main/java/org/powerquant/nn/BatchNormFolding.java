@@ -1,7 +1,6 @@
 package org.powerquant.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
@@ -49,11 +48,30 @@ public final class BatchNormFolding {
      *     not match
      */
     public static List<FoldedBatchNorm> fold(Block root) {
+        List<ConvBatchNormPair> pairs = ConvBatchNormPair.findAll(root);
+        checkFoldable(pairs);
         List<FoldedBatchNorm> folded = new ArrayList<>();
-        for (ConvBatchNormPair pair : ConvBatchNormPair.findAll(root)) {
+        for (ConvBatchNormPair pair : pairs) {
             folded.add(fold(pair));
         }
         return Collections.unmodifiableList(folded);
+    }
+
+    /**
+     * Checks, without changing anything, that every conv/batch-norm pair below {@code root} can be
+     * folded: parameters present, channel counts equal, not already folded.
+     *
+     * @param root the network
+     * @throws IllegalArgumentException naming the first layer that cannot be folded
+     */
+    public static void checkFoldable(Block root) {
+        checkFoldable(ConvBatchNormPair.findAll(root));
+    }
+
+    private static void checkFoldable(List<ConvBatchNormPair> pairs) {
+        for (ConvBatchNormPair pair : pairs) {
+            statistics(pair);
+        }
     }
 
     /**
@@ -65,6 +83,51 @@ public final class BatchNormFolding {
      *     not match, or the batch norm is already folded
      */
     public static FoldedBatchNorm fold(ConvBatchNormPair pair) {
+        FoldedBatchNorm statistics = statistics(pair);
+        BatchNorm bn = pair.batchNorm();
+        float epsilon = epsilonOf(bn);
+        NDArray weight = array(pair.conv(), "weight", pair.convName());
+        NDArray gamma = array(bn, "gamma", pair.batchNormName());
+        NDArray beta = array(bn, "beta", pair.batchNormName());
+        NDArray mean = array(bn, "runningMean", pair.batchNormName());
+        NDArray variance = array(bn, "runningVar", pair.batchNormName());
+        long channels = weight.getShape().get(0);
+        float[] gammaValues = gamma.toFloatArray();
+        float[] betaValues = beta.toFloatArray();
+        // Float32 arithmetic in Java, as the engine's would be (IEEE, one rounding per operation):
+        // no intermediate native arrays, so nothing is left in the model's manager.
+        float[] means = mean.toFloatArray();
+        float[] variances = variance.toFloatArray();
+        float[] scale = new float[(int) channels];
+        float[] bias = new float[(int) channels];
+        // a convolution bias b (DJL's zoo convolutions have one) moves into the batch norm:
+        // BN(Wx + b) = s·Wx + β − (μ − b)·s
+        Parameter convBias = pair.conv().getDirectParameters().get("bias");
+        boolean hasBias = convBias != null && convBias.isInitialized();
+        float[] convBiases = hasBias ? convBias.getArray().toFloatArray() : null;
+        for (int c = 0; c < scale.length; c++) {
+            scale[c] = gammaValues[c] / (float) Math.sqrt(variances[c] + epsilon);
+            float centre = hasBias ? means[c] - convBiases[c] : means[c];
+            bias[c] = betaValues[c] - centre * scale[c];
+        }
+        float[] weights = weight.toFloatArray();
+        int perChannel = weights.length / scale.length;
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] *= scale[i / perChannel];
+        }
+        write(weight, weights);
+        if (hasBias) {
+            write(convBias.getArray(), filled(channels, 0f));
+        }
+        write(beta, bias);
+        write(gamma, filled(channels, 1f));
+        write(mean, filled(channels, 0f));
+        write(variance, filled(channels, 1f - epsilon));
+        return statistics;
+    }
+
+    /** Validates a pair and returns the statistics its folding removes; changes nothing. */
+    private static FoldedBatchNorm statistics(ConvBatchNormPair pair) {
         BatchNorm bn = pair.batchNorm();
         Conv2d conv = pair.conv();
         float epsilon = epsilonOf(bn);
@@ -105,30 +168,6 @@ public final class BatchNormFolding {
         FoldedBatchNorm statistics =
                 new FoldedBatchNorm(
                         pair.convName(), pair.batchNormName(), epsilon, betaValues, std);
-        try (NDManager scope = weight.getManager().newSubManager()) {
-            NDArray scale = gamma.div(variance.add(epsilon).sqrt());
-            scope.tempAttachAll(scale);
-            long[] broadcast = new long[(int) weight.getShape().dimension()];
-            java.util.Arrays.fill(broadcast, 1);
-            broadcast[0] = channels;
-            NDArray newWeight = weight.mul(scale.reshape(broadcast));
-            // a convolution bias b (DJL's zoo convolutions have one) moves into the batch norm:
-            // BN(Wx + b) = s·Wx + β − (μ − b)·s
-            Parameter convBias = conv.getDirectParameters().get("bias");
-            NDArray centre = mean;
-            if (convBias != null && convBias.isInitialized()) {
-                centre = mean.sub(convBias.getArray());
-                scope.tempAttachAll(centre);
-                write(convBias.getArray(), filled(channels, 0f));
-            }
-            NDArray newBias = beta.sub(centre.mul(scale));
-            scope.tempAttachAll(newWeight, newBias);
-            write(weight, newWeight.toFloatArray());
-            write(beta, newBias.toFloatArray());
-            write(gamma, filled(channels, 1f));
-            write(mean, filled(channels, 0f));
-            write(variance, filled(channels, 1f - epsilon));
-        }
         return statistics;
     }
 

@@ -6,8 +6,11 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -75,14 +78,37 @@ public final class TorchNames {
         return djlName;
     }
 
+    /**
+     * Returns the names of a block's children, in order: the zero-based positions for a {@link
+     * SequentialBlock} (as {@code torch.nn.Sequential}), a {@link ParallelBlock} or for any block
+     * whose child names are not unique once the numeric prefix is dropped, the keys without their
+     * prefix otherwise. Every naming of this project ({@link #blocks}, {@link #parameters}, the
+     * weight names of the transform) derives from this method, so names are unique within each
+     * parent.
+     *
+     * @param parent the block
+     * @return one name per child, unique
+     */
+    public static List<String> childNames(Block parent) {
+        List<String> names = new ArrayList<>();
+        for (Pair<String, Block> child : parent.getChildren()) {
+            names.add(child.getKey().replaceFirst("^\\d+", ""));
+        }
+        if (parent instanceof SequentialBlock
+                || parent instanceof ParallelBlock
+                || new HashSet<>(names).size() < names.size()) {
+            for (int i = 0; i < names.size(); i++) {
+                names.set(i, Integer.toString(i));
+            }
+        }
+        return names;
+    }
+
     private static void collectBlocks(Block parent, String prefix, Map<String, Block> out) {
+        List<String> names = childNames(parent);
         int index = 0;
         for (Pair<String, Block> child : parent.getChildren()) {
-            String name =
-                    parent instanceof SequentialBlock || parent instanceof ParallelBlock
-                            ? Integer.toString(index)
-                            : child.getKey().replaceFirst("^\\d+", "");
-            index++;
+            String name = names.get(index++);
             out.put(prefix + name, child.getValue());
             collectBlocks(child.getValue(), prefix + name + ".", out);
         }

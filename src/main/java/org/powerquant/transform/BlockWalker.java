@@ -8,17 +8,20 @@ import ai.djl.nn.convolutional.Deconvolution;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.powerquant.nn.TorchNames;
 
 /**
  * Finds every quantizable weight in a DJL block tree.
  *
  * <p>DJL-native blocks are recognised by type: {@link Convolution} ({@code Conv1d/2d/3d}), {@link
  * Deconvolution} (transposed convolutions) and {@link Linear}; their {@code weight} parameter is
- * quantized. A weight is named by the path of child names from the root: a named child keeps its
- * name ({@code 01conv1} becomes {@code conv1}), a child named after its block type, as {@code
- * SequentialBlock.add} names them, becomes its zero-based position, as in PyTorch ({@code
- * 02SequentialBlock.01Conv2d} becomes {@code 1.0.weight}). TorchScript blocks (any {@link
+ * quantized. A weight is named by the path of child names from the root, as {@link
+ * TorchNames#childNames} names them: a named child keeps its name ({@code 01conv1} becomes {@code
+ * conv1}), a child of a {@link ai.djl.nn.SequentialBlock} becomes its zero-based position, as in
+ * PyTorch ({@code layer1.0.conv1.weight}); names are unique. TorchScript blocks (any {@link
  * SymbolBlock}) are delegated to {@link TorchScriptWeights}, which identifies weights by name and
  * shape.
  */
@@ -35,6 +38,12 @@ public final class BlockWalker {
     public static List<WeightSite> sites(Block root) {
         List<WeightSite> sites = new ArrayList<>();
         walk(root, "", sites);
+        Set<String> seen = new HashSet<>();
+        for (WeightSite site : sites) {
+            if (!seen.add(site.name())) {
+                throw new IllegalStateException("two weights are named " + site.name());
+            }
+        }
         return sites;
     }
 
@@ -54,8 +63,10 @@ public final class BlockWalker {
             add(block, path, LayerKind.DENSE, sites);
             return;
         }
+        List<String> names = TorchNames.childNames(block);
+        int index = 0;
         for (Pair<String, Block> child : block.getChildren()) {
-            String name = childName(child.getKey());
+            String name = names.get(index++);
             walk(child.getValue(), path.isEmpty() ? name : path + "." + name, sites);
         }
     }
@@ -65,28 +76,5 @@ public final class BlockWalker {
         if (weight != null) {
             sites.add(new WeightSite(path.isEmpty() ? "weight" : path + ".weight", kind, weight));
         }
-    }
-
-    /**
-     * The readable name of a child: DJL stores children as {@code NNname} ({@code 01conv1}); the
-     * two-digit position is dropped when a name follows it, and kept when the name is the bare
-     * block type of a sequence.
-     */
-    static String childName(String key) {
-        if (key.length() > 2
-                && Character.isDigit(key.charAt(0))
-                && Character.isDigit(key.charAt(1))) {
-            String rest = key.substring(2);
-            int position = Integer.parseInt(key.substring(0, 2));
-            boolean generic =
-                    rest.endsWith("Block")
-                            || rest.startsWith("Conv")
-                            || rest.equals("Linear")
-                            || rest.startsWith("BatchNorm")
-                            || rest.contains("Pool")
-                            || rest.equals("LambdaBlock");
-            return generic ? (position - 1) + "" : rest;
-        }
-        return key;
     }
 }

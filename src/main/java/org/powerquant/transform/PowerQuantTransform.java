@@ -67,6 +67,7 @@ public final class PowerQuantTransform {
 
     private final WeightQuantizer quantizer;
     private final Predicate<String> skip;
+    private final Map<String, Pattern> skipPatterns;
     private final int threads;
     private final int activationBits;
     private final int lastLayerBits;
@@ -106,6 +107,7 @@ public final class PowerQuantTransform {
                         .rounding(builder.rounding)
                         .build();
         skip = builder.skip;
+        skipPatterns = new LinkedHashMap<>(builder.skipPatterns);
         threads = builder.threads;
         progress = builder.progress;
     }
@@ -193,21 +195,28 @@ public final class PowerQuantTransform {
             }
             NetworkGraph.of(convNetwork).checkActivationsPlaceable();
             network = convNetwork;
-            for (ActivationSite site :
-                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput)) {
-                site.clear();
-            }
-            for (FoldedBatchNorm bn : BatchNormFolding.fold(network)) {
-                folded.put(bn.batchNormName(), bn);
-            }
         }
+        // Everything is validated before anything changes: a failing apply leaves the model as it
+        // was, and a retry with corrected options works.
         List<WeightSite> sites = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        for (WeightSite site : BlockWalker.sites(block)) {
+        List<WeightSite> all = BlockWalker.sites(block);
+        for (WeightSite site : all) {
             if (skip.test(site.name())) {
                 skipped.add(site.name());
             } else {
                 sites.add(site);
+            }
+        }
+        for (Map.Entry<String, Pattern> pattern : skipPatterns.entrySet()) {
+            if (all.stream().noneMatch(s -> pattern.getValue().matcher(s.name()).matches())) {
+                throw new IllegalArgumentException(
+                        "skip pattern "
+                                + pattern.getKey()
+                                + " matches no layer"
+                                + (all.isEmpty()
+                                        ? ""
+                                        : " (layers are named like " + all.get(0).name() + ")"));
             }
         }
         List<WeightTensor> inputs = new ArrayList<>(sites.size());
@@ -222,9 +231,32 @@ public final class PowerQuantTransform {
                                 + " are not supported,"
                                 + " only float32");
             }
-            inputs.add(
-                    new WeightTensor(
-                            site.name(), array.getShape().getShape(), array.toFloatArray()));
+            float[] values = array.toFloatArray();
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException(
+                            "layer " + site.name() + ": weights contain " + v);
+                }
+            }
+            inputs.add(new WeightTensor(site.name(), array.getShape().getShape(), values));
+        }
+        if (network != null) {
+            ActivationSites toClear =
+                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput);
+            BatchNormFolding.checkFoldable(network);
+            for (ActivationSite site : toClear) {
+                site.clear();
+            }
+            for (FoldedBatchNorm bn : BatchNormFolding.fold(network)) {
+                folded.put(bn.batchNormName(), bn);
+            }
+            inputs.clear(); // folding changed the weights: read them again
+            for (WeightSite site : sites) {
+                NDArray array = site.parameter().getArray();
+                inputs.add(
+                        new WeightTensor(
+                                site.name(), array.getShape().getShape(), array.toFloatArray()));
+            }
         }
         long weightStart = System.nanoTime();
         progress.accept(
@@ -364,6 +396,7 @@ public final class PowerQuantTransform {
         private double upperExponent = ExponentSearch.DEFAULT_UPPER;
         private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
         private Predicate<String> skip = name -> false;
+        private final Map<String, Pattern> skipPatterns = new LinkedHashMap<>();
         private int threads = Runtime.getRuntime().availableProcessors();
         private int activationBits;
         private int lastLayerBits;
@@ -580,16 +613,16 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder skipLayers(List<String> patterns) {
-            Set<Pattern> compiled =
-                    patterns.stream()
-                            .map(
-                                    p ->
-                                            Pattern.compile(
-                                                    Arrays.stream(p.split("\\*", -1))
-                                                            .map(Pattern::quote)
-                                                            .collect(Collectors.joining(".*"))))
-                            .collect(Collectors.toSet());
+            for (String p : patterns) {
+                skipPatterns.put(
+                        p,
+                        Pattern.compile(
+                                Arrays.stream(p.split("\\*", -1))
+                                        .map(Pattern::quote)
+                                        .collect(Collectors.joining(".*"))));
+            }
             Predicate<String> previous = skip;
+            Set<Pattern> compiled = Set.copyOf(skipPatterns.values());
             this.skip =
                     name ->
                             previous.test(name)

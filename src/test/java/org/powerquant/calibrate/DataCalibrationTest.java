@@ -115,7 +115,6 @@ class DataCalibrationTest {
                 assertEquals(1.0, u.exponent());
                 assertEquals(0.0, p.lower());
                 assertEquals(site.bits(), p.bits());
-                assertTrue(p.expectedError() <= u.expectedError(), site.name());
                 assertEquals(
                         u.expectedError(), p.uniformExpectedError(), 1e-12 * u.expectedError());
             }

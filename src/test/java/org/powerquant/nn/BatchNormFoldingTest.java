@@ -22,6 +22,29 @@ import org.powerquant.importer.ResNetImporter;
 /** Batch-norm folding keeps the network's function to float precision. */
 class BatchNormFoldingTest {
 
+    @Test
+    void foldingAndQuantizingManyTimesLeavesNoArraysInTheModelsManager() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            org.powerquant.transform.PowerQuantTransform quantize =
+                    org.powerquant.transform.PowerQuantTransform.builder().weightBits(4).build();
+            Random random = new Random(3);
+            int[] arrays = new int[8];
+            for (int round = 0; round < arrays.length; round++) {
+                randomiseBatchNorms(net, random);
+                BatchNormFolding.fold(net);
+                quantize.apply(net);
+                arrays[round] = manager.getManagedArrays().size();
+            }
+            assertEquals(
+                    arrays[1],
+                    arrays[arrays.length - 1],
+                    "arrays in the manager after each round: " + java.util.Arrays.toString(arrays));
+        }
+    }
+
     /**
      * Gives every batch norm random statistics and affine parameters (trained-like, not identity).
      */

@@ -108,7 +108,6 @@ class SortedActivationsTest {
                     1e-9 * power.error() + 1e-300);
             assertEquals(1.0, uniform.exponent());
             assertEquals(uniform.error(), power.uniformError(), 0.0);
-            assertTrue(power.error() <= uniform.error(), "power " + power + " uniform " + uniform);
             assertTrue(power.clip() <= sorted.max() * 1.0001f, "range within the samples");
             assertEquals(x.length, power.samples());
             // no range among many tried, for either grid, does clearly better than the fit (the

@@ -1,0 +1,61 @@
+package org.powerquant.transform;
+
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.powerquant.nn.TorchNames;
+import org.powerquant.nn.TorchvisionResNet;
+
+/** Weight names come from the one naming source, {@link TorchNames}, for every block tree. */
+class BlockWalkerTest {
+
+    @Test
+    void bottleneckUnitsAreNamedByPositionAsInTorchvision() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet50()
+                            .setLayers(2, 2)
+                            .optBaseWidth(4)
+                            .optNumClasses(3)
+                            .build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            List<String> names = BlockWalker.sites(net).stream().map(WeightSite::name).toList();
+            assertTrue(names.contains("layer1.0.conv1.weight"), names.toString());
+            assertTrue(names.contains("layer1.1.conv3.weight"), names.toString());
+            assertTrue(names.contains("layer2.0.downsample.0.weight"), names.toString());
+            assertSameNamesAsTorchNames(net);
+        }
+    }
+
+    @Test
+    void namesAreUniqueAndAgreeWithTorchNamesForBasicBlocks() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            assertSameNamesAsTorchNames(net);
+        }
+    }
+
+    /** Every weight the walker finds is the parameter TorchNames gives that name; no repeats. */
+    private static void assertSameNamesAsTorchNames(Block net) {
+        Map<String, Parameter> torch = TorchNames.parameters(net);
+        Set<String> seen = new HashSet<>();
+        List<WeightSite> sites = BlockWalker.sites(net);
+        for (WeightSite site : sites) {
+            assertTrue(seen.add(site.name()), "repeated name " + site.name());
+            assertSame(torch.get(site.name()), site.parameter(), site.name());
+        }
+        assertTrue(sites.size() > 10, sites.size() + " weights");
+    }
+}
