@@ -35,7 +35,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
-import org.powerquant.eval.IdxDataset;
+import org.powerquant.data.IdxDataset;
 import org.powerquant.nn.ResidualKind;
 import org.powerquant.nn.TorchvisionResNet;
 

@@ -15,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.powerquant.artifact.ArtifactException;
+import org.powerquant.artifact.QuantizedArtifact;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.importer.ResNetImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
@@ -147,6 +150,80 @@ public final class PowerQuant {
      */
     public static QuantizationReport quantize(Model model, PowerQuantTransform transform) {
         return transform.apply(model);
+    }
+
+    /**
+     * Saves a quantized model: a DJL-native one as a self-contained artifact directory ({@link
+     * QuantizedArtifact}: manifest, weights bit-packed at their bit width, float tensors,
+     * activation grids, report) that {@link #load(Path)} and plain DJL {@code Criteria} load back;
+     * a TorchScript one as a {@code .pt} file ({@link #save(Model, Path)}). The preprocessing is
+     * not recorded; see {@link #save(QuantizedModel, Path, Preprocessing)}.
+     *
+     * @param quantized the quantized model and its report
+     * @param target the artifact directory (DJL-native) or {@code .pt} file (TorchScript)
+     * @throws IOException if it cannot be written
+     */
+    public static void save(QuantizedModel<?, ?> quantized, Path target) throws IOException {
+        save(quantized, target, null);
+    }
+
+    /**
+     * Saves a quantized model with the preprocessing it expects, which the artifact's manifest
+     * records (a TorchScript model is saved as a {@code .pt} file without it).
+     *
+     * @param quantized the quantized model and its report
+     * @param target the artifact directory (DJL-native) or {@code .pt} file (TorchScript)
+     * @param preprocessing the preprocessing of the model's inputs, or null if unknown
+     * @throws IOException if it cannot be written
+     */
+    public static void save(
+            QuantizedModel<?, ?> quantized, Path target, Preprocessing preprocessing)
+            throws IOException {
+        Model model = quantized.model();
+        if (model.getBlock() instanceof PtSymbolBlock) {
+            save(model, target);
+            return;
+        }
+        QuantizedArtifact.save(model, quantized.report(), preprocessing, target);
+    }
+
+    /**
+     * Loads an artifact written by {@link #save(QuantizedModel, Path)} on the default device, with
+     * its report. Plain DJL loads the same directory with {@code Criteria.builder().setTypes(
+     * NDList.class, NDList.class).optModelPath(dir)}; this does exactly that.
+     *
+     * @param directory the artifact directory
+     * @return the quantized model (a {@link NoopTranslator}) and its report
+     * @throws ArtifactException naming the file if the artifact is missing, truncated, corrupted,
+     *     edited or of another format version
+     * @throws IOException if it cannot be read
+     * @throws ModelException if DJL cannot load it
+     */
+    public static QuantizedModel<NDList, NDList> load(Path directory)
+            throws IOException, ModelException {
+        return load(directory, null);
+    }
+
+    /**
+     * Loads an artifact on a device, with its report.
+     *
+     * @param directory the artifact directory
+     * @param device where the model runs, or null for DJL's default
+     * @return the quantized model and its report
+     * @throws ArtifactException naming the file if the artifact is not valid
+     * @throws IOException if it cannot be read
+     * @throws ModelException if DJL cannot load it
+     */
+    public static QuantizedModel<NDList, NDList> load(Path directory, Device device)
+            throws IOException, ModelException {
+        QuantizationReport report = QuantizedArtifact.readReport(directory);
+        Criteria<NDList, NDList> criteria =
+                Criteria.builder()
+                        .setTypes(NDList.class, NDList.class)
+                        .optModelPath(directory)
+                        .optDevice(device)
+                        .build();
+        return new QuantizedModel<>(criteria.loadModel(), report);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.powerquant.cli;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ModelException;
+import ai.djl.ndarray.NDList;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -10,6 +11,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.powerquant.InvalidInputException;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.Role;
+import org.powerquant.artifact.ArtifactManifest;
+import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.calibrate.CalibrationWarning;
 import org.powerquant.data.DatasetSpec;
@@ -45,7 +52,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             names = "--model",
             required = true,
             paramLabel = "PATH",
-            description = "TorchScript model file (.pt).")
+            description =
+                    "TorchScript model file (.pt), or a quantized-model artifact directory (written by"
+                            + " quantize --output DIR; evaluated with the preprocessing it records,"
+                            + " which flags override).")
     private Path model;
 
     @Mixin private EvaluationOptions evaluation;
@@ -62,6 +72,19 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, ModelException {
         evaluation.check();
+        boolean artifact = QuantizedArtifact.isArtifact(model);
+        if (artifact) {
+            if (quantization.weightBits != null) {
+                throw new InvalidInputException(
+                        Role.MODEL, model + " is a quantized artifact: it takes no --weight-bits");
+            }
+            Preprocessing recorded =
+                    QuantizedArtifact.preprocessing(ArtifactManifest.read(model.toAbsolutePath()));
+            if (recorded != null) {
+                preprocessing.useRecordedPreprocessing(
+                        recorded, spec.commandLine().getParseResult());
+            }
+        }
         Preprocessing pre = preprocessing.preprocessing();
         quantization.check(pre.outputSize());
         DatasetSpec data = evaluation.datasetSpec();
@@ -96,8 +119,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelSource source = ModelSource.torchScript(model, device);
         EvaluationResult result;
         QuantizationReport report = null;
-        try (Model loaded = CliModels.open(source, setting)) {
-            if (!setting.isFloat()) {
+        QuantizedModel<NDList, NDList> stored = null;
+        if (artifact) {
+            stored = PowerQuant.load(model.toAbsolutePath(), device);
+            report = stored.report();
+        }
+        try (Model loaded = artifact ? stored.model() : CliModels.open(source, setting)) {
+            if (!setting.isFloat() && !artifact) {
                 PowerQuantTransform transform =
                         options.transformBuilder().progress(Progress.lines(err, run.quiet)).build();
                 report = transform.apply(loaded);
@@ -107,7 +135,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             result = evaluator.evaluate(loaded, dataset);
         }
-        String label = setting.isFloat() ? "float" : setting.label() + " " + report.method();
+        String label =
+                artifact
+                        ? model.getFileName() + " (" + InspectCommand.setting(report) + ")"
+                        : setting.isFloat() ? "float" : setting.label() + " " + report.method();
         out.println(
                 String.format(
                         Locale.ROOT,
@@ -125,8 +156,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (json != null) {
             JsonObject object = result.toJsonTree();
-            object.addProperty("setting", setting.label());
-            object.addProperty("method", setting.isFloat() ? "float" : report.method());
+            object.addProperty(
+                    "setting", artifact ? InspectCommand.setting(report) : setting.label());
+            object.addProperty(
+                    "method", setting.isFloat() && !artifact ? "float" : report.method());
             String text = new GsonBuilder().setPrettyPrinting().create().toJson(object);
             try (OutputSet outputs = OutputSet.create()) {
                 AtomicFiles.writeString(outputs.file(json), text);

@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
             QuantizeCommand.class,
             EvaluateCommand.class,
             CompareCommand.class,
-            DemoCommand.class
+            DemoCommand.class,
+            InspectCommand.class
         })
 public final class PowerQuantCli {
 

@@ -4,6 +4,7 @@ import java.util.List;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.data.Preprocessing;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -118,6 +119,41 @@ final class PreprocessingOptions {
                 throw new InvalidInputException(role, "has an empty value");
             }
             out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * Takes every preprocessing step no flag on the command line sets from a model's recorded
+     * preprocessing (an artifact's manifest): explicit flags override it.
+     */
+    void useRecordedPreprocessing(Preprocessing recorded, CommandLine.ParseResult parsed) {
+        if (imageSize == null && resizeShort == null && centerCrop == null) {
+            if (recorded.imageSize() > 0) {
+                imageSize = recorded.imageSize();
+            } else {
+                resizeShort = recorded.resizeShort() > 0 ? recorded.resizeShort() : null;
+                centerCrop = recorded.centerCrop() > 0 ? recorded.centerCrop() : null;
+            }
+        }
+        if (mean == null) {
+            mean = boxed(recorded.mean());
+        }
+        if (std == null) {
+            std = boxed(recorded.std());
+        }
+        if (!parsed.hasMatchedOption("--channels")) {
+            channels = recorded.channels();
+        }
+        if (!parsed.hasMatchedOption("--antialias")) {
+            antialias = recorded.antialias();
+        }
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new java.util.ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
         }
         return out;
     }

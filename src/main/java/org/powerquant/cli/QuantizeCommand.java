@@ -56,8 +56,11 @@ public final class QuantizeCommand implements Callable<Integer> {
             names = "--output",
             paramLabel = "OUT",
             description =
-                    "Where to save the quantized model: a .pt file, or with --activation-bits a directory"
-                            + " (replaced as a whole).")
+                    "Where to save the quantized model: a directory (a self-contained artifact: weights"
+                            + " bit-packed at B bits, activation grids, report, preprocessing; loads with"
+                            + " evaluate --model, PowerQuant.load or plain DJL Criteria; replaced as a"
+                            + " whole), or a .pt file (weights only: a TorchScript model with float32"
+                            + " weights on the grid).")
     private Path output;
 
     @Option(
@@ -81,7 +84,15 @@ public final class QuantizeCommand implements Callable<Integer> {
                     "is needed: calibration images are preprocessed to the network's input size");
         }
         FileChecks files = quantization.calibrationInputs(new FileChecks().input("--model", model));
-        if (activations) {
+        boolean artifact = output != null && (activations || !output.toString().endsWith(".pt"));
+        if (artifact) {
+            if (output.toString().endsWith(".pt")) {
+                throw new InvalidInputException(
+                        Role.OUTPUT,
+                        output
+                                + ": with --activation-bits the model is saved as an artifact"
+                                + " directory, not a .pt file");
+            }
             files.outputDirectory("--output", output);
         } else {
             files.output("--output", output);
@@ -103,17 +114,18 @@ public final class QuantizeCommand implements Callable<Integer> {
                         .optTranslator(new NoopTranslator())
                         .build();
         PrintWriter out = spec.commandLine().getOut();
-        try (QuantizedModel<NDList, NDList> quantized = loadQuantized(criteria, transform)) {
+        try (QuantizedModel<NDList, NDList> quantized =
+                artifact ? importQuantized(transform) : loadQuantized(criteria, transform)) {
             out.println(quantized.report().toTable());
             out.flush();
             for (CalibrationWarning warning : transform.calibration().warnings()) {
                 err.println("warning: " + Warnings.message(warning));
             }
             try (OutputSet outputs = OutputSet.create()) {
-                if (output != null) {
-                    PowerQuant.save(
-                            quantized.model(),
-                            activations ? outputs.directory(output) : outputs.file(output));
+                if (artifact) {
+                    PowerQuant.save(quantized, outputs.directory(output), pre);
+                } else if (output != null) {
+                    PowerQuant.save(quantized.model(), outputs.file(output));
                 }
                 if (report != null) {
                     quantized.report().writeJson(outputs.file(report));
@@ -121,13 +133,26 @@ public final class QuantizeCommand implements Callable<Integer> {
                 outputs.commit();
             }
             if (output != null) {
-                out.println("saved " + output);
+                out.println((artifact ? "saved artifact " : "saved ") + output);
             }
             if (report != null) {
                 out.println("report " + report);
             }
         }
         return 0;
+    }
+
+    private QuantizedModel<NDList, NDList> importQuantized(PowerQuantTransform transform)
+            throws IOException, ModelException {
+        try {
+            return PowerQuant.importQuantized(
+                    model, transform, ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice());
+        } catch (ModelException | ai.djl.engine.EngineException e) {
+            throw new InvalidInputException(
+                    Role.MODEL,
+                    model + " cannot be imported as a torchvision ResNet: " + e.getMessage(),
+                    e);
+        }
     }
 
     private QuantizedModel<NDList, NDList> loadQuantized(

@@ -126,6 +126,60 @@ public final class Preprocessing {
         return null;
     }
 
+    /**
+     * Returns the side of the plain square resize, 0 when the short side is resized instead.
+     *
+     * @return the image size, or 0
+     */
+    public int imageSize() {
+        return imageSize;
+    }
+
+    /**
+     * Returns the short side resized to, 0 when none (or when {@link #imageSize()} is set).
+     *
+     * @return the short side, or 0
+     */
+    public int resizeShort() {
+        return resizeShort;
+    }
+
+    /**
+     * Returns the side of the centre crop, 0 when none.
+     *
+     * @return the crop side, or 0
+     */
+    public int centerCrop() {
+        return centerCrop;
+    }
+
+    /**
+     * Returns the per-channel mean, one value per output channel.
+     *
+     * @return a copy of the means
+     */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /**
+     * Returns the per-channel standard deviation, one value per output channel.
+     *
+     * @return a copy of the standard deviations
+     */
+    public float[] std() {
+        return std.clone();
+    }
+
+    /**
+     * Returns whether downscaling is antialiased.
+     *
+     * @return true when antialiased
+     */
+    public boolean antialias() {
+        return antialias;
+    }
+
     /** {@inheritDoc} */
     @Override
     public String toString() {

@@ -83,8 +83,12 @@ class QuantizeCommandIT {
         assertEquals(17, activations.size());
         assertEquals("fc.input", activations.get(16).getAsJsonObject().get("name").getAsString());
         assertEquals(8, activations.get(16).getAsJsonObject().get("bits").getAsInt());
-        assertTrue(Files.isRegularFile(output.resolve("fmnist_resnet18-0000.params")));
-        assertTrue(Files.isRegularFile(output.resolve("fmnist_resnet18-activations.json")));
+        org.powerquant.artifact.ArtifactManifest manifest =
+                org.powerquant.artifact.ArtifactManifest.read(output);
+        manifest.verifyFiles();
+        assertEquals(17, manifest.activations().size());
+        assertEquals(64, manifest.preprocessing().get("imageSize").getAsInt());
+        assertEquals("synthetic", manifest.quantization().get("calibrationMode").getAsString());
     }
 
     @Test

@@ -1,0 +1,310 @@
+package org.powerquant.artifact;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The manifest of a quantized-model artifact ({@value #FILE}, JSON): format version, architecture,
+ * quantization settings, expected preprocessing, the layout of the parameter file, size figures,
+ * and the SHA-256 checksum and length of every other file. Its own content is sealed by a checksum
+ * of its canonical form ({@code manifestSha256}), so an edit by hand is detected too.
+ *
+ * <p>Reading a manifest and verifying the files needs no engine: {@code powerquant inspect} uses
+ * only this class.
+ */
+public final class ArtifactManifest {
+
+    /** File name of the manifest inside an artifact directory. */
+    public static final String FILE = "powerquant.json";
+
+    /** The format this code writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** The value of the {@code format} entry. */
+    public static final String FORMAT = "powerquant-artifact";
+
+    private static final String SEAL = "manifestSha256";
+    private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
+    private static final Gson PRETTY =
+            new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();
+
+    private final Path file;
+    private final JsonObject json;
+
+    private ArtifactManifest(Path file, JsonObject json) {
+        this.file = file;
+        this.json = json;
+    }
+
+    /**
+     * Seals a manifest's content and returns its text.
+     *
+     * @param content the manifest without its seal
+     * @return the pretty-printed JSON with {@code manifestSha256} added
+     */
+    static String seal(JsonObject content) {
+        JsonObject sealed = content.deepCopy();
+        sealed.remove(SEAL);
+        sealed.addProperty(SEAL, sha256(COMPACT.toJson(sealed).getBytes(StandardCharsets.UTF_8)));
+        return PRETTY.toJson(sealed);
+    }
+
+    /**
+     * Reads and checks the manifest of an artifact directory: present, sealed, of this format
+     * version. The other files are not read ({@link #verifyFiles()} does it).
+     *
+     * @param directory the artifact directory
+     * @return the manifest
+     * @throws ArtifactException naming the file if it is missing, malformed, edited or of another
+     *     version
+     */
+    public static ArtifactManifest read(Path directory) throws ArtifactException {
+        if (!Files.isDirectory(directory)) {
+            throw new ArtifactException(
+                    directory, "is not a directory (a quantized-model artifact)");
+        }
+        Path file = directory.resolve(FILE);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ArtifactException(
+                    file, "missing: " + directory + " is not a PowerQuant artifact", e);
+        } catch (IOException e) {
+            throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        JsonObject json;
+        try {
+            json = JsonParser.parseString(text).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new ArtifactException(file, "is not a JSON object (truncated or corrupted?)", e);
+        }
+        if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
+            throw new ArtifactException(file, "is not a PowerQuant artifact manifest");
+        }
+        int version;
+        try {
+            version = json.get("formatVersion").getAsInt();
+        } catch (RuntimeException e) {
+            throw new ArtifactException(file, "has no format version", e);
+        }
+        if (version != FORMAT_VERSION) {
+            throw new ArtifactException(
+                    file,
+                    "format version "
+                            + version
+                            + " is not supported (this version reads "
+                            + FORMAT_VERSION
+                            + ")");
+        }
+        JsonElement seal = json.remove(SEAL);
+        String expected = seal == null ? null : seal.getAsString();
+        String actual = sha256(COMPACT.toJson(json).getBytes(StandardCharsets.UTF_8));
+        if (!actual.equals(expected)) {
+            throw new ArtifactException(
+                    file, "its content does not match its checksum (edited by hand or corrupted)");
+        }
+        return new ArtifactManifest(file, json);
+    }
+
+    /**
+     * Checks that every file the manifest lists is present, of its recorded length and checksum.
+     *
+     * @throws ArtifactException naming the first file that is missing, truncated or corrupted
+     */
+    public void verifyFiles() throws ArtifactException {
+        Path directory = file.getParent();
+        for (Map.Entry<String, JsonElement> e : json.getAsJsonObject("files").entrySet()) {
+            Path f = directory.resolve(e.getKey());
+            JsonObject entry = e.getValue().getAsJsonObject();
+            long length = entry.get("bytes").getAsLong();
+            try {
+                long actual = Files.size(f);
+                if (actual != length) {
+                    throw new ArtifactException(
+                            f,
+                            "is "
+                                    + actual
+                                    + " bytes, the manifest says "
+                                    + length
+                                    + " (truncated or replaced)");
+                }
+                if (!sha256(f).equals(entry.get("sha256").getAsString())) {
+                    throw new ArtifactException(f, "checksum mismatch (corrupted)");
+                }
+            } catch (NoSuchFileException ex) {
+                throw new ArtifactException(f, "missing from the artifact", ex);
+            } catch (ArtifactException ex) {
+                throw ex;
+            } catch (IOException ex) {
+                throw new ArtifactException(f, "cannot be read: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /**
+     * Returns the manifest file.
+     *
+     * @return its path
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Returns the manifest's content (without its seal).
+     *
+     * @return a copy of the JSON object
+     */
+    public JsonObject json() {
+        return json.deepCopy();
+    }
+
+    /**
+     * Returns the model name.
+     *
+     * @return the name
+     */
+    public String name() {
+        return json.get("name").getAsString();
+    }
+
+    /**
+     * Returns the architecture: {@code kind} and the settings its {@link ArchitectureCodec} reads.
+     *
+     * @return a copy of the architecture object
+     */
+    public JsonObject architecture() {
+        return json.getAsJsonObject("architecture").deepCopy();
+    }
+
+    /**
+     * Returns the input shape the block was initialized with, batch first.
+     *
+     * @return the dimensions
+     */
+    public long[] inputShape() {
+        JsonArray a = json.getAsJsonArray("inputShape");
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsLong();
+        }
+        return out;
+    }
+
+    /**
+     * Returns the quantization summary: {@code method}, {@code weightBits}, {@code activationBits}
+     * (0 for float activations), {@code calibrationMode} ({@code none} without activation
+     * quantizers) and {@code dataFree}.
+     *
+     * @return a copy of the object
+     */
+    public JsonObject quantization() {
+        return json.getAsJsonObject("quantization").deepCopy();
+    }
+
+    /**
+     * Returns the preprocessing the model expects, as recorded at save time.
+     *
+     * @return the preprocessing object, or null when none was recorded
+     */
+    public JsonObject preprocessing() {
+        JsonElement p = json.get("preprocessing");
+        return p == null || p.isJsonNull() ? null : p.getAsJsonObject().deepCopy();
+    }
+
+    /**
+     * Returns the tensors of the parameter file in file order: each {@code {name, parameter,
+     * encoding ("float32" or "codes"), shape}} plus, for codes, {@code bits}, {@code exponent},
+     * {@code scales} (their count) and {@code codeBytes}.
+     *
+     * @return the tensor entries
+     */
+    public List<JsonObject> tensors() {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("tensors")) {
+            out.add(e.getAsJsonObject().deepCopy());
+        }
+        return out;
+    }
+
+    /**
+     * Returns the activation grids by site name, in the JSON form of {@link
+     * org.powerquant.nn.ActivationQuantizers#toJson}.
+     *
+     * @return the object of grids (empty when activations stay float)
+     */
+    public JsonObject activations() {
+        return json.getAsJsonObject("activations").deepCopy();
+    }
+
+    /**
+     * Returns the size figures: {@code quantizedWeights}, {@code quantizedBytes} (codes, scales and
+     * exponents), {@code bitsPerQuantizedWeight}, {@code floatParameters}, {@code floatBytes}.
+     *
+     * @return a copy of the object
+     */
+    public JsonObject size() {
+        return json.getAsJsonObject("size").deepCopy();
+    }
+
+    /**
+     * Returns the files the manifest seals, by name, with their length.
+     *
+     * @return the length of every file
+     */
+    public Map<String, Long> files() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : json.getAsJsonObject("files").entrySet()) {
+            out.put(e.getKey(), e.getValue().getAsJsonObject().get("bytes").getAsLong());
+        }
+        return out;
+    }
+
+    /**
+     * Returns the SHA-256 of a file, as lower-case hex.
+     *
+     * @param f the file
+     * @return the checksum
+     * @throws IOException if it cannot be read
+     */
+    static String sha256(Path f) throws IOException {
+        MessageDigest digest = digest();
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(f)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.powerquant.artifact;
+
+import ai.djl.nn.Block;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.Map;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ResidualKind;
+import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.ActivationGrid;
+
+/**
+ * {@link ArchitectureCodec} of {@link TorchvisionResNet}: imported torchvision ResNets and the demo
+ * network. Described by its builder's settings ({@code residual}, {@code layers}, {@code
+ * baseWidth}, {@code widthPerGroup}, {@code inputChannels}, {@code classes}, {@code smallInput});
+ * activation sites as {@link ActivationQuantizers} names them.
+ */
+public final class TorchvisionResNetCodec implements ArchitectureCodec {
+
+    /** The kind name in a manifest. */
+    public static final String KIND = "torchvision-resnet";
+
+    /** Creates the codec. */
+    public TorchvisionResNetCodec() {}
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public boolean handles(Block block) {
+        return block instanceof TorchvisionResNet;
+    }
+
+    @Override
+    public JsonObject describe(Block block) {
+        TorchvisionResNet net = (TorchvisionResNet) block;
+        JsonObject o = new JsonObject();
+        o.addProperty("residual", net.getKind().name());
+        JsonArray layers = new JsonArray();
+        for (int n : net.getLayers()) {
+            layers.add(n);
+        }
+        o.add("layers", layers);
+        o.addProperty("baseWidth", net.getBaseWidth());
+        o.addProperty("widthPerGroup", net.getWidthPerGroup());
+        o.addProperty("inputChannels", net.getInputChannels());
+        o.addProperty("classes", net.getNumClasses());
+        o.addProperty("smallInput", net.isSmallInput());
+        return o;
+    }
+
+    @Override
+    public Block build(JsonObject d) {
+        try {
+            JsonArray array = d.getAsJsonArray("layers");
+            int[] layers = new int[array.size()];
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] = array.get(i).getAsInt();
+            }
+            return TorchvisionResNet.builder()
+                    .setKind(ResidualKind.valueOf(d.get("residual").getAsString()))
+                    .setLayers(layers)
+                    .optBaseWidth(d.get("baseWidth").getAsInt())
+                    .optWidthPerGroup(d.get("widthPerGroup").getAsInt())
+                    .optInputChannels(d.get("inputChannels").getAsInt())
+                    .optNumClasses(d.get("classes").getAsInt())
+                    .optSmallInput(d.get("smallInput").getAsBoolean())
+                    .build();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    KIND + " architecture is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Map<String, ActivationGrid> activations(Block block) {
+        return ActivationQuantizers.installed((TorchvisionResNet) block);
+    }
+
+    @Override
+    public void install(Block block, Map<String, ActivationGrid> grids) {
+        ActivationQuantizers.install((TorchvisionResNet) block, grids);
+    }
+}

@@ -1,0 +1,130 @@
+package org.powerquant.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.powerquant.artifact.ArtifactManifest;
+import org.powerquant.artifact.QuantizedArtifact;
+import org.powerquant.transform.ActivationReport;
+import org.powerquant.transform.QuantizationReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code powerquant inspect DIR}: print a quantized-model artifact's manifest and report, after
+ * verifying every file's checksum, without starting the engine.
+ */
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description =
+                "Print a quantized-model artifact's manifest and report (architecture, bits, per-layer"
+                        + " exponents, size on disk, bits per weight) after checking every file; the"
+                        + " engine is not loaded.")
+public final class InspectCommand implements Callable<Integer> {
+
+    @Spec private CommandSpec spec;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "DIR",
+            description = "The artifact directory (written by quantize --output DIR).")
+    private Path directory;
+
+    @Override
+    public Integer call() throws IOException {
+        ArtifactManifest manifest = ArtifactManifest.read(directory);
+        manifest.verifyFiles();
+        QuantizationReport report = QuantizedArtifact.readReport(directory);
+        PrintWriter out = spec.commandLine().getOut();
+        JsonObject q = manifest.quantization();
+        JsonObject size = manifest.size();
+        long onDisk =
+                manifest.files().values().stream().mapToLong(Long::longValue).sum()
+                        + java.nio.file.Files.size(directory.resolve(ArtifactManifest.FILE));
+        out.printf(
+                Locale.ROOT,
+                "%s: PowerQuant artifact, format %d, model %s%n",
+                directory,
+                ArtifactManifest.FORMAT_VERSION,
+                manifest.name());
+        out.printf(Locale.ROOT, "architecture: %s%n", manifest.architecture());
+        out.printf(
+                Locale.ROOT, "input shape: %s%n", java.util.Arrays.toString(manifest.inputShape()));
+        out.printf(
+                Locale.ROOT,
+                "quantization: %s, method %s, calibration %s (%s)%n",
+                setting(report),
+                q.get("method").getAsString(),
+                q.get("calibrationMode").getAsString(),
+                q.get("dataFree").getAsBoolean() ? "data-free" : "calibrated on real data");
+        JsonObject p = manifest.preprocessing();
+        out.printf(
+                Locale.ROOT,
+                "preprocessing: %s%n",
+                p == null ? "not recorded" : QuantizedArtifact.preprocessing(manifest));
+        out.printf(
+                Locale.ROOT,
+                "size on disk: %d bytes; quantized weights: %d in %d bytes = %.3f bits per weight"
+                        + " (codes, scales and exponents); float parameters: %d in %d bytes%n",
+                onDisk,
+                size.get("quantizedWeights").getAsLong(),
+                size.get("quantizedBytes").getAsLong(),
+                size.get("bitsPerQuantizedWeight").getAsDouble(),
+                size.get("floatParameters").getAsLong(),
+                size.get("floatBytes").getAsLong());
+        for (Map.Entry<String, Long> f : manifest.files().entrySet()) {
+            out.printf(Locale.ROOT, "  %-20s %12d bytes, checksum ok%n", f.getKey(), f.getValue());
+        }
+        out.println("per layer (name, bits, exponent, scales, packed bytes):");
+        for (JsonObject t : manifest.tensors()) {
+            if (t.has("bits")) {
+                out.printf(
+                        Locale.ROOT,
+                        "  %-28s %d bits  a = %.4f  %4d scales  %8d bytes%n",
+                        t.get("name").getAsString(),
+                        t.get("bits").getAsInt(),
+                        t.get("exponent").getAsDouble(),
+                        t.get("scales").getAsInt(),
+                        t.get("codeBytes").getAsLong());
+            }
+        }
+        JsonObject activations = manifest.activations();
+        if (activations.size() > 0) {
+            out.println("activation grids (site, bits, exponent, lower, range):");
+            for (Map.Entry<String, JsonElement> e : activations.entrySet()) {
+                JsonObject g = e.getValue().getAsJsonObject();
+                out.printf(
+                        Locale.ROOT,
+                        "  %-28s %d bits  a = %.4f  [%.4g, %.4g]%n",
+                        e.getKey(),
+                        g.get("bits").getAsInt(),
+                        g.get("exponent").getAsDouble(),
+                        g.get("lower").getAsDouble(),
+                        g.get("lower").getAsDouble() + g.get("range").getAsDouble());
+            }
+        }
+        out.println();
+        out.println(report.toTable());
+        return 0;
+    }
+
+    /**
+     * The setting a report describes, e.g. {@code w4a4} or {@code w8}.
+     *
+     * @param report the report
+     * @return the label
+     */
+    static String setting(QuantizationReport report) {
+        int activationBits =
+                report.activations().stream().mapToInt(ActivationReport::bits).min().orElse(0);
+        return "w" + report.weightBits() + (activationBits > 0 ? "a" + activationBits : "");
+    }
+}

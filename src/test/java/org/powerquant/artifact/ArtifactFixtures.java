@@ -1,0 +1,103 @@
+package org.powerquant.artifact;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.calibrate.BatchNormModel;
+import org.powerquant.data.Preprocessing;
+import org.powerquant.demo.DemoModel;
+import org.powerquant.transform.PowerQuantTransform;
+
+/** Quantized demo models, their artifacts and reference logits, for the artifact tests. */
+public final class ArtifactFixtures {
+
+    /** The demo model's preprocessing, as recorded in its artifacts. */
+    public static final Preprocessing DEMO_PREPROCESSING =
+            Preprocessing.builder().imageSize(28).channels(1).mean(0.286f).std(0.353f).build();
+
+    private ArtifactFixtures() {}
+
+    /**
+     * The demo network quantized in memory.
+     *
+     * @param weightBits weight bits
+     * @param activationBits activation bits, 0 for float (the batch-norm model calibrates them)
+     * @return the quantized model
+     * @throws Exception if the demo cannot be loaded
+     */
+    public static QuantizedModel<NDList, NDList> quantizedDemo(int weightBits, int activationBits)
+            throws Exception {
+        Model model = DemoModel.load(Device.cpu());
+        ZooModel<NDList, NDList> zoo = new ZooModel<>(model, new NoopTranslator());
+        PowerQuantTransform.Builder transform =
+                PowerQuantTransform.builder().weightBits(weightBits).threads(2);
+        if (activationBits > 0) {
+            transform.activationBits(activationBits).calibration(new BatchNormModel());
+        }
+        return new QuantizedModel<>(zoo, transform.build().apply(zoo));
+    }
+
+    /**
+     * A batch of reproducible pseudo-random inputs.
+     *
+     * @param manager where to create it
+     * @param shape the shape
+     * @param seed the seed
+     * @return the batch
+     */
+    public static NDList input(NDManager manager, Shape shape, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return new NDList(manager.create(values, shape));
+    }
+
+    /**
+     * The logits of a model on a batch.
+     *
+     * @param model the model
+     * @param input the batch
+     * @return the logits
+     * @throws Exception if prediction fails
+     */
+    public static float[] logits(ZooModel<NDList, NDList> model, NDList input) throws Exception {
+        try (Predictor<NDList, NDList> predictor = model.newPredictor()) {
+            return predictor.predict(input).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    /**
+     * Writes the W4A4 demo artifact and, beside it, its in-memory logits on {@link #input} (seed 7,
+     * shape 4x1x28x28) as raw big-endian floats: the fixture of the test that loads an artifact
+     * with plain DJL only. Called by reflection so that that test imports nothing of this project.
+     *
+     * @param directory the artifact directory to write
+     * @param logitsFile where to write the reference logits
+     * @throws Exception if anything fails
+     */
+    public static void writeDemoArtifact(Path directory, Path logitsFile) throws Exception {
+        try (QuantizedModel<NDList, NDList> q = quantizedDemo(4, 4);
+                NDManager manager = NDManager.newBaseManager()) {
+            PowerQuant.save(q, directory, DEMO_PREPROCESSING);
+            float[] logits = logits(q.model(), input(manager, new Shape(4, 1, 28, 28), 7));
+            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(logitsFile))) {
+                for (float v : logits) {
+                    out.writeFloat(v);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDList;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.PowerQuant;
+import org.powerquant.QuantizedModel;
+import org.powerquant.artifact.ArtifactFixtures;
+import org.powerquant.artifact.QuantizedArtifact;
+import org.powerquant.data.DatasetSpec;
+import org.powerquant.eval.EvaluationResult;
+import org.powerquant.eval.Evaluator;
+
+/** {@code evaluate --model DIR} and {@code inspect DIR} on an artifact of the demo network. */
+class ArtifactCommandsTest {
+
+    private static final Path DEMO = Path.of("src/main/resources/org/powerquant/demo");
+    private static final String TEST_SET =
+            "idx:"
+                    + DEMO.resolve("t10k-images-idx3-ubyte.gz")
+                    + ","
+                    + DEMO.resolve("t10k-labels-idx1-ubyte.gz");
+
+    @TempDir static Path shared;
+    @TempDir Path dir;
+
+    private static Path artifact;
+    private static EvaluationResult inProcess;
+
+    @BeforeAll
+    static void quantizeAndEvaluateInProcess() throws Exception {
+        artifact = shared.resolve("demo-w4a4");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 4)) {
+            PowerQuant.save(q, artifact, ArtifactFixtures.DEMO_PREPROCESSING);
+            inProcess =
+                    Evaluator.builder()
+                            .preprocessing(ArtifactFixtures.DEMO_PREPROCESSING)
+                            .limit(300)
+                            .device(Device.cpu())
+                            .build()
+                            .evaluate(q.model(), DatasetSpec.parse(TEST_SET).open());
+        }
+    }
+
+    @Test
+    void evaluateReadsTheArtifactWithItsRecordedPreprocessing() throws Exception {
+        Path json = dir.resolve("r.json");
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        artifact.toString(),
+                        "--dataset",
+                        TEST_SET,
+                        "--limit",
+                        "300",
+                        "--device",
+                        "cpu",
+                        "--quiet",
+                        "--json",
+                        json.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("demo-w4a4 (w4a4)"), run.out());
+        JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(inProcess.top1Correct(), result.get("top1Correct").getAsInt());
+        assertEquals(inProcess.top5Correct(), result.get("top5Correct").getAsInt());
+        assertEquals("w4a4", result.get("setting").getAsString());
+    }
+
+    @Test
+    void anExplicitFlagOverridesTheRecordedPreprocessing() {
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        artifact.toString(),
+                        "--dataset",
+                        TEST_SET,
+                        "--limit",
+                        "10",
+                        "--channels",
+                        "3",
+                        "--quiet");
+        assertTrue(run.exitCode() != 0, "a 3-channel input does not fit the 1-channel model");
+    }
+
+    @Test
+    void evaluateRefusesQuantizingAnArtifactAgain() {
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        artifact.toString(),
+                        "--dataset",
+                        TEST_SET,
+                        "--weight-bits",
+                        "4");
+        assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode());
+        assertTrue(run.err().contains("--weight-bits"), run.err());
+    }
+
+    @Test
+    void inspectPrintsManifestAndReport() {
+        CliRun run = CliRun.of("inspect", artifact.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        for (String expected :
+                new String[] {
+                    "format 1",
+                    "w4a4",
+                    "bits per weight",
+                    "checksum ok",
+                    "layer1.0.conv1.weight",
+                    "a = ",
+                    "layer1.0.relu1",
+                    "size on disk"
+                }) {
+            assertTrue(out.contains(expected), expected + " in\n" + out);
+        }
+    }
+
+    @Test
+    void everyCommandRefusesACorruptedArtifactWithOneLineNamingTheFile() throws Exception {
+        Path copy = dir.resolve("corrupted");
+        Files.createDirectories(copy);
+        try (var files = Files.list(artifact)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Path params = copy.resolve(QuantizedArtifact.PARAMETERS);
+        byte[] bytes = Files.readAllBytes(params);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(params, bytes);
+        for (CliRun run :
+                new CliRun[] {
+                    CliRun.of("inspect", copy.toString()),
+                    CliRun.of("evaluate", "--model", copy.toString(), "--dataset", TEST_SET)
+                }) {
+            assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
+            assertTrue(run.err().contains(params.toString()), run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+        }
+    }
+}
