@@ -106,20 +106,34 @@ final class PreprocessingOptions {
         return imageSize != null || centerCrop != null;
     }
 
+    private static void positive(Integer value, Role role) {
+        if (value != null && value < 1) {
+            throw new InvalidInputException(role, "must be at least 1, got " + value);
+        }
+    }
+
+    private static float[] floats(List<Float> values, Role role) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (values.get(i) == null) {
+                throw new InvalidInputException(role, "has an empty value");
+            }
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
     /**
      * Takes every preprocessing step no flag on the command line sets from a model's recorded
      * preprocessing (an artifact's manifest): explicit flags override it.
-     *
-     * @param recorded the preprocessing the model records
-     * @param parsed the parsed command line, to tell given flags from defaults
      */
     void useRecordedPreprocessing(Preprocessing recorded, CommandLine.ParseResult parsed) {
         if (imageSize == null && resizeShort == null && centerCrop == null) {
             if (recorded.imageSize() > 0) {
                 imageSize = recorded.imageSize();
             } else {
-                resizeShort = recorded.resizeShort();
-                centerCrop = recorded.centerCrop();
+                resizeShort = recorded.resizeShort() > 0 ? recorded.resizeShort() : null;
+                centerCrop = recorded.centerCrop() > 0 ? recorded.centerCrop() : null;
             }
         }
         if (mean == null) {
@@ -140,23 +154,6 @@ final class PreprocessingOptions {
         List<Float> out = new java.util.ArrayList<>(values.length);
         for (float v : values) {
             out.add(v);
-        }
-        return out;
-    }
-
-    private static void positive(Integer value, Role role) {
-        if (value != null && value < 1) {
-            throw new InvalidInputException(role, "must be at least 1, got " + value);
-        }
-    }
-
-    private static float[] floats(List<Float> values, Role role) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (values.get(i) == null) {
-                throw new InvalidInputException(role, "has an empty value");
-            }
-            out[i] = values.get(i);
         }
         return out;
     }
