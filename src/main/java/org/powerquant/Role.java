@@ -22,6 +22,8 @@ public enum Role {
     EXPONENT_BOUNDS,
     /** The tolerance of the exponent search. */
     TOLERANCE,
+    /** How weights are rounded to their grid. */
+    WEIGHT_ROUNDING,
     /** Weights left in float. */
     SKIP,
     /** How activation grids are found. */

@@ -18,6 +18,7 @@ final class Flags {
         FLAGS.put(Role.METHOD, "--method");
         FLAGS.put(Role.EXPONENT_BOUNDS, "--exponent-min/--exponent-max");
         FLAGS.put(Role.TOLERANCE, "--tolerance");
+        FLAGS.put(Role.WEIGHT_ROUNDING, "--rounding");
         FLAGS.put(Role.SKIP, "--skip");
         FLAGS.put(Role.CALIBRATION_MODE, "--calibration-mode");
         FLAGS.put(Role.CALIBRATION_DATA, "--calibration");

@@ -11,6 +11,7 @@ import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
 import picocli.CommandLine.Option;
 
@@ -127,6 +128,29 @@ final class QuantizationMixin {
                     "Seed of the synthetic calibration's initial noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(
+            names = "--clipping",
+            description =
+                    "Clip each layer's weight range, the ratio searched jointly with the exponent"
+                            + " (default: full range).")
+    boolean clipping;
+
+    @Option(
+            names = "--rounding",
+            paramLabel = "R",
+            defaultValue = "nearest",
+            description =
+                    "How weights are rounded to their grid: nearest or error-aware (SQuant-style)."
+                            + " Default: ${DEFAULT-VALUE}.")
+    String rounding;
+
+    @Option(
+            names = "--bias-correction",
+            description =
+                    "Correct each layer's bias for the output shift its weight error causes,"
+                            + " data-free (default: off).")
+    boolean biasCorrection;
+
     /**
      * @return the options the flags set, without the input size and the calibration images (which
      *     come from the preprocessing and the opened data set)
@@ -145,7 +169,10 @@ final class QuantizationMixin {
                         .exponentBounds(exponentMin, exponentMax)
                         .tolerance(tolerance)
                         .calibrationImages(calibrationImages)
-                        .seed(seed);
+                        .seed(seed)
+                        .clipping(clipping)
+                        .rounding(rounding(rounding))
+                        .biasCorrection(biasCorrection);
         if (calibrationMode != null) {
             builder.calibrationMode(CalibrationMode.parse(calibrationMode));
         }
@@ -261,6 +288,17 @@ final class QuantizationMixin {
             throw new InvalidInputException(
                     Role.METHOD, "must be power or uniform, got '" + text + "'", e);
         }
+    }
+
+    private static WeightRounding rounding(String text) {
+        String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        for (WeightRounding r : WeightRounding.values()) {
+            if (r.name().toLowerCase(Locale.ROOT).replace('_', '-').equals(s)) {
+                return r;
+            }
+        }
+        throw new InvalidInputException(
+                Role.WEIGHT_ROUNDING, "must be nearest or error-aware, got '" + text + "'");
     }
 
     /**

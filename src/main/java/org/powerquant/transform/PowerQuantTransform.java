@@ -120,6 +120,13 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * @return whether biases are corrected for the weights' expected output shift
+     */
+    public boolean biasCorrection() {
+        return biasCorrection;
+    }
+
+    /**
      * @return the activation bit width, or 0 if activations stay float
      */
     public int activationBits() {

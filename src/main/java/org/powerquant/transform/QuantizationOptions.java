@@ -15,6 +15,7 @@ import org.powerquant.calibrate.DistilledData;
 import org.powerquant.calibrate.SyntheticCalibration;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.WeightRounding;
 
 /**
  * Every quantization and calibration setting in one immutable value, validated when built, with the
@@ -58,6 +59,9 @@ public final class QuantizationOptions {
     private final long seed;
     private final int inputHeight;
     private final int inputWidth;
+    private final boolean clipping;
+    private final WeightRounding rounding;
+    private final boolean biasCorrection;
 
     private QuantizationOptions(Builder b) {
         weightBits = b.weightBits;
@@ -75,6 +79,9 @@ public final class QuantizationOptions {
         seed = b.seed;
         inputHeight = b.inputHeight;
         inputWidth = b.inputWidth;
+        clipping = b.clipping;
+        rounding = b.rounding;
+        biasCorrection = b.biasCorrection;
         requestedMode = b.calibrationMode;
         calibrationMode =
                 activationBits == 0
@@ -115,6 +122,9 @@ public final class QuantizationOptions {
         b.seed = seed;
         b.inputHeight = inputHeight;
         b.inputWidth = inputWidth;
+        b.clipping = clipping;
+        b.rounding = rounding;
+        b.biasCorrection = biasCorrection;
         return b;
     }
 
@@ -171,7 +181,10 @@ public final class QuantizationOptions {
                         .skipLayers(skip)
                         .activationBits(activationBits)
                         .lastLayerBits(lastLayerBits)
-                        .quantizeInput(quantizeInput);
+                        .quantizeInput(quantizeInput)
+                        .clipping(clipping)
+                        .rounding(rounding)
+                        .biasCorrection(biasCorrection);
         if (activationBits > 0) {
             builder.calibration(calibration());
             if (inputHeight > 0) {
@@ -313,6 +326,27 @@ public final class QuantizationOptions {
     }
 
     /**
+     * @return whether each layer's weight range is clipped, the ratio searched with the exponent
+     */
+    public boolean clipping() {
+        return clipping;
+    }
+
+    /**
+     * @return how weights are rounded to their grid
+     */
+    public WeightRounding rounding() {
+        return rounding;
+    }
+
+    /**
+     * @return whether biases are corrected for the weights' expected output shift
+     */
+    public boolean biasCorrection() {
+        return biasCorrection;
+    }
+
+    /**
      * @return the network's input (height, width), or null when unknown
      */
     public int[] inputSize() {
@@ -348,6 +382,9 @@ public final class QuantizationOptions {
         private long seed;
         private int inputHeight;
         private int inputWidth;
+        private boolean clipping;
+        private WeightRounding rounding = WeightRounding.NEAREST;
+        private boolean biasCorrection;
 
         private Builder() {}
 
@@ -481,6 +518,36 @@ public final class QuantizationOptions {
          */
         public Builder seed(long noiseSeed) {
             this.seed = noiseSeed;
+            return this;
+        }
+
+        /**
+         * @param clip whether each layer's weight range is clipped, the ratio searched jointly with
+         *     the exponent (default false; see {@link PowerQuantTransform.Builder#clipping})
+         * @return this builder
+         */
+        public Builder clipping(boolean clip) {
+            this.clipping = clip;
+            return this;
+        }
+
+        /**
+         * @param weightRounding nearest (the default) or error-aware (see {@link
+         *     PowerQuantTransform.Builder#rounding})
+         * @return this builder
+         */
+        public Builder rounding(WeightRounding weightRounding) {
+            this.rounding = Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
+
+        /**
+         * @param correct whether biases are corrected for the weights' expected output shift
+         *     (default false; see {@link PowerQuantTransform.Builder#biasCorrection})
+         * @return this builder
+         */
+        public Builder biasCorrection(boolean correct) {
+            this.biasCorrection = correct;
             return this;
         }
 

@@ -129,6 +129,8 @@ class ArgumentFuzzTest {
                 return pick(r, List.of("power", "uniform", "POWER", "magic", ""));
             case "--calibration-mode":
                 return pick(r, List.of("synthetic", "bn-model", "data", "none", ""));
+            case "--rounding":
+                return pick(r, List.of("nearest", "error-aware", "ERROR-AWARE", "squant", ""));
             case "--settings":
                 return pick(r, List.of("fp32", "fp32,w4", "w4a4", "w8a8,w4", "w9", "x", ","));
             case "--methods":
@@ -158,6 +160,7 @@ class ArgumentFuzzTest {
                     "--exponent-max",
                     "--tolerance",
                     "--calibration-mode",
+                    "--rounding",
                     "--calibration",
                     "--calibration-images",
                     "--seed",
@@ -179,7 +182,13 @@ class ArgumentFuzzTest {
                     "--methods");
 
     private static final List<String> SWITCHES =
-            List.of("--per-tensor", "--quantize-input", "--antialias", "--bogus-flag");
+            List.of(
+                    "--per-tensor",
+                    "--quantize-input",
+                    "--clipping",
+                    "--bias-correction",
+                    "--antialias",
+                    "--bogus-flag");
 
     private static <T> T pick(Random r, List<T> list) {
         return list.get(r.nextInt(list.size()));

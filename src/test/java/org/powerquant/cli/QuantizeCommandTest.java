@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input to {@code quantize}: one line naming the culprit, exit code 2, nothing written. */
@@ -129,19 +130,23 @@ class QuantizeCommandTest {
                 "--report");
     }
 
-    @Test
-    void unknownMethodIsRefused() throws IOException {
+    @ParameterizedTest
+    @CsvSource({"--method,magic", "--rounding,bogus"})
+    void unknownWordsAreRefusedNamingTheirFlag(String flag, String word) throws IOException {
         Path model = Files.writeString(dir.resolve("input.pt"), "x");
-        assertRefused(
+        CliRun run =
                 CliRun.of(
                         "quantize",
                         "--model",
                         model.toString(),
                         "--weight-bits",
                         "4",
-                        "--method",
-                        "magic"),
-                "magic");
+                        "--output",
+                        dir.resolve("out.pt").toString(),
+                        flag,
+                        word);
+        assertRefused(run, flag);
+        assertTrue(run.errorLines().contains(word), run.errorLines());
     }
 
     @Test

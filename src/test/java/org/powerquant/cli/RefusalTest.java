@@ -106,6 +106,33 @@ class RefusalTest {
     }
 
     @Test
+    void anUnknownRoundingIsRefusedNamingItsFlagByEveryCommand() {
+        for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
+            List<String> args = new ArrayList<>(List.of("--rounding", "bogus", "--dry-run"));
+            if (command.equals("quantize")) {
+                args.addAll(List.of("--weight-bits", "4"));
+            }
+            CliRun run = run(command, args.toArray(new String[0]));
+            assertOneLine(run, "--rounding");
+            assertTrue(run.err().contains("bogus"), run.err());
+            assertFalse(
+                    run.err().contains("weight rounding"), "the flag, not the role: " + run.err());
+        }
+        assertEquals(
+                0,
+                run(
+                                "quantize",
+                                "--weight-bits",
+                                "4",
+                                "--rounding",
+                                "error-aware",
+                                "--clipping",
+                                "--bias-correction",
+                                "--dry-run")
+                        .exitCode());
+    }
+
+    @Test
     void theInputSizeIsAskedForInsteadOfAssumed() {
         CliRun run = run("quantize", "--weight-bits", "4", "--activation-bits", "4", "--dry-run");
         assertOneLine(run, "--image-size");

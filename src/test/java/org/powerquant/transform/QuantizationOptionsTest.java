@@ -1,6 +1,7 @@
 package org.powerquant.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.SyntheticCalibration;
 import org.powerquant.eval.Comparison;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.WeightRounding;
 
 /** The one option set: every setting checked with the role at fault, one factory. */
 class QuantizationOptionsTest {
@@ -151,6 +153,43 @@ class QuantizationOptionsTest {
         SyntheticCalibration synthetic = (SyntheticCalibration) t.calibration();
         assertEquals(7, synthetic.distiller().seed());
         assertEquals(CalibrationMode.SYNTHETIC, options.calibrationMode());
+    }
+
+    @Test
+    void theAccuracyOptionsReachTheTransformAndCarryOverInEveryCombination() {
+        QuantizationOptions plain = w4a4().build();
+        assertFalse(plain.transform().weightQuantizer().clipping());
+        assertEquals(WeightRounding.NEAREST, plain.transform().weightQuantizer().rounding());
+        assertFalse(plain.transform().biasCorrection());
+        for (boolean clip : new boolean[] {false, true}) {
+            for (WeightRounding rounding : WeightRounding.values()) {
+                for (boolean correct : new boolean[] {false, true}) {
+                    QuantizationOptions options =
+                            w4a4().clipping(clip)
+                                    .rounding(rounding)
+                                    .biasCorrection(correct)
+                                    .build();
+                    // directly, through toBuilder, and through a comparison's other settings
+                    for (QuantizationOptions o :
+                            List.of(
+                                    options,
+                                    options.toBuilder().build(),
+                                    Comparison.options(
+                                            options,
+                                            QuantizationSetting.parse("w6"),
+                                            QuantizationMethod.UNIFORM))) {
+                        PowerQuantTransform t = o.transform();
+                        String what = clip + " " + rounding + " " + correct;
+                        assertEquals(clip, t.weightQuantizer().clipping(), what);
+                        assertEquals(rounding, t.weightQuantizer().rounding(), what);
+                        assertEquals(correct, t.biasCorrection(), what);
+                        assertEquals(clip, o.clipping(), what);
+                        assertEquals(rounding, o.rounding(), what);
+                        assertEquals(correct, o.biasCorrection(), what);
+                    }
+                }
+            }
+        }
     }
 
     @Test

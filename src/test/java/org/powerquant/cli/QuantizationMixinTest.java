@@ -1,0 +1,42 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.powerquant.quant.WeightRounding;
+import org.powerquant.transform.QuantizationOptions;
+import picocli.CommandLine;
+
+/** The accuracy flags set the library's options they stand for. */
+class QuantizationMixinTest {
+
+    private static QuantizationOptions parse(String... args) {
+        QuantizationMixin mixin = new QuantizationMixin();
+        new CommandLine(mixin).parseArgs(args);
+        return mixin.builder().build();
+    }
+
+    @Test
+    void theAccuracyFlagsSetTheirOptions() {
+        QuantizationOptions plain = parse("--weight-bits", "4");
+        assertFalse(plain.clipping());
+        assertEquals(WeightRounding.NEAREST, plain.rounding());
+        assertFalse(plain.biasCorrection());
+        QuantizationOptions all =
+                parse(
+                        "--weight-bits",
+                        "4",
+                        "--clipping",
+                        "--rounding",
+                        "Error-Aware",
+                        "--bias-correction");
+        assertTrue(all.clipping());
+        assertEquals(WeightRounding.ERROR_AWARE, all.rounding());
+        assertTrue(all.biasCorrection());
+        assertEquals(
+                WeightRounding.NEAREST,
+                parse("--weight-bits", "4", "--rounding", "nearest").rounding());
+    }
+}
