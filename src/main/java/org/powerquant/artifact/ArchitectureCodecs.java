@@ -8,8 +8,8 @@ import java.util.stream.Collectors;
 
 /**
  * Finds the {@link ArchitectureCodec} of a block or of a manifest's architecture kind: the built-in
- * codecs ({@link TorchvisionResNetCodec}, {@link SequentialBlockCodec}) first, then any registered
- * as a {@link ServiceLoader} service.
+ * codecs ({@link TorchvisionResNetCodec}, {@link TorchvisionMobileNetV2Codec}, {@link
+ * SequentialBlockCodec}) first, then any registered as a {@link ServiceLoader} service.
  */
 public final class ArchitectureCodecs {
 
@@ -23,6 +23,7 @@ public final class ArchitectureCodecs {
     public static List<ArchitectureCodec> all() {
         List<ArchitectureCodec> codecs = new ArrayList<>();
         codecs.add(new TorchvisionResNetCodec());
+        codecs.add(new TorchvisionMobileNetV2Codec());
         codecs.add(new SequentialBlockCodec());
         for (ArchitectureCodec codec :
                 ServiceLoader.load(

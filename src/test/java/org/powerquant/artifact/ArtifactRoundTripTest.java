@@ -96,7 +96,7 @@ class ArtifactRoundTripTest {
         ArtifactManifest.read(artifact).verifyFiles();
     }
 
-    private static Map<String, float[]> parameters(QuantizedModel<NDList, NDList> q) {
+    static Map<String, float[]> parameters(QuantizedModel<NDList, NDList> q) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : q.model().getBlock().getParameters()) {
             NDArray array = p.getValue().getArray();
