@@ -14,8 +14,6 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
 import org.powerquant.nn.InvertedResidual;
 import org.powerquant.nn.Relu6;
 import org.powerquant.nn.TorchNames;
@@ -178,41 +176,21 @@ public final class MobileNetV2Importer {
 
     private static void checkTracedCode(TorchScriptArchive archive, TorchvisionMobileNetV2 net)
             throws UnsupportedModelException {
-        Map<String, Block> blocks = TorchNames.blocks(net);
-        for (TorchModule module : archive.getModules().values()) {
-            Block block = blocks.get(module.name());
-            Optional<String> source = archive.getSource(module);
-            if (block == null || source.isEmpty()) {
-                continue;
-            }
-            String found = null;
-            String expected = null;
-            if (block instanceof Conv2d conv) {
-                Matcher m = TracedModules.TRACED_CONV.matcher(source.get());
-                if (m.find()) {
-                    found = TracedModules.convFound(m);
-                    expected = TracedModules.convExpected(conv);
-                }
-            } else if (block instanceof BatchNorm) {
-                found = TracedModules.batchNormMismatch(source.get());
-                expected = found == null ? null : "epsilon 1.0E-5";
-            } else if (block instanceof InvertedResidual unit) {
-                boolean adds = source.get().contains("torch.add(");
-                if (adds != unit.isResidual()) {
-                    found = adds ? "a residual add" : "no residual add";
-                    expected = unit.isResidual() ? "a residual add" : "no residual add";
-                }
-            }
-            if (found != null && !found.equals(expected)) {
-                throw unsupported(
-                        archive,
-                        module.name()
-                                + " has "
-                                + found
-                                + " in its TorchScript code, torchvision's "
-                                + expected);
-            }
-        }
+        TracedModules.checkTracedCode(
+                archive,
+                net,
+                (name, block, source) -> {
+                    if (!(block instanceof InvertedResidual unit)) {
+                        return null;
+                    }
+                    boolean adds = source.contains("torch.add(");
+                    return adds == unit.isResidual()
+                            ? null
+                            : new TracedModules.Mismatch(
+                                    adds ? "a residual add" : "no residual add",
+                                    unit.isResidual() ? "a residual add" : "no residual add");
+                },
+                MobileNetV2Importer::unsupported);
     }
 
     static UnsupportedModelException unsupported(TorchScriptArchive archive, String reason) {

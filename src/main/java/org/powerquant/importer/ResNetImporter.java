@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -232,28 +231,18 @@ public final class ResNetImporter {
 
     private static void checkTracedHyperParameters(
             TorchScriptArchive archive, TorchvisionResNet net) throws UnsupportedModelException {
-        Map<String, Block> blocks = TorchNames.blocks(net);
-        for (TorchModule module : archive.getModules().values()) {
-            Block block = blocks.get(module.name());
-            Optional<String> source = archive.getSource(module);
-            if (block == null || source.isEmpty()) {
-                continue;
-            }
-            String found = null;
-            String expected = null;
-            if (block instanceof Conv2d conv) {
-                Matcher m = TracedModules.TRACED_CONV.matcher(source.get());
-                if (m.find()) {
-                    found = TracedModules.convFound(m);
-                    expected = TracedModules.convExpected(conv);
-                }
-            } else if (block instanceof BatchNorm) {
-                found = TracedModules.batchNormMismatch(source.get());
-                expected = found == null ? null : "epsilon 1.0E-5";
-            } else if ("maxpool".equals(module.name())) {
-                Matcher m = TRACED_MAX_POOL.matcher(source.get());
-                if (m.find()) {
-                    found =
+        TracedModules.checkTracedCode(
+                archive,
+                net,
+                (name, block, source) -> {
+                    if (!"maxpool".equals(name)) {
+                        return null;
+                    }
+                    Matcher m = TRACED_MAX_POOL.matcher(source);
+                    if (!m.find()) {
+                        return null;
+                    }
+                    return new TracedModules.Mismatch(
                             "kernel "
                                     + m.group(1)
                                     + ", stride "
@@ -262,20 +251,10 @@ public final class ResNetImporter {
                                     + m.group(3)
                                     + ", dilation "
                                     + m.group(4)
-                                    + ("True".equals(m.group(5)) ? ", ceil_mode" : "");
-                    expected = "kernel [3, 3], stride [2, 2], padding [1, 1], dilation [1, 1]";
-                }
-            }
-            if (found != null && !found.equals(expected)) {
-                throw unsupported(
-                        archive,
-                        module.name()
-                                + " has "
-                                + found
-                                + " in its TorchScript code, torchvision's "
-                                + expected);
-            }
-        }
+                                    + ("True".equals(m.group(5)) ? ", ceil_mode" : ""),
+                            "kernel [3, 3], stride [2, 2], padding [1, 1], dilation [1, 1]");
+                },
+                ResNetImporter::unsupported);
     }
 
     private static String torchClassOf(String name, Block block) {

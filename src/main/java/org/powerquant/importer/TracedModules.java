@@ -105,6 +105,60 @@ final class TracedModules {
         }
     }
 
+    /** What a traced module's code records, against what torchvision's code would record. */
+    record Mismatch(String found, String expected) {}
+
+    /** A network's own check of one traced module, beyond convolutions and batch norms. */
+    @FunctionalInterface
+    interface ModuleCheck {
+        /**
+         * @return the mismatch, or null if the module agrees or is not this check's concern
+         */
+        Mismatch check(String moduleName, ai.djl.nn.Block block, String source);
+    }
+
+    /**
+     * Checks the hyper-parameters every traced module's code records against the block built for
+     * it: stride, padding, dilation and groups of convolutions, batch-norm epsilon, and whatever
+     * {@code networkCheck} adds.
+     */
+    static void checkTracedCode(
+            TorchScriptArchive archive,
+            ai.djl.nn.Block net,
+            ModuleCheck networkCheck,
+            BiFunction<TorchScriptArchive, String, UnsupportedModelException> unsupported)
+            throws UnsupportedModelException {
+        Map<String, ai.djl.nn.Block> blocks = org.powerquant.nn.TorchNames.blocks(net);
+        for (TorchModule module : archive.getModules().values()) {
+            ai.djl.nn.Block block = blocks.get(module.name());
+            java.util.Optional<String> source = archive.getSource(module);
+            if (block == null || source.isEmpty()) {
+                continue;
+            }
+            Mismatch mismatch = null;
+            if (block instanceof Conv2d conv) {
+                Matcher m = TRACED_CONV.matcher(source.get());
+                if (m.find()) {
+                    mismatch = new Mismatch(convFound(m), convExpected(conv));
+                }
+            } else if (block instanceof ai.djl.nn.norm.BatchNorm) {
+                String found = batchNormMismatch(source.get());
+                mismatch = found == null ? null : new Mismatch(found, "epsilon 1.0E-5");
+            } else {
+                mismatch = networkCheck.check(module.name(), block, source.get());
+            }
+            if (mismatch != null && !mismatch.found().equals(mismatch.expected())) {
+                throw unsupported.apply(
+                        archive,
+                        module.name()
+                                + " has "
+                                + mismatch.found()
+                                + " in its TorchScript code, torchvision's "
+                                + mismatch.expected());
+            }
+        }
+    }
+
     private static String list(Shape shape) {
         return Arrays.toString(shape.getShape());
     }
