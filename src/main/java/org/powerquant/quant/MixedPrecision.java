@@ -1,8 +1,6 @@
 package org.powerquant.quant;
 
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
@@ -67,27 +65,8 @@ public final class MixedPrecision {
      * @return {@code errors[layer][candidate]}
      */
     public double[][] errors(List<WeightTensor> tensors, int threads) {
-        double[][] errors = new double[tensors.size()][];
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            pool.submit(
-                            () ->
-                                    IntStream.range(0, tensors.size())
-                                            .parallel()
-                                            .forEach(l -> errors[l] = errors(tensors.get(l))))
-                    .get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while measuring layer errors", e);
-        } finally {
-            pool.shutdownNow();
-        }
-        return errors;
+        return WeightQuantizer.eachLayer(tensors, threads, (l, t) -> errors(t))
+                .toArray(new double[0][]);
     }
 
     private double[] errors(WeightTensor t) {

@@ -205,6 +205,25 @@ public final class WeightQuantizer {
         for (int i = 0; i < quantizers.length; i++) {
             quantizers[i] = widths == null || widths[i] == bits ? this : withBits(widths[i]);
         }
+        return eachLayer(
+                tensors,
+                threads,
+                (i, t) -> quantizers[i].quantize(t.name(), t.shape(), t.values()));
+    }
+
+    /**
+     * Runs a task on every tensor, several at once, largest first so that the threads finish
+     * together.
+     *
+     * @param tensors the tensors
+     * @param threads how many at once, at least 1
+     * @param task the work on one tensor, given its index
+     * @return the results, in the order of {@code tensors}
+     */
+    static <T> List<T> eachLayer(
+            List<WeightTensor> tensors,
+            int threads,
+            java.util.function.BiFunction<Integer, WeightTensor, T> task) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
@@ -218,15 +237,14 @@ public final class WeightQuantizer {
         ExecutorService pool =
                 Executors.newFixedThreadPool(Math.min(threads, Math.max(1, order.length)));
         try {
-            List<Future<QuantizedWeights>> futures =
-                    new ArrayList<>(Collections.nCopies(order.length, null));
+            List<Future<T>> futures = new ArrayList<>(Collections.nCopies(order.length, null));
             for (int i : order) {
                 WeightTensor t = tensors.get(i);
-                WeightQuantizer q = quantizers[i];
-                futures.set(i, pool.submit(() -> q.quantize(t.name(), t.shape(), t.values())));
+                int index = i;
+                futures.set(i, pool.submit(() -> task.apply(index, t)));
             }
-            List<QuantizedWeights> results = new ArrayList<>(order.length);
-            for (Future<QuantizedWeights> future : futures) {
+            List<T> results = new ArrayList<>(order.length);
+            for (Future<T> future : futures) {
                 results.add(future.get());
             }
             return results;
