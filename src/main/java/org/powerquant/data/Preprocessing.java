@@ -274,6 +274,8 @@ public final class Preprocessing {
         private int imageSize;
         private int centerCrop = 224;
         private float[] mean = {0.485f, 0.456f, 0.406f};
+        private boolean meanGiven;
+        private boolean stdGiven;
         private float[] std = {0.229f, 0.224f, 0.225f};
         private boolean antialias;
 
@@ -340,6 +342,7 @@ public final class Preprocessing {
          */
         public Builder mean(float... mean) {
             this.mean = nonEmpty(mean, Role.MEAN);
+            this.meanGiven = true;
             return this;
         }
 
@@ -351,6 +354,7 @@ public final class Preprocessing {
          */
         public Builder std(float... std) {
             this.std = nonEmpty(std, Role.STD);
+            this.stdGiven = true;
             return this;
         }
 
@@ -373,10 +377,24 @@ public final class Preprocessing {
          * Builds the preprocessing.
          *
          * @return the preprocessing
-         * @throws IllegalArgumentException when mean/std do not fit the channel count
+         * @throws InvalidInputException when mean/std do not fit the channel count, or are left at
+         *     ImageNet's three-channel defaults for a one-channel input
          */
         public Preprocessing build() {
+            if (channels == 1) {
+                requireGivenForOneChannel(meanGiven, Role.MEAN);
+                requireGivenForOneChannel(stdGiven, Role.STD);
+            }
             return new Preprocessing(this);
+        }
+
+        private static void requireGivenForOneChannel(boolean given, Role role) {
+            if (!given) {
+                throw new InvalidInputException(
+                        role,
+                        "must be given for a 1-channel input: the default is ImageNet's, one value"
+                                + " per colour channel");
+            }
         }
 
         private static int side(int value, Role role, int min) {

@@ -136,7 +136,7 @@ class EvaluateCommandIT {
     }
 
     @Test
-    void compareWritesTableJsonAndChart() throws Exception {
+    void compareWithActivationBitsWritesTableJsonAndChart() throws Exception {
         Path model = SharedFixtures.resnet18();
         Path json = dir.resolve("table.json");
         Path png = dir.resolve("table.png");
@@ -157,19 +157,20 @@ class EvaluateCommandIT {
                         "128",
                         "--quiet",
                         "--settings",
-                        "fp32,w8",
+                        "fp32,w4a4",
                         "--json",
                         json.toString(),
                         "--plot",
                         png.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("uniform") && run.out().contains("power"), run.out());
-        assertEquals(
-                3,
+        com.google.gson.JsonArray rows =
                 JsonParser.parseString(Files.readString(json))
                         .getAsJsonObject()
-                        .getAsJsonArray("rows")
-                        .size());
+                        .getAsJsonArray("rows");
+        assertEquals(3, rows.size(), rows.toString());
+        assertEquals("w4a4", rows.get(1).getAsJsonObject().get("setting").getAsString());
+        assertEquals("w4a4", rows.get(2).getAsJsonObject().get("setting").getAsString());
         assertTrue(Files.size(png) > 10_000);
     }
 }

@@ -253,4 +253,20 @@ class PreprocessingTest {
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.builder().std(0f).build());
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.builder().channels(2));
     }
+
+    @Test
+    void oneChannelNeedsItsOwnMeanAndStdNotImageNetsThreeChannelDefaults() {
+        org.powerquant.InvalidInputException noMean =
+                assertThrows(
+                        org.powerquant.InvalidInputException.class,
+                        () -> Preprocessing.builder().channels(1).std(0.3f).build());
+        assertEquals(org.powerquant.Role.MEAN, noMean.role(), noMean.getMessage());
+        org.powerquant.InvalidInputException noStd =
+                assertThrows(
+                        org.powerquant.InvalidInputException.class,
+                        () -> Preprocessing.builder().channels(1).mean(0.3f).build());
+        assertEquals(org.powerquant.Role.STD, noStd.role(), noStd.getMessage());
+        Preprocessing given = Preprocessing.builder().channels(1).mean(0.3f).std(0.5f).build();
+        assertEquals(1, given.channels());
+    }
 }

@@ -22,7 +22,7 @@ import org.powerquant.nn.TorchvisionResNet;
  * Test-only: writes an initialised {@link TorchvisionResNet} as torch.jit.save would a torchvision
  * ResNet.
  */
-final class ResNetArchives {
+public final class ResNetArchives {
 
     private ResNetArchives() {}
 
@@ -65,6 +65,18 @@ final class ResNetArchives {
             }
         }
         return root;
+    }
+
+    /**
+     * Writes an initialised network as torch.jit.save would the torchvision ResNet it mirrors.
+     *
+     * @param net the network, initialised
+     * @param file where to write
+     * @return {@code file}
+     * @throws IOException if it cannot be written
+     */
+    public static Path write(TorchvisionResNet net, Path file) throws IOException {
+        return write(modulesOf(net), file);
     }
 
     /** Writes {@code root} as a TorchScript archive. */
