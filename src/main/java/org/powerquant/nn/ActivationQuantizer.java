@@ -110,6 +110,19 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     }
 
     /**
+     * Whether the output is non-decreasing in the input, so that the quantizer commutes with max
+     * pooling: true for uniform grids (clip, multiplication by a positive constant and rounding are
+     * each non-decreasing in float32) and on the table path (the codes are {@link
+     * org.powerquant.quant.PowerQuantizer}'s, which are non-decreasing), not guaranteed by a
+     * float32 {@code pow}.
+     *
+     * @return whether {@code apply} is non-decreasing element by element
+     */
+    public boolean nonDecreasing() {
+        return uniform || cells != null;
+    }
+
+    /**
      * Whether clipping the input to {@code [min, max]} first leaves the output unchanged: true when
      * the quantizer's own float32 clipping interval lies inside it. A {@link Relu} ({@code [0, ∞)})
      * or {@link Relu6} ({@code [0, 6]}) then skips its pass.

@@ -88,4 +88,44 @@ class ReluTest {
                     absorbed >= 5 && changed >= 5, absorbed + " absorbed, " + changed + " changed");
         }
     }
+
+    @Test
+    void aResNetQuantizedWithTheFastPathsComputesWhatTheSlowPathComputes() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(8).optNumClasses(10).build();
+            Shape input = new Shape(4, 3, 48, 48);
+            net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, input);
+            NDArray x = manager.randomNormal(input);
+            Random random = new Random(4);
+            java.util.List<Relu> relus = new java.util.ArrayList<>();
+            java.util.List<ActivationQuantizer> quantizers = new java.util.ArrayList<>();
+            for (ai.djl.nn.Block b : TorchNames.blocks(net).values()) {
+                if (b instanceof Relu relu) {
+                    relus.add(relu);
+                    quantizers.add(
+                            new ActivationQuantizer(
+                                    new ActivationGrid(
+                                            4,
+                                            relus.size() % 3 == 0 ? 1 : 0.4 + random.nextDouble(),
+                                            0,
+                                            0.5 + random.nextDouble(),
+                                            0,
+                                            0)));
+                }
+            }
+            ParameterStore ps = new ParameterStore(manager, false);
+            for (int i = 0; i < relus.size(); i++) { // opaque: no skipped ReLU, no reordered pool
+                ActivationQuantizer q = quantizers.get(i);
+                relus.get(i).setOutputTransform(y -> q.apply(y));
+            }
+            float[] slow = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            for (int i = 0; i < relus.size(); i++) {
+                relus.get(i).setOutputTransform(quantizers.get(i));
+            }
+            assertTrue(quantizers.get(0).nonDecreasing(), "the stem's quantizer pools first");
+            float[] fast = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            assertArrayEquals(slow, fast);
+        }
+    }
 }
