@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -71,14 +72,37 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
             boolean training,
             PairList<String, Object> params) {
         NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
-        Block classifier = children.get(children.size() - 1).getValue();
-        for (Block block : children.values()) {
+        List<Block> blocks = children.values();
+        Block classifier = blocks.get(blocks.size() - 1);
+        for (int i = 0; i < blocks.size(); i++) {
+            Block block = blocks.get(i);
             if (block == classifier) {
                 current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
+            }
+            if (i + 1 < blocks.size()
+                    && block instanceof Relu relu
+                    && relu.getOutputTransform() instanceof ActivationQuantizer q
+                    && q.nonDecreasing()
+                    && isMaxPool(blocks.get(i + 1))) {
+                // max(q(relu(x))) = q(relu(max(x))) for non-decreasing q: quantize the pooled
+                // tensor
+                current = blocks.get(++i).forward(parameterStore, current, training, params);
             }
             current = block.forward(parameterStore, current, training, params);
         }
         return current;
+    }
+
+    /**
+     * Whether a child is a max pooling: a {@link Relu} child directly before it whose output
+     * transform is a non-decreasing {@link ActivationQuantizer} then runs after it instead (the
+     * same output, on a tensor the pooling made smaller).
+     *
+     * @param block a child of this network
+     * @return false unless a subclass knows the child is a max pooling
+     */
+    protected boolean isMaxPool(Block block) {
+        return false;
     }
 
     /** {@inheritDoc} */

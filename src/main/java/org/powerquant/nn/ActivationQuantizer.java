@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.ThresholdCells;
 
 /**
  * A per-tensor activation fake-quantizer: maps every element of a tensor to the level of its {@link
@@ -13,26 +14,33 @@ import org.powerquant.quant.ActivationGrid;
  * <p>With {@code N = 2^bits − 1}, lower bound {@code l}, range {@code c} and exponent {@code a}:
  * {@code x = clip(y − l, 0, c) / c}, code {@code k = round(N x^a)}, output {@code l + c
  * (k/N)^(1/a)}. Install it with {@link Relu#setOutputTransform} or the transform hooks of {@link
- * ConvNetwork}. On the engine:
+ * ConvNetwork}; a {@link Relu} skips its own pass when {@link #absorbsClip} says the quantizer's
+ * clip does its work. On the engine:
  *
  * <ul>
  *   <li>uniform grids ({@code a = 1}): {@code clip}, one in-place multiply by {@code N/c}, {@code
  *       round}, one in-place multiply by {@code c/N}: four passes, each about a ReLU's cost;
- *   <li>power grids: {@code clip}, in-place multiply by {@code 1/c}, in-place {@code pow}, in-place
- *       multiply by {@code N}, {@code round}, then the output is looked up in a table of the {@code
- *       N + 1} levels ({@code take}), so only one {@code pow} per element.
+ *   <li>power grids with {@code l = 0} (every ReLU output) whose {@link ThresholdCells} table has
+ *       at most {@value ThresholdCells#MAX_CELLS} cells: no {@code pow} at all. {@code clip}, an
+ *       in-place multiply by the power of two {@code 2^p} (exact), the cell index {@code j} ({@code
+ *       toType(INT64)}), the cell's threshold ({@code take}), one comparison added to {@code j} in
+ *       place, and the output looked up in the table of the cells' levels ({@code take});
+ *   <li>other power grids (a signed input, or a table too large): {@code clip}, in-place multiply
+ *       by {@code 1/c}, in-place {@code pow}, in-place multiply by {@code N}, {@code round}, then
+ *       the output is looked up in the table of the {@code N + 1} levels ({@code take}).
  * </ul>
  *
- * <p><b>Agreement with {@link org.powerquant.quant.PowerQuantizer#code(double)}.</b> The arithmetic
- * is float32, so a code can differ from the pure-Java quantizer's (float64, {@link StrictMath#pow},
- * half up) only where float32 rounding decides between two neighbouring codes: by at most one, and
- * only when {@code |N x^a − (k + 1/2)| <= 2^-20 N (1 + |l|/c)} for the threshold {@code k + 1/2}
- * between them (ties, exactly on the threshold, are rounded half to even). Everywhere else the
- * codes are equal. Exact equality everywhere would need a comparison against precomputed thresholds
- * and a gather per element, which costs four times a ReLU; {@code ActivationQuantizerTest} checks
- * the bound on random inputs and on inputs placed on and next to every threshold. The output of a
- * power grid is exactly the float32 level {@code (float) (l + c level(k))} of the code; that of a
- * uniform grid, {@code k (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
+ * <p><b>Agreement with {@link org.powerquant.quant.PowerQuantizer#code(double)}.</b> On the table
+ * path ({@link #codesExact()}) the codes equal the pure-Java quantizer's (float64, {@link
+ * StrictMath#pow}, half up) for every float32 input: the table holds the exact float32 inputs at
+ * which that code steps up. On the other paths the arithmetic is float32, so a code can differ from
+ * the pure-Java quantizer's only where float32 rounding decides between two neighbouring codes: by
+ * at most one, and only when {@code |N x^a − (k + 1/2)| <= 2^-20 N (1 + |l|/c)} for the threshold
+ * {@code k + 1/2} between them (ties, exactly on the threshold, are rounded half to even).
+ * Everywhere else the codes are equal. {@code ActivationQuantizerTest} checks both on random inputs
+ * and on inputs placed on and next to every threshold. The output of a power grid is exactly the
+ * float32 level {@code (float) (l + c level(k))} of the code; that of a uniform grid, {@code k
+ * (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
@@ -45,6 +53,10 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private final float codeScale;
     private final float levelScale;
     private final float[] levels;
+    private final ThresholdCells cells;
+    private final float[] cellLevels;
+    private final float[] cellThresholds;
+    private final int[] cellCodes;
 
     /**
      * Creates a quantizer for a grid.
@@ -64,6 +76,19 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         for (int k = 0; k <= maxCode; k++) {
             levels[k] = (float) (grid.lower() + grid.range() * grid.quantizer().level(k));
         }
+        this.cells = uniform ? null : ThresholdCells.of(grid).orElse(null);
+        if (cells == null) {
+            this.cellLevels = null;
+            this.cellThresholds = null;
+            this.cellCodes = null;
+        } else {
+            this.cellThresholds = cells.cellThresholds();
+            this.cellCodes = cells.codes();
+            this.cellLevels = new float[cellCodes.length];
+            for (int m = 0; m < cellCodes.length; m++) {
+                cellLevels[m] = levels[cellCodes[m]];
+            }
+        }
     }
 
     /**
@@ -74,14 +99,68 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     }
 
     /**
+     * Whether the codes equal {@link org.powerquant.quant.PowerQuantizer#code(double)} of {@code (y
+     * − l) / c} for every float32 input {@code y} (the table path), rather than outside a float32
+     * band around each threshold.
+     *
+     * @return true on the table path
+     */
+    public boolean codesExact() {
+        return cells != null;
+    }
+
+    /**
+     * Whether the output is non-decreasing in the input, so that the quantizer commutes with max
+     * pooling: true for uniform grids (clip, multiplication by a positive constant and rounding are
+     * each non-decreasing in float32) and on the table path (the codes are {@link
+     * org.powerquant.quant.PowerQuantizer}'s, which are non-decreasing), not guaranteed by a
+     * float32 {@code pow}.
+     *
+     * @return whether {@code apply} is non-decreasing element by element
+     */
+    public boolean nonDecreasing() {
+        return uniform || cells != null;
+    }
+
+    /**
+     * Whether clipping the input to {@code [min, max]} first leaves the output unchanged: true when
+     * the quantizer's own float32 clipping interval lies inside it. A {@link Relu} ({@code [0, ∞)})
+     * or {@link Relu6} ({@code [0, 6]}) then skips its pass.
+     *
+     * @param min the lower end of the clip
+     * @param max the upper end of the clip
+     * @return whether {@code apply(clip(y, min, max))} equals {@code apply(y)} for every {@code y}
+     */
+    public boolean absorbsClip(double min, double max) {
+        return lower >= min && upper <= max;
+    }
+
+    /**
      * Returns the codes of a tensor, {@code 0 .. 2^bits − 1}, as an int32 tensor.
      *
      * @param y the tensor
      * @return the codes, same shape
      */
     public NDArray codes(NDArray y) {
+        if (cells != null) {
+            NDArray table = y.getManager().create(cellCodes);
+            return table.take(cellIndices(y));
+        }
         NDArray codes = uniform ? uniformCodes(y) : powerCodes(y);
         return codes.toType(DataType.INT32, false);
+    }
+
+    /**
+     * The table index of every element ({@link ThresholdCells#index}): {@code j = (long) (clip(y,
+     * 0, c) 2^p)}, plus one where the scaled value reaches cell {@code j}'s threshold.
+     */
+    private NDArray cellIndices(NDArray y) {
+        NDArray scaled = float32(y).clip(0f, upper);
+        scaled.muli(cells.scale());
+        NDArray index = scaled.toType(DataType.INT64, false);
+        NDArray thresholds = y.getManager().create(cellThresholds).take(index);
+        index.addi(scaled.gte(thresholds));
+        return index;
     }
 
     /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
@@ -122,6 +201,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
             if (lower != 0) {
                 out.addi(lower);
             }
+        } else if (cells != null) {
+            out = y.getManager().create(cellLevels).take(cellIndices(y));
         } else {
             NDArray table = y.getManager().create(levels);
             out = table.take(powerCodes(y).toType(DataType.INT64, false));

@@ -19,7 +19,9 @@ import java.util.function.UnaryOperator;
  * use one {@code Relu} per application instead), so an activation observer or quantizer attached to
  * it sees exactly one tensor. The optional output transform is applied to the ReLU output; it is
  * the identity by default and is the hook through which activation quantizers or calibration
- * observers are inserted.
+ * observers are inserted. When the transform is an {@link ActivationQuantizer} whose clip already
+ * does the activation's work ({@link ActivationQuantizer#absorbsClip}), the activation's own pass
+ * is skipped: the output is the same.
  */
 public class Relu extends AbstractBlock {
 
@@ -54,7 +56,28 @@ public class Relu extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        return new NDList(outputTransform.apply(Activation.relu(inputs.singletonOrThrow())));
+        NDArray x = inputs.singletonOrThrow();
+        if (outputTransform instanceof ActivationQuantizer q && q.absorbsClip(0, upperBound())) {
+            return new NDList(q.apply(x)); // its clip does this block's work: one pass fewer
+        }
+        return new NDList(outputTransform.apply(activate(x)));
+    }
+
+    /**
+     * Applies the activation itself.
+     *
+     * @param x the input
+     * @return {@code max(x, 0)}
+     */
+    protected NDArray activate(NDArray x) {
+        return Activation.relu(x);
+    }
+
+    /**
+     * @return the largest value {@link #activate} outputs
+     */
+    protected double upperBound() {
+        return Double.POSITIVE_INFINITY;
     }
 
     /** {@inheritDoc} */

@@ -1,9 +1,7 @@
 package org.powerquant.nn;
 
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * A ReLU clipped at 6 ({@code min(max(x, 0), 6)}, PyTorch's {@code ReLU6}) as a block of its own
@@ -20,11 +18,13 @@ public class Relu6 extends Relu {
 
     /** {@inheritDoc} */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        return new NDList(getOutputTransform().apply(Activation.relu6(inputs.singletonOrThrow())));
+    protected NDArray activate(NDArray x) {
+        return Activation.relu6(x);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected double upperBound() {
+        return UPPER_BOUND;
     }
 }

@@ -76,6 +76,12 @@ public class TorchvisionResNet extends AbstractConvNetwork {
         addChildBlock("fc", Linear.builder().setUnits(numClasses).optBias(true).build());
     }
 
+    /** {@inheritDoc} */
+    @Override
+    protected boolean isMaxPool(Block block) {
+        return !smallInput && block == getChildren().get("maxpool");
+    }
+
     /**
      * Creates a builder with no preset; {@link Builder#setKind} and {@link Builder#setLayers} are
      * required.

@@ -12,6 +12,9 @@ import org.powerquant.QuantizedModel;
 import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.data.LabelledImageDataset;
 import org.powerquant.importer.ResNetImporter;
+import org.powerquant.nn.ActivationQuantizer;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ConvNetwork;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 
@@ -56,6 +59,17 @@ public final class QuantizedInferenceBenchmark {
                 QuantizedModel<NDList, NDList> uniform = quantize(QuantizationMethod.UNIFORM);
                 QuantizedModel<NDList, NDList> power = quantize(QuantizationMethod.POWER)) {
             Model[] models = {floatModel, uniform.model(), power.model()};
+            if (power.model().getBlock() instanceof ConvNetwork network) {
+                long exact =
+                        ActivationQuantizers.installed(network).values().stream()
+                                .filter(g -> new ActivationQuantizer(g).codesExact())
+                                .count();
+                System.out.printf(
+                        Locale.ROOT,
+                        "W4A4 PowerQuant: %d of %d activation sites on the exact table path%n",
+                        exact,
+                        ActivationQuantizers.installed(network).size());
+            }
             for (Model m : models) { // warm-up
                 evaluator.evaluate(m, data);
             }

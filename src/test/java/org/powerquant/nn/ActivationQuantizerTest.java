@@ -12,8 +12,9 @@ import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.PowerQuantizer;
 
 /**
- * The engine-side activation quantizer against the pure-Java quantizer: codes equal everywhere
- * except within the documented float32 band around a threshold, where they differ by at most one.
+ * The engine-side activation quantizer against the pure-Java quantizer: codes equal everywhere on
+ * the table path, and everywhere except within the documented float32 band around a threshold,
+ * where they differ by at most one, on the others.
  */
 class ActivationQuantizerTest {
 
@@ -21,6 +22,7 @@ class ActivationQuantizerTest {
     void codesEqualThePureJavaQuantizersOutsideTheFloat32BandAroundThresholds() {
         Random random = new Random(5);
         int near = 0;
+        int exact = 0;
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int trial = 0; trial < 60; trial++) {
                 int bits = 2 + random.nextInt(7);
@@ -30,6 +32,9 @@ class ActivationQuantizerTest {
                 ActivationGrid grid = new ActivationGrid(bits, a, lower, range, 0, 0);
                 ActivationQuantizer quantizer = new ActivationQuantizer(grid);
                 PowerQuantizer q = PowerQuantizer.unsigned(bits, a);
+                if (quantizer.codesExact()) {
+                    exact++;
+                }
                 int n = q.maxCode();
                 float[] values = new float[2000 + 6 * n];
                 int i = 0;
@@ -58,6 +63,7 @@ class ActivationQuantizerTest {
                     int expected = q.code(x);
                     String where = "trial " + trial + " (" + grid + "), value " + values[j];
                     if (codes[j] != expected) {
+                        assertTrue(!quantizer.codesExact(), where + ": the table path is exact");
                         if (j < 2000) {
                             near++;
                         }
@@ -81,6 +87,15 @@ class ActivationQuantizerTest {
             }
         }
         assertTrue(near <= 12, near + " of 120,000 random inputs differ: the band should be rare");
+        assertTrue(exact >= 20, exact + " of 60 grids on the exact table path");
+    }
+
+    @Test
+    void theTablePathIsTakenForPowerGridsOfReluOutputsOnly() {
+        assertTrue(new ActivationQuantizer(new ActivationGrid(4, 0.6, 0, 2, 0, 0)).codesExact());
+        assertTrue(new ActivationQuantizer(new ActivationGrid(8, 1.3, 0, 7, 0, 0)).codesExact());
+        assertTrue(!new ActivationQuantizer(new ActivationGrid(4, 1, 0, 2, 0, 0)).codesExact());
+        assertTrue(!new ActivationQuantizer(new ActivationGrid(4, 0.6, -1, 2, 0, 0)).codesExact());
     }
 
     @Test
