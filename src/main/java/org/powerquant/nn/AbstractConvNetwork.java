@@ -14,9 +14,10 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * A {@link ConvNetwork} whose children run in sequence, the last one being the classifier: the
- * image-input transform is applied before the first child, the classifier-input transform before
- * the last. Subclasses register their children in forward order.
+ * A {@link ConvNetwork} whose children run in sequence, one of them (the last unless {@link
+ * #classifierIndex()} says otherwise) being the classifier: the image-input transform is applied
+ * before the first child, the classifier-input transform before the classifier. Subclasses register
+ * their children in forward order.
  */
 public abstract class AbstractConvNetwork extends AbstractBlock implements ConvNetwork {
 
@@ -71,7 +72,7 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
             boolean training,
             PairList<String, Object> params) {
         NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
-        Block classifier = children.get(children.size() - 1).getValue();
+        Block classifier = children.get(classifierIndex()).getValue();
         for (Block block : children.values()) {
             if (block == classifier) {
                 current = new NDList(classifierInputTransform.apply(current.singletonOrThrow()));
@@ -79,6 +80,16 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
             current = block.forward(parameterStore, current, training, params);
         }
         return current;
+    }
+
+    /**
+     * Returns the position of the classifier among the children, before which the classifier-input
+     * transform is applied.
+     *
+     * @return the last child's position unless a subclass says otherwise
+     */
+    protected int classifierIndex() {
+        return children.size() - 1;
     }
 
     /** {@inheritDoc} */
