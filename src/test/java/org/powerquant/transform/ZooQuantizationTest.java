@@ -32,7 +32,7 @@ import org.powerquant.nn.TorchNames;
 /**
  * W8A8 end to end on DJL's own zoo networks (small, random weights, random batch-norm statistics),
  * through the entry point users call ({@link PowerQuantTransform#apply(Model)}): the block is
- * rewritten, folded, quantized and calibrated with each calibration, a quantizer sits on every
+ * rewritten, folded, quantized and calibrated on synthetic and real data, a quantizer sits on every
  * site, and the logits stay close to the float network's.
  */
 class ZooQuantizationTest {
@@ -186,7 +186,10 @@ class ZooQuantizationTest {
 
     @Test
     void resNetV1WithEachCalibration() {
-        for (String mode : new String[] {"synthetic", "bn-model", "data"}) {
+        // The batch-norm model assumes each convolution's output follows its batch norm's running
+        // statistics, true of a trained network and not of random ones: it runs on the trained
+        // fixture in ZooFixtureLoadingTest.
+        for (String mode : new String[] {"synthetic", "data"}) {
             double error = w8a8Error("resnet", mode);
             assertTrue(error < BOUND, "ResNetV1 " + mode + ": " + error);
         }
