@@ -58,7 +58,10 @@ public final class PowerQuant {
      * <p>When the transform asks for activation bits, the model file (a TorchScript torchvision
      * ResNet) is imported as DJL-native blocks ({@link TorchvisionImporter}) with the criteria's
      * translator, and those are quantized: the returned model's block is a {@link
-     * org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation quantizers.
+     * org.powerquant.nn.TorchvisionResNet} with folded batch norms and activation quantizers. A
+     * DJL-native model (e.g. DJL's zoo {@code ResNetV1} loaded through its {@code
+     * ResnetBlockFactory}) is not imported: its block is rewritten into a {@link
+     * org.powerquant.nn.HookableNetwork} by {@link PowerQuantTransform#apply(Model)}.
      *
      * @param criteria what to load (a zoo artifact online, or {@code optModelPath} to a local file
      *     offline)
@@ -74,7 +77,7 @@ public final class PowerQuant {
             throws ModelException, IOException {
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
-        if (transform.activationBits() > 0) {
+        if (transform.activationBits() > 0 && model.getBlock() instanceof ai.djl.nn.SymbolBlock) {
             ZooModel<I, O> imported;
             try (ZooModel<I, O> torchScript = model) {
                 Path file = torchScriptFile(torchScript);

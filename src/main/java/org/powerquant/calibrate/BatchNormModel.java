@@ -131,6 +131,7 @@ public final class BatchNormModel implements ActivationCalibration {
         Moments unitInput = null;
         Moments shortcut = null;
         ResidualUnit unit = null;
+        java.util.Set<Block> shortcutBlocks = java.util.Set.of();
         Moments lastPreActivation = null;
         for (Map.Entry<String, Block> e : TorchNames.blocks(network).entrySet()) {
             String name = e.getKey();
@@ -139,6 +140,12 @@ public final class BatchNormModel implements ActivationCalibration {
                 unit = u;
                 unitInput = rectified;
                 shortcut = null;
+                shortcutBlocks =
+                        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                if (u.getDownsample() != null) {
+                    shortcutBlocks.add(u.getDownsample());
+                    shortcutBlocks.addAll(TorchNames.blocks(u.getDownsample()).values());
+                }
             } else if (block instanceof BatchNorm) {
                 FoldedBatchNorm stats = batchNorms.get(name);
                 if (stats == null) {
@@ -148,7 +155,7 @@ public final class BatchNormModel implements ActivationCalibration {
                                     + " has no folded statistics: fold the network first");
                 }
                 Moments m = Moments.of(stats);
-                if (name.contains(".downsample.")) {
+                if (shortcutBlocks.contains(block)) {
                     shortcut = m;
                 } else {
                     current = m;

@@ -49,9 +49,10 @@ final class BatchNormObservingForward {
      */
     NDArray forward(NDArray input, BiConsumer<String, NDArray> observer) {
         NDArray x = input;
+        java.util.List<String> childNames = TorchNames.childNames(network);
+        int index = 0;
         for (var child : network.getChildren()) {
-            String name = child.getKey();
-            if (network.getHeadNames().contains(name.replaceFirst("^\\d+", ""))) {
+            if (network.getHeadNames().contains(childNames.get(index++))) {
                 break;
             }
             x = walk(child.getValue(), x, observer);

@@ -15,9 +15,10 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * A {@link ConvNetwork} whose children run in sequence, the last one being the classifier: the
- * image-input transform is applied before the first child, the classifier-input transform before
- * the last. Subclasses register their children in forward order.
+ * A {@link ConvNetwork} whose children run in sequence, one of them (the last unless {@link
+ * #classifierIndex()} says otherwise) being the classifier: the image-input transform is applied
+ * before the first child, the classifier-input transform before the classifier. Subclasses register
+ * their children in forward order.
  */
 public abstract class AbstractConvNetwork extends AbstractBlock implements ConvNetwork {
 
@@ -73,7 +74,7 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
             PairList<String, Object> params) {
         NDList current = new NDList(inputTransform.apply(inputs.singletonOrThrow()));
         List<Block> blocks = children.values();
-        Block classifier = blocks.get(blocks.size() - 1);
+        Block classifier = blocks.get(classifierIndex());
         for (int i = 0; i < blocks.size(); i++) {
             Block block = blocks.get(i);
             if (block == classifier) {
@@ -103,6 +104,16 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
      */
     protected boolean isMaxPool(Block block) {
         return false;
+    }
+
+    /**
+     * Returns the position of the classifier among the children, before which the classifier-input
+     * transform is applied.
+     *
+     * @return the last child's position unless a subclass says otherwise
+     */
+    protected int classifierIndex() {
+        return children.size() - 1;
     }
 
     /** {@inheritDoc} */

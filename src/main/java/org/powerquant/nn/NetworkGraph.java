@@ -22,15 +22,16 @@ import java.util.Set;
  * understand.
  *
  * <p>Understood, by type: {@link Conv2d} (grouped and depthwise included), {@link BatchNorm},
- * {@link Linear}, {@link Dropout} (identity at inference), {@link Relu} and {@link Relu6} (the
- * hookable activations, each an activation site), the containers {@link SequentialBlock}, {@link
- * ResidualUnit}, {@link InvertedResidual} and {@link ParallelBlock} (a residual join), and DJL's
- * {@link LambdaBlock}s by name: pooling ({@code *Pool*}), flattening ({@code *flatten*}, {@code
- * identity}) and DJL's {@code Activation.reluBlock()}/{@code relu6Block()} ({@code ReLU}, {@code
- * ReLU6}). A lambda activation computes the same function as a site but cannot carry a quantizer:
- * it is listed as {@link #unhookedActivations()} (use {@link Relu} or {@link Relu6} instead). Any
- * other block is {@link #unknownBlocks() unknown}; weights are still quantized, but activation bits
- * are refused naming it ({@link #checkActivationsPlaceable()}).
+ * {@link Linear}, {@link Dropout} (identity at inference), {@link ShapeOnly}, {@link Relu} and
+ * {@link Relu6} (the hookable activations, each an activation site), the containers {@link
+ * SequentialBlock}, {@link ResidualUnit}, {@link InvertedResidual} and {@link ParallelBlock} (a
+ * residual join), and DJL's {@link LambdaBlock}s by name: pooling ({@code *Pool*}), flattening
+ * ({@code *flatten*}, {@code identity}) and DJL's {@code Activation.reluBlock()}/{@code
+ * relu6Block()} ({@code ReLU}, {@code ReLU6}). A lambda activation computes the same function as a
+ * site but cannot carry a quantizer: it is listed as {@link #unhookedActivations()} (use {@link
+ * Relu} or {@link Relu6} instead). Any other block is {@link #unknownBlocks() unknown}; weights are
+ * still quantized, but activation bits are refused naming it ({@link
+ * #checkActivationsPlaceable()}).
  *
  * <p>Names are {@link TorchNames} dotted names.
  */
@@ -85,6 +86,7 @@ public final class NetworkGraph {
             } else if (!(block instanceof Conv2d
                     || block instanceof BatchNorm
                     || block instanceof Dropout
+                    || block instanceof ShapeOnly
                     || block instanceof SequentialBlock
                     || block instanceof InvertedResidual)) {
                 unknown.add(name + " (" + block.getClass().getSimpleName() + ")");
@@ -197,14 +199,15 @@ public final class NetworkGraph {
             throw new IllegalArgumentException(
                     "activation bits cannot be placed: activation "
                             + unhookedActivations.get(0)
-                            + " is a DJL lambda block, which takes no quantizer (use"
-                            + " org.powerquant.nn.Relu or Relu6)");
+                            + " is a DJL lambda block, which takes no quantizer (rewrite the"
+                            + " network with HookableNetwork.rewrite)");
         }
         if (!opaqueJoins.isEmpty()) {
             throw new IllegalArgumentException(
                     "activation bits cannot be placed: residual join "
                             + opaqueJoins.get(0)
-                            + " is a ParallelBlock, whose join function may hide an activation");
+                            + " is a ParallelBlock whose join function was not recognised (a sum,"
+                            + " or a sum then ReLU: HookableNetwork.rewrite)");
         }
         if (activations.isEmpty()) {
             throw new IllegalArgumentException(

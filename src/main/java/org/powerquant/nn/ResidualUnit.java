@@ -51,8 +51,21 @@ public abstract class ResidualUnit extends AbstractBlock {
      * @param reluName the name of the ReLU applied after the residual sum
      */
     protected final void finish(Block shortcut, String reluName) {
+        finish("downsample", shortcut, reluName);
+    }
+
+    /**
+     * Completes the unit with an optional shortcut projection registered under a name of the
+     * subclass's choosing, and the final ReLU; subclasses call this or {@link #finish(Block,
+     * String)} once, after their main path.
+     *
+     * @param shortcutName the name of the projection shortcut
+     * @param shortcut the projection shortcut, or null for the identity
+     * @param reluName the name of the ReLU applied after the residual sum
+     */
+    protected final void finish(String shortcutName, Block shortcut, String reluName) {
         if (shortcut != null) {
-            downsample = addChildBlock("downsample", shortcut);
+            downsample = addChildBlock(shortcutName, shortcut);
         }
         outputRelu = addChildBlock(reluName, new Relu());
     }

@@ -26,6 +26,7 @@ import org.powerquant.nn.ActivationQuantizer;
 import org.powerquant.nn.BatchNormFolding;
 import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
+import org.powerquant.nn.HookableNetwork;
 import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
@@ -184,18 +185,33 @@ public final class PowerQuantTransform {
     }
 
     /**
-     * Quantizes a model's weights in place.
+     * Quantizes a model's weights in place. With activation bits, a model whose block is a DJL
+     * {@code SequentialBlock} (DJL's zoo {@code ResNetV1}, {@code MobileNetV1}, {@code
+     * MobileNetV2}, ...) is first rewritten into a {@link HookableNetwork} sharing its parameters,
+     * which becomes the model's block: the same outputs, with ReLUs that can carry quantizers.
      *
      * @param model the model (its block must be initialised or loaded)
      * @return the report
      * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
      */
     public QuantizationReport apply(Model model) {
-        if (model.getBlock() == null) {
+        Block block = model.getBlock();
+        if (block == null) {
             throw new IllegalArgumentException(
                     "model " + model.getName() + " has no block to quantize");
         }
-        return apply(model.getBlock());
+        if (activationBits > 0
+                && !(block instanceof ConvNetwork)
+                && block instanceof ai.djl.nn.SequentialBlock) {
+            // DJL's zoo networks (ResNetV1, MobileNetV1/V2) and other sequences: lambda ReLUs and
+            // ParallelBlock joins become hookable blocks sharing the same parameters.
+            HookableNetwork network = HookableNetwork.rewrite(block);
+            NetworkGraph.of(network).checkActivationsPlaceable();
+            QuantizationReport report = apply(network);
+            model.setBlock(network);
+            return report;
+        }
+        return apply(block);
     }
 
     /**
@@ -215,10 +231,14 @@ public final class PowerQuantTransform {
                         block instanceof ai.djl.nn.SymbolBlock
                                 ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
                                         + " PowerQuant.loadQuantized or TorchvisionImporter.importModel"
-                                : "";
+                                : block instanceof ai.djl.nn.SequentialBlock
+                                        ? ": rewrite it first with HookableNetwork.rewrite(block),"
+                                                + " or apply the transform to its Model, which"
+                                                + " does so"
+                                        : "";
                 throw new IllegalArgumentException(
                         "activation bits need a DJL-native network (TorchvisionResNet,"
-                                + " TorchvisionMobileNetV2), got "
+                                + " TorchvisionMobileNetV2, HookableNetwork), got "
                                 + block.getClass().getSimpleName()
                                 + hint);
             }
