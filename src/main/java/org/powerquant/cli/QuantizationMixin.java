@@ -10,6 +10,7 @@ import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
@@ -176,9 +177,8 @@ final class QuantizationMixin {
         if (calibrationMode != null) {
             builder.calibrationMode(CalibrationMode.parse(calibrationMode));
         }
-        if (lastLayerBits != null && (lastLayerBits < 2 || lastLayerBits > 8)) {
-            throw new InvalidInputException(
-                    Role.LAST_LAYER_BITS, "must be between 2 and 8, got " + lastLayerBits);
+        if (lastLayerBits != null) {
+            BitWidth.check(lastLayerBits, Role.LAST_LAYER_BITS);
         }
         return builder;
     }
@@ -275,10 +275,7 @@ final class QuantizationMixin {
     }
 
     private static int nonZero(int bits) {
-        if (bits == 0) {
-            throw new InvalidInputException(Role.WEIGHT_BITS, "must be between 2 and 8, got 0");
-        }
-        return bits;
+        return BitWidth.check(bits, Role.WEIGHT_BITS);
     }
 
     private static QuantizationMethod method(String text) {
@@ -314,7 +311,7 @@ final class QuantizationMixin {
         }
         try {
             int bits = Integer.parseInt(v);
-            if (bits >= 2 && bits <= 8) {
+            if (BitWidth.isValid(bits)) {
                 return bits;
             }
         } catch (NumberFormatException e) {

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.powerquant.Role;
 
 /**
  * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that
@@ -274,16 +275,7 @@ public final class WeightQuantizer {
          * @return this builder
          */
         public Builder bits(int weightBits) {
-            if (weightBits < PowerQuantizer.MIN_BITS || weightBits > PowerQuantizer.MAX_BITS) {
-                throw new IllegalArgumentException(
-                        "weight bits must be between "
-                                + PowerQuantizer.MIN_BITS
-                                + " and "
-                                + PowerQuantizer.MAX_BITS
-                                + ", got "
-                                + weightBits);
-            }
-            this.bits = weightBits;
+            this.bits = BitWidth.check(weightBits, Role.WEIGHT_BITS);
             return this;
         }
 

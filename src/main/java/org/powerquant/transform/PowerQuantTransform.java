@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.powerquant.Role;
 import org.powerquant.calibrate.ActivationCalibration;
 import org.powerquant.calibrate.ActivationSite;
 import org.powerquant.calibrate.ActivationSites;
@@ -28,6 +29,7 @@ import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.QuantizedWeights;
@@ -82,7 +84,7 @@ public final class PowerQuantTransform {
         lastLayerBits =
                 builder.lastLayerBits > 0
                         ? builder.lastLayerBits
-                        : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
+                        : Math.max(activationBits, org.powerquant.quant.BitWidth.MAX);
         quantizeInput = builder.quantizeInput;
         calibration =
                 builder.calibration != null
@@ -487,11 +489,7 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder activationBits(int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException(
-                        "activation bits must be between 2 and 8 (or 0 for float), got " + bits);
-            }
-            this.activationBits = bits;
+            this.activationBits = BitWidth.checkUnlessZero(bits, Role.ACTIVATION_BITS);
             return this;
         }
 
@@ -502,11 +500,7 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder lastLayerBits(int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException(
-                        "last-layer bits must be between 2 and 8, got " + bits);
-            }
-            this.lastLayerBits = bits;
+            this.lastLayerBits = BitWidth.checkUnlessZero(bits, Role.LAST_LAYER_BITS);
             return this;
         }
 

@@ -13,6 +13,7 @@ import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.DataCalibration;
 import org.powerquant.calibrate.DistilledData;
 import org.powerquant.calibrate.SyntheticCalibration;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
@@ -572,9 +573,9 @@ public final class QuantizationOptions {
          * @throws InvalidInputException naming the role at fault
          */
         public QuantizationOptions build() {
-            bits(Role.WEIGHT_BITS, weightBits);
-            bits(Role.ACTIVATION_BITS, activationBits);
-            bits(Role.LAST_LAYER_BITS, lastLayerBits);
+            BitWidth.checkUnlessZero(weightBits, Role.WEIGHT_BITS);
+            BitWidth.checkUnlessZero(activationBits, Role.ACTIVATION_BITS);
+            BitWidth.checkUnlessZero(lastLayerBits, Role.LAST_LAYER_BITS);
             if (activationBits > 0 && weightBits == 0) {
                 throw new InvalidInputException(Role.ACTIVATION_BITS, "need weight bits");
             }
@@ -643,12 +644,6 @@ public final class QuantizationOptions {
                 }
             }
             return options;
-        }
-
-        private static void bits(Role role, int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new InvalidInputException(role, "must be between 2 and 8, got " + bits);
-            }
         }
     }
 }
