@@ -146,6 +146,15 @@ final class QuantizationMixin {
     String rounding;
 
     @Option(
+            names = "--size-budget",
+            paramLabel = "B",
+            description =
+                    "Mixed precision: each layer gets its own width, from one bit below --weight-bits"
+                            + " (at least 2) to 8, chosen data-free so that the codes take at most B"
+                            + " bits per weight on average (default: every layer at --weight-bits).")
+    Double sizeBudget;
+
+    @Option(
             names = "--bias-correction",
             description =
                     "Correct each layer's bias for the output shift its weight error causes,"
@@ -173,7 +182,8 @@ final class QuantizationMixin {
                         .seed(seed)
                         .clipping(clipping)
                         .rounding(rounding(rounding))
-                        .biasCorrection(biasCorrection);
+                        .biasCorrection(biasCorrection)
+                        .sizeBudget(sizeBudget == null ? 0 : nonZero(sizeBudget));
         if (calibrationMode != null) {
             builder.calibrationMode(CalibrationMode.parse(calibrationMode));
         }
@@ -254,10 +264,14 @@ final class QuantizationMixin {
     }
 
     /**
-     * @return whether a bit width or a method was given (an artifact takes none: it is quantized)
+     * @return whether a bit width, a size budget or a method was given (an artifact takes none: it
+     *     is quantized)
      */
     boolean quantizes() {
-        return weightBits != null || !"float".equals(activationBits) || !"power".equals(method);
+        return weightBits != null
+                || sizeBudget != null
+                || !"float".equals(activationBits)
+                || !"power".equals(method);
     }
 
     /**
@@ -270,8 +284,17 @@ final class QuantizationMixin {
                     Role.SETTINGS,
                     "and --methods set the bit widths and methods of "
                             + command
-                            + ": --weight-bits, --activation-bits and --method are not taken");
+                            + ": --weight-bits, --activation-bits, --size-budget and --method are"
+                            + " not taken");
         }
+    }
+
+    private static double nonZero(double budget) {
+        if (budget == 0) {
+            throw new InvalidInputException(
+                    Role.SIZE_BUDGET, "must be a number of bits per weight, got 0");
+        }
+        return budget;
     }
 
     private static int nonZero(int bits) {

@@ -24,13 +24,7 @@ class BlockWalkerTest {
     @Test
     void bottleneckUnitsAreNamedByPositionAsInTorchvision() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net =
-                    TorchvisionResNet.resnet50()
-                            .setLayers(2, 2)
-                            .optBaseWidth(4)
-                            .optNumClasses(3)
-                            .build();
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            TorchvisionResNet net = smallBottleneckResNet(manager);
             List<String> names = BlockWalker.sites(net).stream().map(WeightSite::name).toList();
             assertTrue(names.contains("layer1.0.conv1.weight"), names.toString());
             assertTrue(names.contains("layer1.1.conv3.weight"), names.toString());
@@ -57,13 +51,7 @@ class BlockWalkerTest {
     @Test
     void skipPatternsMatchBottleneckUnitsByPosition() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            TorchvisionResNet net =
-                    TorchvisionResNet.resnet50()
-                            .setLayers(2, 2)
-                            .optBaseWidth(4)
-                            .optNumClasses(3)
-                            .build();
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            TorchvisionResNet net = smallBottleneckResNet(manager);
             QuantizationReport report =
                     PowerQuantTransform.builder()
                             .weightBits(4)
@@ -91,6 +79,18 @@ class BlockWalkerTest {
                                             .apply(net));
             assertTrue(e.getMessage().contains("layer1.Bottleneck.*"), e.getMessage());
         }
+    }
+
+    /** A two-stage torchvision-style Bottleneck ResNet, random initial weights. */
+    private static TorchvisionResNet smallBottleneckResNet(NDManager manager) {
+        TorchvisionResNet net =
+                TorchvisionResNet.resnet50()
+                        .setLayers(2, 2)
+                        .optBaseWidth(4)
+                        .optNumClasses(3)
+                        .build();
+        net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+        return net;
     }
 
     /** Every weight the walker finds is the parameter TorchNames gives that name; no repeats. */
