@@ -42,7 +42,9 @@ final class ComparisonOptions {
     @Option(
             names = "--plot",
             paramLabel = "OUT.png",
-            description = "Draw the table as a bar chart (PNG); needs a quantized setting.")
+            description =
+                    "Draw the table as a bar chart (PNG); needs a quantized setting. demo draws it to"
+                            + " demo.png unless told otherwise.")
     Path plot;
 
     /** Adds the outputs to the checks. */
@@ -101,7 +103,7 @@ final class ComparisonOptions {
             out.println("table " + json);
         }
         if (plot != null) {
-            out.println("chart " + plot);
+            out.println("chart " + plot.toAbsolutePath().normalize());
         }
     }
 }
