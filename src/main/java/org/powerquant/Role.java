@@ -24,6 +24,8 @@ public enum Role {
     TOLERANCE,
     /** How weights are rounded to their grid. */
     WEIGHT_ROUNDING,
+    /** The average code bits per weight of mixed precision. */
+    SIZE_BUDGET,
     /** Weights left in float. */
     SKIP,
     /** How activation grids are found. */

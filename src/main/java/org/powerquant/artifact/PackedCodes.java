@@ -1,5 +1,7 @@
 package org.powerquant.artifact;
 
+import org.powerquant.quant.BitWidth;
+
 /**
  * Signed weight codes packed at {@code b} bits each, in sign-magnitude form: the low {@code b - 1}
  * bits hold the magnitude {@code |q| <= 2^(b-1) - 1}, the top bit the sign. The codes of one tensor
@@ -36,7 +38,7 @@ public final class PackedCodes {
      * @throws IllegalArgumentException if a magnitude does not fit
      */
     public static byte[] pack(int[] magnitudes, boolean[] negative, int bits) {
-        checkBits(bits);
+        BitWidth.check(bits, "bits per code");
         int limit = (1 << (bits - 1)) - 1;
         byte[] out = new byte[Math.toIntExact(byteLength(magnitudes.length, bits))];
         long buffer = 0;
@@ -108,7 +110,7 @@ public final class PackedCodes {
      * @throws IllegalArgumentException if it does not
      */
     static void checkLength(byte[] packed, int count, int bits) {
-        checkBits(bits);
+        BitWidth.check(bits, "bits per code");
         if (packed.length != byteLength(count, bits)) {
             throw new IllegalArgumentException(
                     count
@@ -118,12 +120,6 @@ public final class PackedCodes {
                             + byteLength(count, bits)
                             + " bytes, got "
                             + packed.length);
-        }
-    }
-
-    private static void checkBits(int bits) {
-        if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException("bits per code must be 2 to 8, got " + bits);
         }
     }
 }

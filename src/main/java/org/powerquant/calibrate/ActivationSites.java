@@ -6,12 +6,13 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.powerquant.Role;
 import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.Relu;
 import org.powerquant.nn.Relu6;
 import org.powerquant.nn.TorchNames;
-import org.powerquant.quant.PowerQuantizer;
+import org.powerquant.quant.BitWidth;
 
 /**
  * The activation tensors of a {@link ConvNetwork} that get quantizers, with their bit widths, under
@@ -57,8 +58,8 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      */
     public static ActivationSites of(
             ConvNetwork network, int bits, int lastLayerBits, boolean quantizeInput) {
-        checkBits("activation bits", bits);
-        checkBits("last-layer bits", lastLayerBits);
+        BitWidth.check(bits, Role.ACTIVATION_BITS);
+        BitWidth.check(lastLayerBits, Role.LAST_LAYER_BITS);
         List<ActivationSite> sites = new ArrayList<>();
         if (quantizeInput) {
             sites.add(
@@ -100,7 +101,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      * @return the sites in forward order
      */
     public static ActivationSites of(ConvNetwork network, int bits) {
-        return of(network, bits, Math.max(bits, PowerQuantizer.MAX_BITS), false);
+        return of(network, bits, Math.max(bits, BitWidth.MAX), false);
     }
 
     /**
@@ -140,11 +141,5 @@ public final class ActivationSites implements Iterable<ActivationSite> {
     @Override
     public Iterator<ActivationSite> iterator() {
         return sites.iterator();
-    }
-
-    private static void checkBits(String what, int value) {
-        if (value < PowerQuantizer.MIN_BITS || value > PowerQuantizer.MAX_BITS) {
-            throw new IllegalArgumentException(what + " must be between 2 and 8, got " + value);
-        }
     }
 }

@@ -77,7 +77,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                         "--model "
                                 + model
                                 + " is a quantized artifact: it takes no --weight-bits,"
-                                + " --activation-bits or --method");
+                                + " --activation-bits, --size-budget or --method");
             }
             Preprocessing recorded =
                     QuantizedArtifact.preprocessing(ArtifactManifest.read(model.toAbsolutePath()));

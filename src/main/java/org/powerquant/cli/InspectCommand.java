@@ -80,6 +80,7 @@ public final class InspectCommand implements Callable<Integer> {
                 size.get("bitsPerQuantizedWeight").getAsDouble(),
                 size.get("floatParameters").getAsLong(),
                 size.get("floatBytes").getAsLong());
+        out.println(codeBits(manifest));
         for (Map.Entry<String, Long> f : manifest.files().entrySet()) {
             out.printf(Locale.ROOT, "  %-20s %12d bytes, checksum ok%n", f.getKey(), f.getValue());
         }
@@ -114,6 +115,45 @@ public final class InspectCommand implements Callable<Integer> {
         out.println();
         out.println(report.toTable());
         return 0;
+    }
+
+    /**
+     * The code bits per quantized weight, from the manifest's tensors: the figure a size budget
+     * bounds (the bits per weight above add the scales and exponents).
+     *
+     * @param manifest the artifact's manifest
+     * @return one line
+     */
+    static String codeBits(ArtifactManifest manifest) {
+        long weights = 0;
+        long bits = 0;
+        java.util.IntSummaryStatistics widths = new java.util.IntSummaryStatistics();
+        for (JsonObject t : manifest.tensors()) {
+            if (t.has("bits")) {
+                long count = 1;
+                for (com.google.gson.JsonElement d : t.getAsJsonArray("shape")) {
+                    count *= d.getAsLong();
+                }
+                int b = t.get("bits").getAsInt();
+                weights += count;
+                bits += count * b;
+                widths.accept(b);
+            }
+        }
+        if (weights == 0) {
+            return "codes: no quantized weight";
+        }
+        return String.format(
+                Locale.ROOT,
+                "codes: %.3f bits per quantized weight on average (%s)",
+                (double) bits / weights,
+                widths.getMin() == widths.getMax()
+                        ? "every layer at " + widths.getMin() + " bits"
+                        : "mixed precision, "
+                                + widths.getMin()
+                                + " to "
+                                + widths.getMax()
+                                + " bits per layer");
     }
 
     /**

@@ -10,6 +10,7 @@ import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
@@ -145,6 +146,15 @@ final class QuantizationMixin {
     String rounding;
 
     @Option(
+            names = "--size-budget",
+            paramLabel = "B",
+            description =
+                    "Mixed precision: each layer gets its own width, from one bit below --weight-bits"
+                            + " (at least 2) to 8, chosen data-free so that the codes take at most B"
+                            + " bits per weight on average (default: every layer at --weight-bits).")
+    Double sizeBudget;
+
+    @Option(
             names = "--bias-correction",
             description =
                     "Correct each layer's bias for the output shift its weight error causes,"
@@ -172,13 +182,13 @@ final class QuantizationMixin {
                         .seed(seed)
                         .clipping(clipping)
                         .rounding(rounding(rounding))
-                        .biasCorrection(biasCorrection);
+                        .biasCorrection(biasCorrection)
+                        .sizeBudget(sizeBudget == null ? 0 : nonZero(sizeBudget));
         if (calibrationMode != null) {
             builder.calibrationMode(CalibrationMode.parse(calibrationMode));
         }
-        if (lastLayerBits != null && (lastLayerBits < 2 || lastLayerBits > 8)) {
-            throw new InvalidInputException(
-                    Role.LAST_LAYER_BITS, "must be between 2 and 8, got " + lastLayerBits);
+        if (lastLayerBits != null) {
+            BitWidth.check(lastLayerBits, Role.LAST_LAYER_BITS);
         }
         return builder;
     }
@@ -254,10 +264,14 @@ final class QuantizationMixin {
     }
 
     /**
-     * @return whether a bit width or a method was given (an artifact takes none: it is quantized)
+     * @return whether a bit width, a size budget or a method was given (an artifact takes none: it
+     *     is quantized)
      */
     boolean quantizes() {
-        return weightBits != null || !"float".equals(activationBits) || !"power".equals(method);
+        return weightBits != null
+                || sizeBudget != null
+                || !"float".equals(activationBits)
+                || !"power".equals(method);
     }
 
     /**
@@ -270,15 +284,21 @@ final class QuantizationMixin {
                     Role.SETTINGS,
                     "and --methods set the bit widths and methods of "
                             + command
-                            + ": --weight-bits, --activation-bits and --method are not taken");
+                            + ": --weight-bits, --activation-bits, --size-budget and --method are"
+                            + " not taken");
         }
     }
 
-    private static int nonZero(int bits) {
-        if (bits == 0) {
-            throw new InvalidInputException(Role.WEIGHT_BITS, "must be between 2 and 8, got 0");
+    private static double nonZero(double budget) {
+        if (budget == 0) {
+            throw new InvalidInputException(
+                    Role.SIZE_BUDGET, "must be a number of bits per weight, got 0");
         }
-        return bits;
+        return budget;
+    }
+
+    private static int nonZero(int bits) {
+        return BitWidth.check(bits, Role.WEIGHT_BITS);
     }
 
     private static QuantizationMethod method(String text) {
@@ -314,7 +334,7 @@ final class QuantizationMixin {
         }
         try {
             int bits = Integer.parseInt(v);
-            if (bits >= 2 && bits <= 8) {
+            if (BitWidth.isValid(bits)) {
                 return bits;
             }
         } catch (NumberFormatException e) {

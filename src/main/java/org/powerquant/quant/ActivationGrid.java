@@ -1,5 +1,7 @@
 package org.powerquant.quant;
 
+import org.powerquant.Role;
+
 /**
  * The grid of one per-tensor activation quantizer and what it is expected to cost.
  *
@@ -32,10 +34,7 @@ public record ActivationGrid(
      * @throws IllegalArgumentException if the bits, exponent or range are out of bounds
      */
     public ActivationGrid {
-        if (bits < PowerQuantizer.MIN_BITS || bits > PowerQuantizer.MAX_BITS) {
-            throw new IllegalArgumentException(
-                    "activation bits must be between 2 and 8, got " + bits);
-        }
+        BitWidth.check(bits, Role.ACTIVATION_BITS);
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
             throw new IllegalArgumentException(
                     "activation exponent must be positive, got " + exponent);

@@ -1,23 +1,18 @@
 package org.powerquant.quant;
 
-import org.apache.commons.math3.optim.MaxEval;
-import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
-import org.apache.commons.math3.optim.univariate.BrentOptimizer;
-import org.apache.commons.math3.optim.univariate.SearchInterval;
-import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
-import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * Finds the clipping range and exponent of an unsigned activation quantizer that minimise the
  * expected squared error under a {@link NormalMixture}, deterministically.
  *
- * <p>For a given exponent the best range is found by a scan of {@value #RANGE_SCAN_POINTS}
- * log-spaced ranges in {@code [upper · 1e-2, upper]} ({@code upper} the mixture's {@link
- * NormalMixture#upperExtent() upper extent}) and Commons Math's {@link BrentOptimizer} between the
- * neighbours of the best (the error in the range is smooth but not always unimodal when a few
- * narrow components dominate). The exponent is then searched with {@link ExponentSearch}
- * (golden-section/Brent after a scan) on the function "exponent → error at its best range". The
- * uniform baseline ({@code a = 1} with its own best range) is always computed and reported.
+ * <p>For a given exponent the best range is found by a {@link ScanThenBrent} on the range's
+ * logarithm: a scan of {@value #RANGE_SCAN_POINTS} log-spaced ranges in {@code [upper · 1e-2,
+ * upper]} ({@code upper} the mixture's {@link NormalMixture#upperExtent() upper extent}), then
+ * Commons Math's Brent between the neighbours of the best (the error in the range is smooth but not
+ * always unimodal when a few narrow components dominate). The exponent is then searched with {@link
+ * ExponentSearch} (the same scan then Brent) on the function "exponent → error at its best range".
+ * The uniform baseline ({@code a = 1} with its own best range) is always computed and reported.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -28,6 +23,13 @@ public final class ActivationGridSearch {
 
     /** Ratio of the smallest to the largest range scanned. */
     public static final double RANGE_SPAN = 1e-2;
+
+    /**
+     * The range search, on the logarithm of the range: {@value #RANGE_SCAN_POINTS} points, then
+     * Brent to a relative {@code 1e-6}.
+     */
+    private static final ScanThenBrent RANGE_MINIMIZER =
+            ScanThenBrent.builder().scanPoints(RANGE_SCAN_POINTS).tolerance(1e-6).build();
 
     private final ExponentSearch exponentSearch;
 
@@ -41,15 +43,15 @@ public final class ActivationGridSearch {
     }
 
     /**
-     * The default search: exponents in {@code [0.2, 1.5]} to {@code 1e-3}, scanned in steps of 0.2
-     * then 0.1 (the expected error is smooth in the exponent, so no fine scan against rounding
-     * noise is needed).
+     * The default search: exponents in {@code [0.2, 1.5]} to {@code 1e-3}, scanned at 8 points
+     * (step 0.19), then at step 0.1 between the best one's neighbours, then refined by Brent (the
+     * expected error is smooth in the exponent, so no fine scan against rounding noise is needed).
      *
      * @return the default search
      */
     public static ActivationGridSearch defaults() {
         return new ActivationGridSearch(
-                ExponentSearch.builder().coarseStep(0.2).fineStep(0.1).basinMargin(0).build());
+                ExponentSearch.builder().scanPoints(8).basinStep(0.1).basinMargin(0).build());
     }
 
     /**
@@ -143,31 +145,14 @@ public final class ActivationGridSearch {
         return bestRange(c -> mixture.expectedSquaredError(grid, c), upper);
     }
 
-    private static RangeResult bestRange(
-            java.util.function.DoubleUnaryOperator error, double upper) {
-        double[] ranges = new double[RANGE_SCAN_POINTS];
-        double[] errors = new double[RANGE_SCAN_POINTS];
-        int best = 0;
-        for (int i = 0; i < RANGE_SCAN_POINTS; i++) {
-            ranges[i] = upper * Math.pow(RANGE_SPAN, 1.0 - (double) i / (RANGE_SCAN_POINTS - 1));
-            errors[i] = error.applyAsDouble(ranges[i]);
-            if (errors[i] < errors[best]) {
-                best = i;
-            }
-        }
-        double lo = ranges[Math.max(0, best - 1)];
-        double hi = ranges[Math.min(RANGE_SCAN_POINTS - 1, best + 1)];
-        BrentOptimizer brent = new BrentOptimizer(1e-5, upper * 1e-9);
-        UnivariatePointValuePair refined =
-                brent.optimize(
-                        new MaxEval(200),
-                        new UnivariateObjectiveFunction(error::applyAsDouble),
-                        GoalType.MINIMIZE,
-                        new SearchInterval(lo, hi, ranges[best]));
-        if (refined.getValue() < errors[best]) {
-            return new RangeResult(refined.getPoint(), refined.getValue());
-        }
-        return new RangeResult(ranges[best], errors[best]);
+    private static RangeResult bestRange(DoubleUnaryOperator error, double upper) {
+        double logUpper = Math.log(upper);
+        ScanThenBrent.Minimum best =
+                RANGE_MINIMIZER.minimize(
+                        t -> error.applyAsDouble(Math.exp(t)),
+                        logUpper + Math.log(RANGE_SPAN),
+                        logUpper);
+        return new RangeResult(Math.exp(best.point()), best.value());
     }
 
     /**

@@ -1,42 +1,37 @@
 package org.powerquant.quant;
 
-import org.apache.commons.math3.optim.MaxEval;
-import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
-import org.apache.commons.math3.optim.univariate.BrentOptimizer;
-import org.apache.commons.math3.optim.univariate.SearchInterval;
-import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
-import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
-
 /**
  * Fits the clipping range and exponent of an unsigned activation quantizer to samples of the
  * activation, minimising the exact squared error on those samples ({@link SortedActivations}).
  *
  * <p>For a fixed exponent the error as a function of the range {@code c} is a sum of rounded terms:
  * roughly convex (clipping error grows below the best range, rounding error above it) but with
- * small jumps. The range is therefore found as the exponent is: a geometric scan of {@code
- * [lowestFraction * max, max]} brackets the minimum, Commons Math's {@link BrentOptimizer} refines
- * it between the scan points either side. The exponent is searched outside it by an {@link
- * ExponentSearch} whose objective is the best error over ranges, so the result is never worse than
- * the best uniform range ({@code a = 1}), which the fit also reports.
+ * small jumps. The range is therefore found as the exponent is, by a {@link ScanThenBrent} on the
+ * range's logarithm: a geometric scan of {@code [lowestFraction * max, max]} brackets the minimum,
+ * Commons Math's Brent refines it between the scan points either side. The exponent is searched
+ * outside it by an {@link ExponentSearch} whose objective is the best error over ranges, so the
+ * result is never worse than the best uniform range ({@code a = 1}), which the fit also reports.
  *
  * <p>Immutable and thread-safe; build with {@link #builder()}.
  */
 public final class ActivationRangeSearch {
 
     private final ExponentSearch exponentSearch;
-    private final int clipSteps;
     private final double lowestFraction;
-    private final double relativeTolerance;
+    private final ScanThenBrent rangeMinimizer;
 
     private ActivationRangeSearch(Builder builder) {
         exponentSearch = builder.exponentSearch;
-        clipSteps = builder.clipSteps;
         lowestFraction = builder.lowestFraction;
-        relativeTolerance = builder.relativeTolerance;
+        rangeMinimizer =
+                ScanThenBrent.builder()
+                        .scanPoints(builder.clipSteps + 1)
+                        .tolerance(builder.relativeTolerance)
+                        .build();
     }
 
     /**
-     * @return a builder: exponent in {@code [0.2, 1.5]} (fine step 0.005, tolerance 1e-3), range
+     * @return a builder: exponent in {@code [0.2, 1.5]} (basin step 0.005, tolerance 1e-3), range
      *     scanned over 48 geometric steps from 1 % of the largest sample to the largest, refined to
      *     a relative 1e-4
      */
@@ -101,37 +96,12 @@ public final class ActivationRangeSearch {
             return new Range(0f, 0);
         }
         double logMax = StrictMath.log(max);
-        double logLow = logMax + StrictMath.log(lowestFraction);
-        double step = (logMax - logLow) / clipSteps;
-        double[] errors = new double[clipSteps + 1];
-        int best = 0;
-        for (int i = 0; i <= clipSteps; i++) {
-            errors[i] =
-                    samples.squaredError(
-                            quantizer, clipAt(i == clipSteps ? logMax : logLow + i * step));
-            if (errors[i] < errors[best]) {
-                best = i;
-            }
-        }
-        double bestLog = best == clipSteps ? logMax : logLow + best * step;
-        double bestError = errors[best];
-        double lo = Math.max(logLow, bestLog - step);
-        double hi = Math.min(logMax, bestLog + step);
-        if (hi - lo > relativeTolerance) {
-            BrentOptimizer brent = new BrentOptimizer(1e-12, relativeTolerance / 4);
-            UnivariatePointValuePair refined =
-                    brent.optimize(
-                            new MaxEval(200),
-                            new UnivariateObjectiveFunction(
-                                    t -> samples.squaredError(quantizer, clipAt(t))),
-                            GoalType.MINIMIZE,
-                            new SearchInterval(lo, hi, bestLog));
-            if (refined.getValue() < bestError) {
-                bestError = refined.getValue();
-                bestLog = refined.getPoint();
-            }
-        }
-        return new Range(clipAt(bestLog), bestError);
+        ScanThenBrent.Minimum best =
+                rangeMinimizer.minimize(
+                        t -> samples.squaredError(quantizer, clipAt(t)),
+                        logMax + StrictMath.log(lowestFraction),
+                        logMax);
+        return new Range(clipAt(best.point()), best.value());
     }
 
     private static float clipAt(double logClip) {
@@ -168,7 +138,7 @@ public final class ActivationRangeSearch {
 
     /** Options of an {@link ActivationRangeSearch}. */
     public static final class Builder {
-        private ExponentSearch exponentSearch = ExponentSearch.builder().fineStep(0.005).build();
+        private ExponentSearch exponentSearch = ExponentSearch.builder().basinStep(0.005).build();
         private int clipSteps = 48;
         private double lowestFraction = 0.01;
         private double relativeTolerance = 1e-4;

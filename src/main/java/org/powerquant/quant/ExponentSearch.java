@@ -1,12 +1,6 @@
 package org.powerquant.quant;
 
 import java.util.function.DoubleUnaryOperator;
-import org.apache.commons.math3.optim.MaxEval;
-import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
-import org.apache.commons.math3.optim.univariate.BrentOptimizer;
-import org.apache.commons.math3.optim.univariate.SearchInterval;
-import org.apache.commons.math3.optim.univariate.UnivariateObjectiveFunction;
-import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
 
 /**
  * Finds the exponent {@code a} that minimises a reconstruction error, never doing worse than
@@ -15,23 +9,24 @@ import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
  * <p>The error of a power quantizer as a function of {@code a} is locally convex but, being a sum
  * of rounded terms, not smooth: every weight that crosses a rounding boundary makes it jump, and at
  * 8 bits on a layer of 70,000 weights these jumps are about 1 % of the error, enough to trap a pure
- * golden-section search in a dent a few hundredths away from the best exponent. The search
- * therefore runs in three steps, each cheap because one error evaluation costs {@code O(levels *
- * log n)} ({@link SortedMagnitudes}):
+ * golden-section search in a dent a few hundredths away from the best exponent. The search is
+ * therefore a {@link ScanThenBrent}, each evaluation cheap ({@code O(levels * log n)}, {@link
+ * SortedMagnitudes}):
  *
  * <ol>
- *   <li>a coarse scan of the interval (step {@link Builder#coarseStep(double)}, 0.05 by default)
- *       brackets the basin;
- *   <li>a fine scan (step {@link Builder#fineStep(double)}, the tolerance by default) covers the
- *       basin: the coarse points around the best whose error is within {@link
- *       Builder#basinMargin(double)} (5 %) of it, and one coarse step beyond, so that a dent
- *       anywhere in a flat basin is found;
- *   <li>Commons Math's {@link BrentOptimizer} (golden-section search with parabolic steps) refines
- *       it within one fine step either side, to the requested absolute tolerance.
+ *   <li>a scan of the interval at {@link Builder#scanPoints(int) 27 points} (step 0.05 on the
+ *       default {@code [0.2, 1.5]}) brackets the basin;
+ *   <li>a scan of the basin at {@link Builder#basinStep(double) step 0.001}: the scan points whose
+ *       error is within {@link Builder#basinMargin(double) the basin margin} (25 % by default) of
+ *       the best, and one step beyond on either side, so that a dent anywhere in a flat basin is
+ *       found;
+ *   <li>Commons Math's {@link org.apache.commons.math3.optim.univariate.BrentOptimizer} refines the
+ *       best basin point between its neighbours to the requested absolute tolerance.
  * </ol>
  *
- * <p>The best of these points and of {@code a = 1} is returned, so the result is never worse than
- * uniform.
+ * <p>The scans' steps do not depend on the tolerance: a tighter tolerance costs a few more Brent
+ * evaluations (their number grows like {@code log(1 / tolerance)}), not a finer scan. The best of
+ * these points and of {@code a = 1} is returned, so the result is never worse than uniform.
  *
  * <p>Instances are immutable and thread-safe; build them with {@link #builder()}.
  */
@@ -48,22 +43,12 @@ public final class ExponentSearch {
 
     private final double lower;
     private final double upper;
-    private final double tolerance;
-    private final double coarseStep;
-    private final double fineStep;
-    private final double basinMargin;
+    private final ScanThenBrent minimizer;
 
     private ExponentSearch(Builder builder) {
         lower = builder.lower;
         upper = builder.upper;
-        tolerance = builder.tolerance;
-        coarseStep = builder.coarseStep;
-        fineStep = Double.isNaN(builder.fineStep) ? tolerance : builder.fineStep;
-        basinMargin = builder.basinMargin;
-    }
-
-    private double coarsePoint(int i, int steps, double step) {
-        return i == steps ? upper : lower + i * step;
+        minimizer = builder.minimizer.build();
     }
 
     /**
@@ -91,7 +76,7 @@ public final class ExponentSearch {
      * @return the absolute tolerance on the exponent
      */
     public double tolerance() {
-        return tolerance;
+        return minimizer.tolerance();
     }
 
     /**
@@ -103,63 +88,10 @@ public final class ExponentSearch {
      */
     public Result minimize(DoubleUnaryOperator error) {
         double uniform = error.applyAsDouble(1.0);
-        double bestA = 1.0;
-        double bestError = uniform;
-        int steps = Math.max(1, (int) Math.ceil((upper - lower) / coarseStep - 1e-9));
-        double step = (upper - lower) / steps;
-        double[] scanErrors = new double[steps + 1];
-        int best = 0;
-        for (int i = 0; i <= steps; i++) {
-            scanErrors[i] = error.applyAsDouble(coarsePoint(i, steps, step));
-            if (scanErrors[i] < scanErrors[best]) {
-                best = i;
-            }
-        }
-        int left = best;
-        int right = best;
-        double basinLimit = scanErrors[best] * (1 + basinMargin);
-        while (left > 0 && scanErrors[left - 1] <= basinLimit) {
-            left--;
-        }
-        while (right < steps && scanErrors[right + 1] <= basinLimit) {
-            right++;
-        }
-        double fineA = coarsePoint(best, steps, step);
-        double fineError = scanErrors[best];
-        double from = Math.max(lower, coarsePoint(left, steps, step) - step);
-        double to = Math.min(upper, coarsePoint(right, steps, step) + step);
-        int fineSteps = (int) Math.floor((to - from) / fineStep + 1e-9);
-        for (int i = 0; i <= fineSteps; i++) {
-            double a = from + i * fineStep;
-            double e = error.applyAsDouble(a);
-            if (e < fineError) {
-                fineError = e;
-                fineA = a;
-            }
-        }
-        if (fineError < bestError) {
-            bestError = fineError;
-            bestA = fineA;
-        }
-        double lo = Math.max(lower, fineA - fineStep);
-        double hi = Math.min(upper, fineA + fineStep);
-        if (hi - lo > tolerance) {
-            // Brent stops once the bracket is within 2 * (rel * |x| + abs) of its midpoint: abs =
-            // tol / 4 keeps the
-            // returned point within the tolerance of the bracketed minimum.
-            BrentOptimizer brent = new BrentOptimizer(1e-12, tolerance / 4);
-            UnivariatePointValuePair refined =
-                    brent.optimize(
-                            new MaxEval(500),
-                            new UnivariateObjectiveFunction(error::applyAsDouble),
-                            GoalType.MINIMIZE,
-                            new SearchInterval(lo, hi, fineA));
-            if (refined.getValue() < bestError) {
-                bestError = refined.getValue();
-                bestA = refined.getPoint();
-            }
-        }
-        return new Result(bestA, bestError, uniform);
+        ScanThenBrent.Minimum best = minimizer.minimize(error, lower, upper);
+        return best.value() < uniform
+                ? new Result(best.point(), best.value(), uniform)
+                : new Result(1.0, uniform, uniform);
     }
 
     /**
@@ -187,10 +119,12 @@ public final class ExponentSearch {
     public static final class Builder {
         private double lower = DEFAULT_LOWER;
         private double upper = DEFAULT_UPPER;
-        private double tolerance = DEFAULT_TOLERANCE;
-        private double coarseStep = 0.05;
-        private double fineStep = Double.NaN;
-        private double basinMargin = 0.25;
+        private final ScanThenBrent.Builder minimizer =
+                ScanThenBrent.builder()
+                        .scanPoints(27)
+                        .basinStep(0.001)
+                        .basinMargin(0.25)
+                        .tolerance(DEFAULT_TOLERANCE);
 
         private Builder() {}
 
@@ -222,56 +156,44 @@ public final class ExponentSearch {
          * @return this builder
          */
         public Builder tolerance(double absoluteTolerance) {
-            if (!(absoluteTolerance > 0) || Double.isInfinite(absoluteTolerance)) {
-                throw new IllegalArgumentException(
-                        "tolerance must be positive, got " + absoluteTolerance);
-            }
-            this.tolerance = absoluteTolerance;
+            minimizer.tolerance(absoluteTolerance);
             return this;
         }
 
         /**
-         * Sets the step of the coarse scan that brackets the minimum before the Brent refinement.
+         * Sets how many evenly spaced exponents the first scan evaluates (27 by default: a step of
+         * 0.05 on {@code [0.2, 1.5]}).
          *
-         * @param step the step, {@code > 0}
+         * @param points at least 3
          * @return this builder
          */
-        public Builder coarseStep(double step) {
-            if (!(step > 0) || Double.isInfinite(step)) {
-                throw new IllegalArgumentException("coarse step must be positive, got " + step);
-            }
-            this.coarseStep = step;
+        public Builder scanPoints(int points) {
+            minimizer.scanPoints(points);
             return this;
         }
 
         /**
-         * Sets the step of the fine scan around the best coarse point (the tolerance by default).
+         * Sets the step of the scan of the basin (0.001 by default, whatever the tolerance; 0 for
+         * no basin scan, when the error is smooth).
          *
-         * @param step the step, {@code > 0}
+         * @param step 0, or positive
          * @return this builder
          */
-        public Builder fineStep(double step) {
-            if (!(step > 0) || Double.isInfinite(step)) {
-                throw new IllegalArgumentException("fine step must be positive, got " + step);
-            }
-            this.fineStep = step;
+        public Builder basinStep(double step) {
+            minimizer.basinStep(step);
             return this;
         }
 
         /**
-         * Sets how far above the best coarse error a coarse point may lie and still count as part
-         * of the basin that the fine scan covers (0.05, i.e. 5 %, by default: several times the
+         * Sets how far above the best scanned error a scan point may lie and still count as part of
+         * the basin that the second scan covers (0.25, i.e. 25 %, by default: many times the
          * rounding noise of an 8-bit layer).
          *
          * @param margin the relative margin, {@code >= 0}
          * @return this builder
          */
         public Builder basinMargin(double margin) {
-            if (!(margin >= 0) || Double.isInfinite(margin)) {
-                throw new IllegalArgumentException(
-                        "basin margin must be non-negative, got " + margin);
-            }
-            this.basinMargin = margin;
+            minimizer.basinMargin(margin);
             return this;
         }
 

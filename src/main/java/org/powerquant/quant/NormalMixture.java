@@ -183,7 +183,7 @@ public final class NormalMixture {
         for (int k = 0; k <= n; k++) {
             levels[k] = range * quantizer.level(k);
         }
-        int chunks = (long) means.length * (n + 1) >= PARALLEL_WORK ? CHUNKS : 1;
+        int chunks = splits(quantizer) ? CHUNKS : 1;
         double[] partial =
                 IntStream.range(0, chunks)
                         .parallel()
@@ -201,6 +201,16 @@ public final class NormalMixture {
             sum += p;
         }
         return sum / means.length;
+    }
+
+    /**
+     * Whether one evaluation with this quantizer is split over the fork-join pool.
+     *
+     * @param quantizer the quantizer
+     * @return whether components times cells reach {@code PARALLEL_WORK}
+     */
+    boolean splits(PowerQuantizer quantizer) {
+        return (long) means.length * (quantizer.maxCode() + 1) >= PARALLEL_WORK;
     }
 
     private double componentError(double mu, double sigma, double[] bounds, double[] levels) {

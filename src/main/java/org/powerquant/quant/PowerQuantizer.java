@@ -19,12 +19,6 @@ package org.powerquant.quant;
  */
 public final class PowerQuantizer {
 
-    /** Smallest supported bit width. */
-    public static final int MIN_BITS = 2;
-
-    /** Largest supported bit width. */
-    public static final int MAX_BITS = 8;
-
     private final int bits;
     private final boolean signed;
     private final int maxCode;
@@ -32,10 +26,7 @@ public final class PowerQuantizer {
     private final double inverseExponent;
 
     private PowerQuantizer(int bits, boolean signed, double exponent) {
-        if (bits < MIN_BITS || bits > MAX_BITS) {
-            throw new IllegalArgumentException(
-                    "bits must be between " + MIN_BITS + " and " + MAX_BITS + ", got " + bits);
-        }
+        BitWidth.check(bits, "quantizer bits");
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
             throw new IllegalArgumentException(
                     "exponent must be a positive finite number, got " + exponent);

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.powerquant.Role;
 
 /**
  * Quantizes one weight tensor: scales per channel (or per tensor), the exponent searched for that
@@ -183,6 +184,47 @@ public final class WeightQuantizer {
      * @throws IllegalArgumentException naming the layer if a weight is not finite
      */
     public List<QuantizedWeights> quantizeAll(List<WeightTensor> tensors, int threads) {
+        return quantizeAll(tensors, null, threads);
+    }
+
+    /**
+     * Quantizes many tensors, each at its own width (mixed precision), several at once.
+     *
+     * @param tensors the tensors
+     * @param widths the width of each tensor, 2 to 8, or null for this quantizer's
+     * @param threads how many tensors to quantize at once, at least 1
+     * @return the results, in the order of {@code tensors}
+     * @throws IllegalArgumentException naming the layer if a weight is not finite
+     */
+    public List<QuantizedWeights> quantizeAll(
+            List<WeightTensor> tensors, int[] widths, int threads) {
+        if (widths != null && widths.length != tensors.size()) {
+            throw new IllegalArgumentException(
+                    widths.length + " widths for " + tensors.size() + " tensors");
+        }
+        WeightQuantizer[] quantizers = new WeightQuantizer[tensors.size()];
+        for (int i = 0; i < quantizers.length; i++) {
+            quantizers[i] = widths == null || widths[i] == bits ? this : withBits(widths[i]);
+        }
+        return eachLayer(
+                tensors,
+                threads,
+                (i, t) -> quantizers[i].quantize(t.name(), t.shape(), t.values()));
+    }
+
+    /**
+     * Runs a task on every tensor, several at once, largest first so that the threads finish
+     * together.
+     *
+     * @param tensors the tensors
+     * @param threads how many at once, at least 1
+     * @param task the work on one tensor, given its index
+     * @return the results, in the order of {@code tensors}
+     */
+    static <T> List<T> eachLayer(
+            List<WeightTensor> tensors,
+            int threads,
+            java.util.function.BiFunction<Integer, WeightTensor, T> task) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
@@ -196,14 +238,14 @@ public final class WeightQuantizer {
         ExecutorService pool =
                 Executors.newFixedThreadPool(Math.min(threads, Math.max(1, order.length)));
         try {
-            List<Future<QuantizedWeights>> futures =
-                    new ArrayList<>(Collections.nCopies(order.length, null));
+            List<Future<T>> futures = new ArrayList<>(Collections.nCopies(order.length, null));
             for (int i : order) {
                 WeightTensor t = tensors.get(i);
-                futures.set(i, pool.submit(() -> quantize(t.name(), t.shape(), t.values())));
+                int index = i;
+                futures.set(i, pool.submit(() -> task.apply(index, t)));
             }
-            List<QuantizedWeights> results = new ArrayList<>(order.length);
-            for (Future<QuantizedWeights> future : futures) {
+            List<T> results = new ArrayList<>(order.length);
+            for (Future<T> future : futures) {
                 results.add(future.get());
             }
             return results;
@@ -218,6 +260,23 @@ public final class WeightQuantizer {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * This quantizer at another width, every other option the same.
+     *
+     * @param width 2 to 8
+     * @return the quantizer
+     */
+    public WeightQuantizer withBits(int width) {
+        Builder b = new Builder().bits(width);
+        b.scaleMode = scaleMode;
+        b.method = method;
+        b.search = search;
+        b.clipping = clipping;
+        b.minClip = minClip;
+        b.rounding = rounding;
+        return b.build();
     }
 
     /** Options of a {@link WeightQuantizer}. */
@@ -274,16 +333,7 @@ public final class WeightQuantizer {
          * @return this builder
          */
         public Builder bits(int weightBits) {
-            if (weightBits < PowerQuantizer.MIN_BITS || weightBits > PowerQuantizer.MAX_BITS) {
-                throw new IllegalArgumentException(
-                        "weight bits must be between "
-                                + PowerQuantizer.MIN_BITS
-                                + " and "
-                                + PowerQuantizer.MAX_BITS
-                                + ", got "
-                                + weightBits);
-            }
-            this.bits = weightBits;
+            this.bits = BitWidth.check(weightBits, Role.WEIGHT_BITS);
             return this;
         }
 

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.powerquant.Role;
 import org.powerquant.calibrate.ActivationCalibration;
 import org.powerquant.calibrate.ActivationSite;
 import org.powerquant.calibrate.ActivationSites;
@@ -28,10 +29,14 @@ import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.NetworkGraph;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.BitAllocator;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.ExponentSearch;
+import org.powerquant.quant.MixedPrecision;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.QuantizedWeights;
 import org.powerquant.quant.ScaleMode;
+import org.powerquant.quant.Sensitivity;
 import org.powerquant.quant.WeightQuantizer;
 import org.powerquant.quant.WeightTensor;
 
@@ -75,6 +80,7 @@ public final class PowerQuantTransform {
     private final ActivationCalibration calibration;
     private final Consumer<String> progress;
     private final boolean biasCorrection;
+    private final MixedPrecision mixedPrecision;
 
     private PowerQuantTransform(Builder builder) {
         biasCorrection = builder.biasCorrection;
@@ -82,7 +88,7 @@ public final class PowerQuantTransform {
         lastLayerBits =
                 builder.lastLayerBits > 0
                         ? builder.lastLayerBits
-                        : Math.max(activationBits, org.powerquant.quant.PowerQuantizer.MAX_BITS);
+                        : Math.max(activationBits, org.powerquant.quant.BitWidth.MAX);
         quantizeInput = builder.quantizeInput;
         calibration =
                 builder.calibration != null
@@ -106,6 +112,14 @@ public final class PowerQuantTransform {
                         .clipping(builder.clipping)
                         .rounding(builder.rounding)
                         .build();
+        mixedPrecision =
+                builder.sizeBudget > 0
+                        ? new MixedPrecision(
+                                quantizer,
+                                builder.sensitivity,
+                                MixedPrecision.candidates(builder.weightBits),
+                                builder.sizeBudget)
+                        : null;
         skip = builder.skip;
         skipPatterns = new LinkedHashMap<>(builder.skipPatterns);
         threads = builder.threads;
@@ -124,6 +138,14 @@ public final class PowerQuantTransform {
      */
     public boolean biasCorrection() {
         return biasCorrection;
+    }
+
+    /**
+     * @return the mixed precision that chooses each layer's width, or null when every layer gets
+     *     the weight bit width
+     */
+    public MixedPrecision mixedPrecision() {
+        return mixedPrecision;
     }
 
     /**
@@ -273,7 +295,18 @@ public final class PowerQuantTransform {
                         inputs.size(),
                         quantizer.bits(),
                         quantizer.method().name().toLowerCase(java.util.Locale.ROOT)));
-        List<QuantizedWeights> results = quantizer.quantizeAll(inputs, threads);
+        int[] widths = null;
+        if (mixedPrecision != null && !inputs.isEmpty()) {
+            BitAllocator.Allocation allocation = mixedPrecision.allocate(inputs, threads);
+            widths = allocation.bits();
+            progress.accept(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "widths chosen for %.3f bits per weight on average (%.1f s)",
+                            allocation.averageBits(),
+                            (System.nanoTime() - weightStart) / 1e9));
+        }
+        List<QuantizedWeights> results = quantizer.quantizeAll(inputs, widths, threads);
         progress.accept(
                 String.format(
                         java.util.Locale.ROOT,
@@ -416,6 +449,39 @@ public final class PowerQuantTransform {
         private boolean biasCorrection;
         private org.powerquant.quant.WeightRounding rounding =
                 org.powerquant.quant.WeightRounding.NEAREST;
+        private double sizeBudget;
+        private Sensitivity sensitivity = Sensitivity.RELATIVE_ERROR;
+
+        /**
+         * Mixed precision under a size budget: each layer gets its own width, between one bit below
+         * the {@link #weightBits(int) weight bits} (at least 2) and 8, chosen so that the codes
+         * take at most {@code averageBits} bits per weight on average (per-channel scales and
+         * exponents, the same whatever the widths, are not counted) while the summed {@link
+         * #sensitivity(Sensitivity) sensitivity} of the layers is least (an exact knapsack, see
+         * {@link org.powerquant.quant.BitAllocator}). Data-free and deterministic. Off (0) by
+         * default: every layer gets the weight bits.
+         *
+         * @param averageBits the average code bits per weight allowed, from one below the weight
+         *     bits (at least 2) to 8, or 0 for uniform width
+         * @return this builder
+         */
+        public Builder sizeBudget(double averageBits) {
+            this.sizeBudget = averageBits;
+            return this;
+        }
+
+        /**
+         * Sets what the {@link #sizeBudget(double) size budget}'s allocation minimises: each
+         * layer's squared weight error relative to its squared norm (the default) or in weight
+         * units.
+         *
+         * @param layerSensitivity the sensitivity
+         * @return this builder
+         */
+        public Builder sensitivity(Sensitivity layerSensitivity) {
+            this.sensitivity = java.util.Objects.requireNonNull(layerSensitivity, "sensitivity");
+            return this;
+        }
 
         /**
          * Clips each layer's weight range to {@code c * max|w|} per channel, the ratio {@code c <=
@@ -487,11 +553,7 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder activationBits(int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException(
-                        "activation bits must be between 2 and 8 (or 0 for float), got " + bits);
-            }
-            this.activationBits = bits;
+            this.activationBits = BitWidth.checkUnlessZero(bits, Role.ACTIVATION_BITS);
             return this;
         }
 
@@ -502,11 +564,7 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder lastLayerBits(int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new IllegalArgumentException(
-                        "last-layer bits must be between 2 and 8, got " + bits);
-            }
-            this.lastLayerBits = bits;
+            this.lastLayerBits = BitWidth.checkUnlessZero(bits, Role.LAST_LAYER_BITS);
             return this;
         }
 
@@ -680,9 +738,11 @@ public final class PowerQuantTransform {
          * @return the transform
          * @throws org.powerquant.InvalidInputException for the input size if the default synthetic
          *     calibration is needed (activation bits, no calibration given) and no {@link
-         *     #imageSize} was set
+         *     #imageSize} was set, or for the size budget if it is outside the range its weight
+         *     bits allow
          */
         public PowerQuantTransform build() {
+            QuantizationOptions.checkSizeBudget(sizeBudget, weightBits);
             if (calibration == null && activationBits > 0 && imageHeight == 0) {
                 throw new org.powerquant.InvalidInputException(
                         org.powerquant.Role.INPUT_SIZE,

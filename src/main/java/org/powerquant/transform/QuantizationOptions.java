@@ -13,7 +13,9 @@ import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.DataCalibration;
 import org.powerquant.calibrate.DistilledData;
 import org.powerquant.calibrate.SyntheticCalibration;
+import org.powerquant.quant.BitWidth;
 import org.powerquant.quant.ExponentSearch;
+import org.powerquant.quant.MixedPrecision;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 
@@ -62,6 +64,7 @@ public final class QuantizationOptions {
     private final boolean clipping;
     private final WeightRounding rounding;
     private final boolean biasCorrection;
+    private final double sizeBudget;
 
     private QuantizationOptions(Builder b) {
         weightBits = b.weightBits;
@@ -82,6 +85,7 @@ public final class QuantizationOptions {
         clipping = b.clipping;
         rounding = b.rounding;
         biasCorrection = b.biasCorrection;
+        sizeBudget = b.sizeBudget;
         requestedMode = b.calibrationMode;
         calibrationMode =
                 activationBits == 0
@@ -125,6 +129,7 @@ public final class QuantizationOptions {
         b.clipping = clipping;
         b.rounding = rounding;
         b.biasCorrection = biasCorrection;
+        b.sizeBudget = sizeBudget;
         return b;
     }
 
@@ -146,6 +151,35 @@ public final class QuantizationOptions {
                             + height
                             + "x"
                             + width);
+        }
+    }
+
+    /**
+     * Checks a size budget against the weight bits it is for.
+     *
+     * @param budget the average code bits per weight, or 0 for uniform width
+     * @param weightBits the base weight width
+     * @throws InvalidInputException for {@link Role#SIZE_BUDGET} unless it is 0 or from one bit
+     *     below the weight bits (at least 2) to 8
+     */
+    public static void checkSizeBudget(double budget, int weightBits) {
+        if (budget == 0) {
+            return;
+        }
+        int lowest = MixedPrecision.candidates(weightBits)[0];
+        if (!(budget >= lowest) || !(budget <= BitWidth.MAX)) {
+            throw new InvalidInputException(
+                    Role.SIZE_BUDGET,
+                    String.format(
+                            Locale.ROOT,
+                            "must be between %d and %d bits per weight with %d-bit weights"
+                                    + " (widths from %d to %d), got %s",
+                            lowest,
+                            BitWidth.MAX,
+                            weightBits,
+                            lowest,
+                            BitWidth.MAX,
+                            budget));
         }
     }
 
@@ -184,7 +218,8 @@ public final class QuantizationOptions {
                         .quantizeInput(quantizeInput)
                         .clipping(clipping)
                         .rounding(rounding)
-                        .biasCorrection(biasCorrection);
+                        .biasCorrection(biasCorrection)
+                        .sizeBudget(sizeBudget);
         if (activationBits > 0) {
             builder.calibration(calibration());
             if (inputHeight > 0) {
@@ -347,6 +382,13 @@ public final class QuantizationOptions {
     }
 
     /**
+     * @return the average code bits per weight of mixed precision, or 0 for uniform width
+     */
+    public double sizeBudget() {
+        return sizeBudget;
+    }
+
+    /**
      * @return the network's input (height, width), or null when unknown
      */
     public int[] inputSize() {
@@ -385,6 +427,7 @@ public final class QuantizationOptions {
         private boolean clipping;
         private WeightRounding rounding = WeightRounding.NEAREST;
         private boolean biasCorrection;
+        private double sizeBudget;
 
         private Builder() {}
 
@@ -552,6 +595,17 @@ public final class QuantizationOptions {
         }
 
         /**
+         * @param averageBits the average code bits per weight of mixed precision, from one bit
+         *     below the weight bits (at least 2) to 8, or 0 for uniform width (the default; see
+         *     {@link PowerQuantTransform.Builder#sizeBudget})
+         * @return this builder
+         */
+        public Builder sizeBudget(double averageBits) {
+            this.sizeBudget = averageBits;
+            return this;
+        }
+
+        /**
          * Sets the network's input size: the size of the preprocessed images; synthetic calibration
          * distils images of this size. There is no default.
          *
@@ -572,12 +626,16 @@ public final class QuantizationOptions {
          * @throws InvalidInputException naming the role at fault
          */
         public QuantizationOptions build() {
-            bits(Role.WEIGHT_BITS, weightBits);
-            bits(Role.ACTIVATION_BITS, activationBits);
-            bits(Role.LAST_LAYER_BITS, lastLayerBits);
+            BitWidth.checkUnlessZero(weightBits, Role.WEIGHT_BITS);
+            BitWidth.checkUnlessZero(activationBits, Role.ACTIVATION_BITS);
+            BitWidth.checkUnlessZero(lastLayerBits, Role.LAST_LAYER_BITS);
             if (activationBits > 0 && weightBits == 0) {
                 throw new InvalidInputException(Role.ACTIVATION_BITS, "need weight bits");
             }
+            if (sizeBudget != 0 && weightBits == 0) {
+                throw new InvalidInputException(Role.SIZE_BUDGET, "needs weight bits");
+            }
+            checkSizeBudget(sizeBudget, weightBits);
             if (activationBits == 0) {
                 if (lastLayerBits != 0) {
                     throw new InvalidInputException(Role.LAST_LAYER_BITS, "need activation bits");
@@ -643,12 +701,6 @@ public final class QuantizationOptions {
                 }
             }
             return options;
-        }
-
-        private static void bits(Role role, int bits) {
-            if (bits != 0 && (bits < 2 || bits > 8)) {
-                throw new InvalidInputException(role, "must be between 2 and 8, got " + bits);
-            }
         }
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntPredicate;
@@ -184,6 +185,24 @@ public final class QuantizationReport {
     }
 
     /**
+     * @return the code bits per quantized weight on average, {@code sum weights * bits / sum
+     *     weights} (the weight bits when every layer has them; 0 without quantized layers)
+     */
+    public double averageBits() {
+        long weights = totalWeights();
+        return weights == 0
+                ? 0
+                : layers.stream().mapToDouble(l -> (double) l.weights() * l.bits()).sum() / weights;
+    }
+
+    /**
+     * @return whether the layers have different bit widths (mixed precision)
+     */
+    public boolean isMixedPrecision() {
+        return layers.stream().mapToInt(LayerReport::bits).distinct().count() > 1;
+    }
+
+    /**
      * @return the total squared error over all quantized weights
      */
     public double totalSquaredError() {
@@ -248,7 +267,9 @@ public final class QuantizationReport {
                     "total (" + layers.size() + " layers)",
                     "",
                     totalWeights() + " weights",
-                    Integer.toString(weightBits),
+                    isMixedPrecision()
+                            ? fmt("%.3f avg", averageBits())
+                            : Integer.toString(weightBits),
                     "",
                     "",
                     fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
@@ -275,7 +296,22 @@ public final class QuantizationReport {
                     .append(String.join(", ", skipped))
                     .append(System.lineSeparator());
         }
-        sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
+        if (isMixedPrecision()) {
+            IntSummaryStatistics widths =
+                    layers.stream().mapToInt(LayerReport::bits).summaryStatistics();
+            sb.append(
+                    fmt(
+                            "%s quantization, mixed precision: %d to %d bits per layer, %.3f code"
+                                    + " bits per weight on average (base width %d): %.3f s",
+                            method,
+                            widths.getMin(),
+                            widths.getMax(),
+                            averageBits(),
+                            weightBits,
+                            seconds));
+        } else {
+            sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
+        }
         return sb.toString();
     }
 
@@ -350,6 +386,7 @@ public final class QuantizationReport {
         JsonObject root = new JsonObject();
         root.addProperty("method", method);
         root.addProperty("weightBits", weightBits);
+        root.addProperty("averageBits", averageBits());
         root.addProperty("dataFree", dataFree);
         JsonArray notes = new JsonArray();
         calibrationNotes.forEach(notes::add);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.powerquant.quant.BitWidth;
 
 /**
  * A bit-width setting as the command line writes it: {@code fp32} (float), {@code w4} (4-bit
@@ -67,12 +68,7 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
     }
 
     private static int bits(String digits, String text) {
-        int bits = Integer.parseInt(digits);
-        if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException(
-                    "setting '" + text + "': bit widths must be between 2 and 8");
-        }
-        return bits;
+        return BitWidth.check(Integer.parseInt(digits), "setting '" + text + "': bit width");
     }
 
     /**

@@ -38,14 +38,26 @@ public final class ArtifactFixtures {
      */
     public static QuantizedModel<NDList, NDList> quantizedDemo(int weightBits, int activationBits)
             throws Exception {
-        Model model = DemoModel.load(Device.cpu());
-        ZooModel<NDList, NDList> zoo = new ZooModel<>(model, new NoopTranslator());
         PowerQuantTransform.Builder transform =
                 PowerQuantTransform.builder().weightBits(weightBits).threads(2);
         if (activationBits > 0) {
             transform.activationBits(activationBits).calibration(new BatchNormModel());
         }
-        return new QuantizedModel<>(zoo, transform.build().apply(zoo));
+        return quantizedDemo(transform.build());
+    }
+
+    /**
+     * The demo network quantized in memory by a given transform.
+     *
+     * @param transform the transform
+     * @return the quantized model
+     * @throws Exception if the demo cannot be loaded
+     */
+    public static QuantizedModel<NDList, NDList> quantizedDemo(PowerQuantTransform transform)
+            throws Exception {
+        Model model = DemoModel.load(Device.cpu());
+        ZooModel<NDList, NDList> zoo = new ZooModel<>(model, new NoopTranslator());
+        return new QuantizedModel<>(zoo, transform.apply(zoo));
     }
 
     /**

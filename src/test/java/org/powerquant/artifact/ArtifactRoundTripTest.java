@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,8 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
+import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.transform.PowerQuantTransform;
+import org.powerquant.transform.QuantizationReport;
 
 /** An artifact loads back as the very model that was saved, on the demo network. */
 class ArtifactRoundTripTest {
@@ -43,11 +47,58 @@ class ArtifactRoundTripTest {
         roundTrip(8, 8);
     }
 
+    @Test
+    void mixedPrecisionDemoLoadsBackBitForBitWithEachLayersWidth() throws Exception {
+        PowerQuantTransform mixed =
+                PowerQuantTransform.builder()
+                        .weightBits(4)
+                        .sizeBudget(4.5)
+                        .activationBits(4)
+                        .calibration(new BatchNormModel())
+                        .threads(2)
+                        .build();
+        Path artifact = dir.resolve("mixed");
+        QuantizationReport report;
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(mixed)) {
+            report = q.report();
+            assertTrue(report.isMixedPrecision(), report.toTable());
+            assertTrue(report.averageBits() <= 4.5, report.toTable());
+            roundTrip(q, artifact, 4);
+        }
+        ArtifactManifest manifest = ArtifactManifest.read(artifact);
+        Map<String, Integer> stored = new LinkedHashMap<>();
+        for (JsonObject t : manifest.tensors()) {
+            if (t.has("bits")) {
+                stored.put(t.get("name").getAsString(), t.get("bits").getAsInt());
+            }
+        }
+        Map<String, Integer> chosen = new LinkedHashMap<>();
+        report.layers().forEach(l -> chosen.put(l.name(), l.bits()));
+        assertEquals(chosen, stored, "the manifest stores each layer's own width");
+        // the artifact's figure adds the scales and exponents to the codes the budget bounds
+        double perWeight = manifest.size().get("bitsPerQuantizedWeight").getAsDouble();
+        assertTrue(
+                perWeight > report.averageBits() && perWeight < report.averageBits() + 1,
+                perWeight + " bits per weight, codes " + report.averageBits());
+    }
+
     private void roundTrip(int weightBits, int activationBits) throws Exception {
         Path artifact = dir.resolve("w" + weightBits + "a" + activationBits);
         try (QuantizedModel<NDList, NDList> q =
-                        ArtifactFixtures.quantizedDemo(weightBits, activationBits);
-                NDManager manager = NDManager.newBaseManager()) {
+                ArtifactFixtures.quantizedDemo(weightBits, activationBits)) {
+            roundTrip(q, artifact, activationBits);
+        }
+        ArtifactManifest manifest = ArtifactManifest.read(artifact);
+        double bits = manifest.size().get("bitsPerQuantizedWeight").getAsDouble();
+        assertTrue(bits > weightBits && bits < weightBits + 1, "bits per weight " + bits);
+        assertEquals(
+                ArtifactFixtures.DEMO_PREPROCESSING.toString(),
+                QuantizedArtifact.preprocessing(manifest).toString());
+    }
+
+    private static void roundTrip(
+            QuantizedModel<NDList, NDList> q, Path artifact, int activationBits) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
             PowerQuant.save(q, artifact, ArtifactFixtures.DEMO_PREPROCESSING);
             NDList input = ArtifactFixtures.input(manager, new Shape(8, 1, 28, 28), 3);
             float[] expected = ArtifactFixtures.logits(q.model(), input);
@@ -71,12 +122,6 @@ class ArtifactRoundTripTest {
                 assertEquals(q.report().toJson(), loaded.report().toJson());
             }
         }
-        ArtifactManifest manifest = ArtifactManifest.read(artifact);
-        double bits = manifest.size().get("bitsPerQuantizedWeight").getAsDouble();
-        assertTrue(bits > weightBits && bits < weightBits + 1, "bits per weight " + bits);
-        assertEquals(
-                ArtifactFixtures.DEMO_PREPROCESSING.toString(),
-                QuantizedArtifact.preprocessing(manifest).toString());
     }
 
     @Test

@@ -39,4 +39,12 @@ class QuantizationMixinTest {
                 WeightRounding.NEAREST,
                 parse("--weight-bits", "4", "--rounding", "nearest").rounding());
     }
+
+    @Test
+    void theSizeBudgetSetsMixedPrecisionAndIsOffByDefault() {
+        assertEquals(0, parse("--weight-bits", "4").sizeBudget());
+        QuantizationOptions mixed = parse("--weight-bits", "4", "--size-budget", "4.25");
+        assertEquals(4.25, mixed.sizeBudget());
+        assertTrue(mixed.transform().mixedPrecision() != null);
+    }
 }

@@ -106,6 +106,20 @@ class RefusalTest {
     }
 
     @Test
+    void aSizeBudgetOutsideItsRangeOrWhereNoWidthIsGivenIsRefusedNamingItsFlag() {
+        for (String budget : List.of("2.5", "8.5", "0", "NaN", "-4")) {
+            CliRun run =
+                    run("quantize", "--weight-bits", "4", "--size-budget", budget, "--dry-run");
+            assertOneLine(run, "--size-budget");
+            assertFalse(run.err().contains("size budget"), "the flag, not the role: " + run.err());
+        }
+        assertOneLine(run("evaluate", "--size-budget", "4", "--dry-run"), "--size-budget");
+        // compare and demo take their widths from --settings: a budget is per width
+        assertOneLine(run("compare", "--size-budget", "4.25", "--dry-run"), "--settings");
+        assertOneLine(run("demo", "--size-budget", "4.25", "--dry-run"), "--settings");
+    }
+
+    @Test
     void anUnknownRoundingIsRefusedNamingItsFlagByEveryCommand() {
         for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
             List<String> args = new ArrayList<>(List.of("--rounding", "bogus", "--dry-run"));

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 /** The deterministic range and exponent search against brute-force scans. */
@@ -70,14 +72,30 @@ class ActivationGridSearchTest {
         }
     }
 
+    /**
+     * A mixture large enough that every evaluation is split over the fork-join pool: the grid is
+     * bit for bit the same across runs on a four-thread pool and on a one-thread pool (where the
+     * same chunks run one after the other).
+     */
     @Test
-    void deterministic() {
-        NormalMixture mixture = randomMixture(new Random(4), 64);
-        ActivationGrid first =
-                ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
-        ActivationGrid second =
-                ActivationGridSearch.defaults().search(mixture, 4, QuantizationMethod.POWER);
-        assertEquals(first, second);
+    void parallelSearchIsDeterministicAndEqualToTheSequentialOne() throws Exception {
+        NormalMixture mixture = randomMixture(new Random(4), 512);
+        assertTrue(mixture.splits(PowerQuantizer.unsigned(8, 1.0)), "the parallel path is taken");
+        Callable<ActivationGrid> search =
+                () -> ActivationGridSearch.defaults().search(mixture, 8, QuantizationMethod.POWER);
+        ForkJoinPool parallel = new ForkJoinPool(4);
+        ForkJoinPool sequential = new ForkJoinPool(1);
+        try {
+            ActivationGrid first = parallel.submit(search).get();
+            ActivationGrid second = parallel.submit(search).get();
+            ActivationGrid alone = sequential.submit(search).get();
+            assertEquals(first, second);
+            assertEquals(first, alone);
+            assertEquals(first, search.call());
+        } finally {
+            parallel.shutdownNow();
+            sequential.shutdownNow();
+        }
     }
 
     @Test

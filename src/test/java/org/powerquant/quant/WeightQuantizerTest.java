@@ -104,10 +104,4 @@ class WeightQuantizerTest {
                                         .quantize("layer2.0.conv1.weight", new long[] {2, 2}, w));
         assertTrue(e.getMessage().contains("layer2.0.conv1.weight"), e.getMessage());
     }
-
-    @Test
-    void bitWidthOutsideTwoToEightIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> WeightQuantizer.builder().bits(1));
-        assertThrows(IllegalArgumentException.class, () -> WeightQuantizer.builder().bits(9));
-    }
 }

@@ -335,7 +335,7 @@ public final class WeightSearchBenchmark {
                 name, shape, RandomTensors.draw(random, kind, channels, perChannel));
     }
 
-    private static List<WeightTensor> torchScriptWeights(Path pt) throws Exception {
+    static List<WeightTensor> torchScriptWeights(Path pt) throws Exception {
         Criteria<NDList, NDList> criteria =
                 Criteria.builder()
                         .setTypes(NDList.class, NDList.class)

@@ -10,6 +10,7 @@ import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.SharedFixtures;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.Sensitivity;
 import org.powerquant.quant.WeightRounding;
 
 /**
@@ -17,8 +18,10 @@ import org.powerquant.quant.WeightRounding;
  * shared ResNet-18, both methods, every setting asked (not a test: run by hand, see BENCHMARKS.md).
  * Usage: {@code AccuracyOptionsBenchmark [images] [setting ...]} with settings such as {@code w8a8
  * w4a4 w4 w3}; system property {@code options} lists the option sets, comma-separated, each a
- * {@code +}-joined subset of {@code clip}, {@code squant}, {@code bias} ({@code none} for the
- * defaults); default {@code none,clip,squant,clip+squant}.
+ * {@code +}-joined subset of {@code clip}, {@code squant}, {@code bias}, {@code budgetB} (mixed
+ * precision at an average of B bits per weight) with {@code rel} or {@code abs} (its sensitivity:
+ * relative or absolute squared weight error) ({@code none} for the defaults); default {@code
+ * none,clip,squant,clip+squant}.
  */
 public final class AccuracyOptionsBenchmark {
 
@@ -66,7 +69,14 @@ public final class AccuracyOptionsBenchmark {
                             case "clip" -> builder.clipping(true);
                             case "squant" -> builder.rounding(WeightRounding.ERROR_AWARE);
                             case "bias" -> builder.biasCorrection(true);
-                            default -> throw new IllegalArgumentException("unknown option " + part);
+                            case "abs" -> builder.sensitivity(Sensitivity.SQUARED_ERROR);
+                            case "rel" -> builder.sensitivity(Sensitivity.RELATIVE_ERROR);
+                            default -> {
+                                if (!part.startsWith("budget")) {
+                                    throw new IllegalArgumentException("unknown option " + part);
+                                }
+                                builder.sizeBudget(Double.parseDouble(part.substring(6)));
+                            }
                         }
                     }
                     try (QuantizedModel<NDList, NDList> q =
@@ -74,6 +84,12 @@ public final class AccuracyOptionsBenchmark {
                         seconds[m] = q.report().seconds();
                         if (Boolean.getBoolean("table")) {
                             System.out.println(q.report().toTable());
+                        }
+                        if (q.report().isMixedPrecision()) {
+                            System.err.println(
+                                    q.report().layers().stream()
+                                            .map(l -> l.name() + "=" + l.bits())
+                                            .collect(java.util.stream.Collectors.joining(" ")));
                         }
                         acc[m] = data.accuracy(q.model(), images);
                     }

@@ -1,6 +1,8 @@
 package org.powerquant.transform;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -44,6 +46,50 @@ class BlockWalkerTest {
                     TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(3).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             assertSameNamesAsTorchNames(net);
+        }
+    }
+
+    /**
+     * On a torchvision-style Bottleneck ResNet, {@code layer1.0.*} leaves exactly the first unit's
+     * weights (its three convolutions and its downsample) in float; a pattern that matches nothing
+     * is an error naming it.
+     */
+    @Test
+    void skipPatternsMatchBottleneckUnitsByPosition() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet50()
+                            .setLayers(2, 2)
+                            .optBaseWidth(4)
+                            .optNumClasses(3)
+                            .build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            QuantizationReport report =
+                    PowerQuantTransform.builder()
+                            .weightBits(4)
+                            .skipLayers("layer1.0.*")
+                            .build()
+                            .apply(net);
+            assertEquals(
+                    List.of(
+                            "layer1.0.conv1.weight",
+                            "layer1.0.conv2.weight",
+                            "layer1.0.conv3.weight",
+                            "layer1.0.downsample.0.weight"),
+                    report.skipped());
+            assertTrue(
+                    report.layers().stream().noneMatch(l -> l.name().startsWith("layer1.0.")),
+                    report.layers().toString());
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    PowerQuantTransform.builder()
+                                            .weightBits(4)
+                                            .skipLayers("layer1.Bottleneck.*")
+                                            .build()
+                                            .apply(net));
+            assertTrue(e.getMessage().contains("layer1.Bottleneck.*"), e.getMessage());
         }
     }
 

@@ -156,6 +156,33 @@ class QuantizationOptionsTest {
     }
 
     @Test
+    void aSizeBudgetMustLieBetweenOneBitBelowTheWeightBitsAndEight() {
+        for (int bits = 2; bits <= 8; bits++) {
+            int w = bits;
+            int lowest = Math.max(2, bits - 1);
+            for (double budget :
+                    new double[] {
+                        lowest - 0.01, 8.01, -1, Double.NaN, Double.POSITIVE_INFINITY, 1.99
+                    }) {
+                assertRefused(Role.SIZE_BUDGET, b -> b.weightBits(w).sizeBudget(budget));
+            }
+            for (double budget : new double[] {lowest, (lowest + 8) / 2.0, 8}) {
+                QuantizationOptions o = w4a4().weightBits(w).sizeBudget(budget).build();
+                assertEquals(budget, o.sizeBudget());
+                assertEquals(budget, o.toBuilder().build().sizeBudget());
+                assertTrue(o.transform().mixedPrecision() != null);
+            }
+        }
+        assertRefused(Role.SIZE_BUDGET, b -> b.activationBits(0).weightBits(0).sizeBudget(4));
+        assertNull(w4a4().build().transform().mixedPrecision(), "uniform width by default");
+        InvalidInputException e =
+                assertThrows(
+                        InvalidInputException.class,
+                        () -> PowerQuantTransform.builder().weightBits(4).sizeBudget(2.5).build());
+        assertEquals(Role.SIZE_BUDGET, e.role());
+    }
+
+    @Test
     void theAccuracyOptionsReachTheTransformAndCarryOverInEveryCombination() {
         QuantizationOptions plain = w4a4().build();
         assertFalse(plain.transform().weightQuantizer().clipping());
