@@ -31,26 +31,11 @@ import org.powerquant.nn.TorchvisionResNet;
  */
 class ActivationBitsCommandsTest {
 
-    private static final Path DEMO = Path.of("src/main/resources/org/powerquant/demo");
-    private static final String TEST_SET =
-            "idx:"
-                    + DEMO.resolve("t10k-images-idx3-ubyte.gz")
-                    + ","
-                    + DEMO.resolve("t10k-labels-idx1-ubyte.gz");
+    private static final String[] PREPROCESSING = {
+        "--image-size", "32", "--channels", "1", "--mean", "0.286", "--std", "0.353", "--quiet"
+    };
     private static final String[] DATA = {
-        "--dataset",
-        TEST_SET,
-        "--limit",
-        "64",
-        "--image-size",
-        "32",
-        "--channels",
-        "1",
-        "--mean",
-        "0.286",
-        "--std",
-        "0.353",
-        "--quiet"
+        "--dataset", ArtifactCommandsTest.TEST_SET, "--limit", "64"
     };
     private static final String[] W4A4 = {"--weight-bits", "4", "--activation-bits", "4"};
 
@@ -97,7 +82,8 @@ class ActivationBitsCommandsTest {
                         dir.resolve("evaluate.json"),
                         new String[] {"evaluate", "--model", model.toString()},
                         W4A4,
-                        DATA);
+                        DATA,
+                        PREPROCESSING);
         assertEquals("w4a4", evaluated.get("setting").getAsString());
         assertEquals("power", evaluated.get("method").getAsString());
         assertEquals(64, evaluated.get("images").getAsInt());
@@ -111,24 +97,17 @@ class ActivationBitsCommandsTest {
                                     "--model",
                                     model.toString(),
                                     "--output",
-                                    artifact.toString(),
-                                    "--image-size",
-                                    "32",
-                                    "--channels",
-                                    "1",
-                                    "--mean",
-                                    "0.286",
-                                    "--std",
-                                    "0.353",
-                                    "--quiet"
+                                    artifact.toString()
                                 },
+                                PREPROCESSING,
                                 W4A4));
         assertEquals(0, quantize.exitCode(), quantize.out() + quantize.err());
         JsonObject fromArtifact =
                 run(
                         dir.resolve("artifact.json"),
                         new String[] {"evaluate", "--model", artifact.toString()},
-                        DATA);
+                        DATA,
+                        PREPROCESSING);
         assertEquals("w4a4", fromArtifact.get("setting").getAsString());
 
         for (String key : new String[] {"top1Correct", "top5Correct"}) {

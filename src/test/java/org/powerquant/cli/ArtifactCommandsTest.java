@@ -24,7 +24,7 @@ import org.powerquant.eval.Evaluator;
 class ArtifactCommandsTest {
 
     private static final Path DEMO = Path.of("src/main/resources/org/powerquant/demo");
-    private static final String TEST_SET =
+    static final String TEST_SET =
             "idx:"
                     + DEMO.resolve("t10k-images-idx3-ubyte.gz")
                     + ","
