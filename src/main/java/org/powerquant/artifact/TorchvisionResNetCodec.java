@@ -1,41 +1,28 @@
 package org.powerquant.artifact;
 
-import ai.djl.nn.Block;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.util.Map;
-import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.ResidualKind;
 import org.powerquant.nn.TorchvisionResNet;
-import org.powerquant.quant.ActivationGrid;
 
 /**
  * {@link ArchitectureCodec} of {@link TorchvisionResNet}: imported torchvision ResNets and the demo
  * network. Described by its builder's settings ({@code residual}, {@code layers}, {@code
  * baseWidth}, {@code widthPerGroup}, {@code inputChannels}, {@code classes}, {@code smallInput});
- * activation sites as {@link ActivationQuantizers} names them.
+ * activation sites as {@link org.powerquant.nn.ActivationQuantizers} names them.
  */
-public final class TorchvisionResNetCodec implements ArchitectureCodec {
+public final class TorchvisionResNetCodec extends ConvNetworkCodec<TorchvisionResNet> {
 
     /** The kind name in a manifest. */
     public static final String KIND = "torchvision-resnet";
 
     /** Creates the codec. */
-    public TorchvisionResNetCodec() {}
-
-    @Override
-    public String kind() {
-        return KIND;
+    public TorchvisionResNetCodec() {
+        super(KIND, TorchvisionResNet.class);
     }
 
     @Override
-    public boolean handles(Block block) {
-        return block instanceof TorchvisionResNet;
-    }
-
-    @Override
-    public JsonObject describe(Block block) {
-        TorchvisionResNet net = (TorchvisionResNet) block;
+    protected JsonObject describeNetwork(TorchvisionResNet net) {
         JsonObject o = new JsonObject();
         o.addProperty("residual", net.getKind().name());
         JsonArray layers = new JsonArray();
@@ -52,35 +39,20 @@ public final class TorchvisionResNetCodec implements ArchitectureCodec {
     }
 
     @Override
-    public Block build(JsonObject d) {
-        try {
-            JsonArray array = d.getAsJsonArray("layers");
-            int[] layers = new int[array.size()];
-            for (int i = 0; i < layers.length; i++) {
-                layers[i] = array.get(i).getAsInt();
-            }
-            return TorchvisionResNet.builder()
-                    .setKind(ResidualKind.valueOf(d.get("residual").getAsString()))
-                    .setLayers(layers)
-                    .optBaseWidth(d.get("baseWidth").getAsInt())
-                    .optWidthPerGroup(d.get("widthPerGroup").getAsInt())
-                    .optInputChannels(d.get("inputChannels").getAsInt())
-                    .optNumClasses(d.get("classes").getAsInt())
-                    .optSmallInput(d.get("smallInput").getAsBoolean())
-                    .build();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    KIND + " architecture is malformed: " + e.getMessage(), e);
+    protected TorchvisionResNet buildNetwork(JsonObject d) {
+        JsonArray array = d.getAsJsonArray("layers");
+        int[] layers = new int[array.size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = array.get(i).getAsInt();
         }
-    }
-
-    @Override
-    public Map<String, ActivationGrid> activations(Block block) {
-        return ActivationQuantizers.installed((TorchvisionResNet) block);
-    }
-
-    @Override
-    public void install(Block block, Map<String, ActivationGrid> grids) {
-        ActivationQuantizers.install((TorchvisionResNet) block, grids);
+        return TorchvisionResNet.builder()
+                .setKind(ResidualKind.valueOf(d.get("residual").getAsString()))
+                .setLayers(layers)
+                .optBaseWidth(d.get("baseWidth").getAsInt())
+                .optWidthPerGroup(d.get("widthPerGroup").getAsInt())
+                .optInputChannels(d.get("inputChannels").getAsInt())
+                .optNumClasses(d.get("classes").getAsInt())
+                .optSmallInput(d.get("smallInput").getAsBoolean())
+                .build();
     }
 }

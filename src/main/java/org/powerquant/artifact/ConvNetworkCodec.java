@@ -1,0 +1,85 @@
+package org.powerquant.artifact;
+
+import ai.djl.nn.Block;
+import com.google.gson.JsonObject;
+import java.util.Map;
+import java.util.Objects;
+import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ConvNetwork;
+import org.powerquant.quant.ActivationGrid;
+
+/**
+ * An {@link ArchitectureCodec} of one {@link ConvNetwork} class: its activation sites are named and
+ * installed by {@link ActivationQuantizers}; a subclass only describes and rebuilds the network's
+ * configuration.
+ *
+ * @param <T> the network class
+ */
+public abstract class ConvNetworkCodec<T extends ConvNetwork> implements ArchitectureCodec {
+
+    private final String kind;
+    private final Class<T> type;
+
+    /**
+     * Creates a codec.
+     *
+     * @param kind the architecture kind written in the manifest
+     * @param type the network class it handles
+     */
+    protected ConvNetworkCodec(String kind, Class<T> type) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.type = Objects.requireNonNull(type, "type");
+    }
+
+    @Override
+    public final String kind() {
+        return kind;
+    }
+
+    @Override
+    public final boolean handles(Block block) {
+        return type.isInstance(block);
+    }
+
+    @Override
+    public final JsonObject describe(Block block) {
+        return describeNetwork(type.cast(block));
+    }
+
+    @Override
+    public final Block build(JsonObject description) {
+        try {
+            return buildNetwork(description);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    kind + " architecture is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public final Map<String, ActivationGrid> activations(Block block) {
+        return ActivationQuantizers.installed(type.cast(block));
+    }
+
+    @Override
+    public final void install(Block block, Map<String, ActivationGrid> grids) {
+        ActivationQuantizers.install(type.cast(block), grids);
+    }
+
+    /**
+     * Describes the network's configuration.
+     *
+     * @param network the network
+     * @return its builder's settings
+     */
+    protected abstract JsonObject describeNetwork(T network);
+
+    /**
+     * Rebuilds an uninitialised network from its description.
+     *
+     * @param description what {@link #describeNetwork} wrote
+     * @return the network
+     * @throws RuntimeException when the description is malformed
+     */
+    protected abstract T buildNetwork(JsonObject description);
+}
