@@ -1,8 +1,12 @@
 package org.powerquant.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ThresholdCells;
@@ -41,6 +45,18 @@ import org.powerquant.quant.ThresholdCells;
  * and on inputs placed on and next to every threshold. The output of a power grid is exactly the
  * float32 level {@code (float) (l + c level(k))} of the code; that of a uniform grid, {@code k
  * (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
+ *
+ * <p><b>Native tables.</b> The table paths look levels and thresholds up in engine arrays (up to
+ * {@value ThresholdCells#MAX_CELLS} entries each). A quantizer made with an owner {@link NDManager}
+ * ({@link #ActivationQuantizer(ActivationGrid, NDManager)}, as {@link ActivationQuantizers#install}
+ * and the transform make it, with the manager that holds the network's parameters, i.e. the
+ * model's) creates them on first use on each device, in a sub-manager of the owner on that device,
+ * and reuses them on every later call: closing the owner (closing the model) frees them, and a
+ * quantizer whose owner is closed refuses to run. The tables are only read after creation, and
+ * their creation per device is atomic, so concurrent predictors may share one quantizer. Without an
+ * owner ({@link #ActivationQuantizer(ActivationGrid)}) the tables are copied into the input's
+ * manager on every call: right for one-off use, slower for inference. Every array a call returns or
+ * computes belongs to its input's manager.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
@@ -57,13 +73,33 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private final float[] cellLevels;
     private final float[] cellThresholds;
     private final int[] cellCodes;
+    private final NDManager owner;
+    private final Map<Device, Tables> tablesByDevice = new ConcurrentHashMap<>();
 
     /**
-     * Creates a quantizer for a grid.
+     * Creates a quantizer for a grid whose native tables are copied into the input's manager on
+     * every call.
      *
      * @param grid the grid
      */
     public ActivationQuantizer(ActivationGrid grid) {
+        this(null, grid);
+    }
+
+    /**
+     * Creates a quantizer for a grid whose native tables are created once per device, in
+     * sub-managers of an owner, and freed when the owner closes.
+     *
+     * @param grid the grid
+     * @param owner the manager whose lifetime bounds the tables' (the model's, or the manager that
+     *     holds the network's parameters)
+     */
+    public ActivationQuantizer(ActivationGrid grid, NDManager owner) {
+        this(Objects.requireNonNull(owner, "owner"), grid);
+    }
+
+    private ActivationQuantizer(NDManager owner, ActivationGrid grid) {
+        this.owner = owner;
         this.grid = Objects.requireNonNull(grid, "grid");
         this.maxCode = grid.quantizer().maxCode();
         this.uniform = grid.exponent() == 1.0;
@@ -143,8 +179,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      */
     public NDArray codes(NDArray y) {
         if (cells != null) {
-            NDArray table = y.getManager().create(cellCodes);
-            return table.take(cellIndices(y));
+            Tables tables = tables(y, true);
+            return tables.cellCodes().take(y.getManager(), cellIndices(y, tables));
         }
         NDArray codes = uniform ? uniformCodes(y) : powerCodes(y);
         return codes.toType(DataType.INT32, false);
@@ -154,13 +190,44 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * The table index of every element ({@link ThresholdCells#index}): {@code j = (long) (clip(y,
      * 0, c) 2^p)}, plus one where the scaled value reaches cell {@code j}'s threshold.
      */
-    private NDArray cellIndices(NDArray y) {
+    private NDArray cellIndices(NDArray y, Tables tables) {
         NDArray scaled = float32(y).clip(0f, upper);
         scaled.muli(cells.scale());
         NDArray index = scaled.toType(DataType.INT64, false);
-        NDArray thresholds = y.getManager().create(cellThresholds).take(index);
+        NDArray thresholds = tables.thresholds().take(y.getManager(), index);
         index.addi(scaled.gte(thresholds));
         return index;
+    }
+
+    /**
+     * The engine arrays of one device: the cells' thresholds, levels and codes on the table path,
+     * the levels of the codes on the {@code pow} path; null where the path needs none.
+     */
+    private record Tables(
+            NDArray thresholds, NDArray cellLevels, NDArray cellCodes, NDArray levels) {}
+
+    /** The tables on the input's device: the owner's, or copies in the input's manager. */
+    private Tables tables(NDArray y, boolean withCodes) {
+        if (owner == null) {
+            return createTables(y.getManager(), withCodes);
+        }
+        if (!owner.isOpen()) {
+            throw new IllegalStateException(
+                    this + ": the manager that owns its tables is closed (was its model closed?)");
+        }
+        return tablesByDevice.computeIfAbsent(
+                y.getDevice(), device -> createTables(owner.newSubManager(device), true));
+    }
+
+    private Tables createTables(NDManager manager, boolean withCodes) {
+        if (cells != null) {
+            return new Tables(
+                    manager.create(cellThresholds),
+                    manager.create(cellLevels),
+                    withCodes ? manager.create(cellCodes) : null,
+                    null);
+        }
+        return new Tables(null, null, null, manager.create(levels));
     }
 
     /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
@@ -202,10 +269,11 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
                 out.addi(lower);
             }
         } else if (cells != null) {
-            out = y.getManager().create(cellLevels).take(cellIndices(y));
+            Tables tables = tables(y, false);
+            out = tables.cellLevels().take(y.getManager(), cellIndices(y, tables));
         } else {
-            NDArray table = y.getManager().create(levels);
-            out = table.take(powerCodes(y).toType(DataType.INT64, false));
+            NDArray codes = powerCodes(y).toType(DataType.INT64, false);
+            out = tables(y, false).levels().take(y.getManager(), codes);
         }
         return out.getDataType() == y.getDataType() ? out : out.toType(y.getDataType(), false);
     }
