@@ -47,11 +47,12 @@ import org.powerquant.quant.ThresholdCells;
  * (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
  *
  * <p><b>Native tables.</b> The table paths look levels and thresholds up in engine arrays (up to
- * {@value ThresholdCells#MAX_CELLS} entries each). A quantizer made with an owner {@link NDManager}
- * ({@link #ActivationQuantizer(ActivationGrid, NDManager)}, as {@link ActivationQuantizers#install}
- * and the transform make it, with the manager that holds the network's parameters, i.e. the
- * model's) creates them on first use on each device, in a sub-manager of the owner on that device,
- * and reuses them on every later call: closing the owner (closing the model) frees them, and a
+ * {@value ThresholdCells#MAX_CELLS} entries each), and every path multiplies by one or two scalar
+ * arrays. A quantizer made with an owner {@link NDManager} ({@link
+ * #ActivationQuantizer(ActivationGrid, NDManager)}, as {@link ActivationQuantizers#install} and the
+ * transform make it, with the manager that holds the network's parameters, i.e. the model's)
+ * creates them on first use on each device, in a sub-manager of the owner on that device, and
+ * reuses them on every later call: closing the owner (closing the model) frees them, and a
  * quantizer whose owner is closed refuses to run. The tables are only read after creation, and
  * their creation per device is atomic, so concurrent predictors may share one quantizer. Without an
  * owner ({@link #ActivationQuantizer(ActivationGrid)}) the tables are copied into the input's
@@ -178,11 +179,11 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * @return the codes, same shape
      */
     public NDArray codes(NDArray y) {
+        Tables tables = tables(y, true);
         if (cells != null) {
-            Tables tables = tables(y, true);
             return tables.cellCodes().take(y.getManager(), cellIndices(y, tables));
         }
-        NDArray codes = uniform ? uniformCodes(y) : powerCodes(y);
+        NDArray codes = uniform ? uniformCodes(y, tables) : powerCodes(y, tables);
         return codes.toType(DataType.INT32, false);
     }
 
@@ -192,19 +193,48 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      */
     private NDArray cellIndices(NDArray y, Tables tables) {
         NDArray scaled = float32(y).clip(0f, upper);
-        scaled.muli(cells.scale());
+        scaled.muli(tables.scale());
         NDArray index = scaled.toType(DataType.INT64, false);
         NDArray thresholds = tables.thresholds().take(y.getManager(), index);
         index.addi(scaled.gte(thresholds));
         return index;
     }
 
+    /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
+    private NDArray powerCodes(NDArray y, Tables tables) {
+        NDArray x = float32(y).clip(lower, upper);
+        if (lower != 0) {
+            x.subi(lower);
+        }
+        x.muli(tables.scale());
+        x.powi(grid.exponent());
+        return x.muli(tables.rescale()).round();
+    }
+
+    /** {@code round(clip(y - l, 0, c) N / c)} as float32, in three passes. */
+    private NDArray uniformCodes(NDArray y, Tables tables) {
+        NDArray x = float32(y).clip(lower, upper);
+        if (lower != 0) {
+            x.subi(lower);
+        }
+        return x.muli(tables.scale()).round();
+    }
+
     /**
-     * The engine arrays of one device: the cells' thresholds, levels and codes on the table path,
-     * the levels of the codes on the {@code pow} path; null where the path needs none.
+     * The engine arrays of one device. {@code scale} is the factor applied to the clipped input
+     * ({@code 2^p} on the table path, {@code N/c} for a uniform grid, {@code 1/c} on the {@code
+     * pow} path) and {@code rescale} the second one ({@code c/N} to a uniform grid's output, {@code
+     * N} before the {@code pow} path's rounding), both as scalar arrays so that no call copies them
+     * into the engine; the cells' thresholds, levels and codes on the table path, the levels of the
+     * codes on the {@code pow} path; null where the path needs none.
      */
     private record Tables(
-            NDArray thresholds, NDArray cellLevels, NDArray cellCodes, NDArray levels) {}
+            NDArray scale,
+            NDArray rescale,
+            NDArray thresholds,
+            NDArray cellLevels,
+            NDArray cellCodes,
+            NDArray levels) {}
 
     /** The tables on the input's device: the owner's, or copies in the input's manager. */
     private Tables tables(NDArray y, boolean withCodes) {
@@ -220,34 +250,26 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     }
 
     private Tables createTables(NDManager manager, boolean withCodes) {
+        if (uniform) {
+            return new Tables(
+                    manager.create(codeScale), manager.create(levelScale), null, null, null, null);
+        }
         if (cells != null) {
             return new Tables(
+                    manager.create(cells.scale()),
+                    null,
                     manager.create(cellThresholds),
                     manager.create(cellLevels),
                     withCodes ? manager.create(cellCodes) : null,
                     null);
         }
-        return new Tables(null, null, null, manager.create(levels));
-    }
-
-    /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
-    private NDArray powerCodes(NDArray y) {
-        NDArray x = float32(y).clip(lower, upper);
-        if (lower != 0) {
-            x.subi(lower);
-        }
-        x.muli(inverseRange);
-        x.powi(grid.exponent());
-        return x.muli(maxCode).round();
-    }
-
-    /** {@code round(clip(y - l, 0, c) N / c)} as float32, in three passes. */
-    private NDArray uniformCodes(NDArray y) {
-        NDArray x = float32(y).clip(lower, upper);
-        if (lower != 0) {
-            x.subi(lower);
-        }
-        return x.muli(codeScale).round();
+        return new Tables(
+                manager.create(inverseRange),
+                manager.create((float) maxCode),
+                null,
+                null,
+                null,
+                manager.create(levels));
     }
 
     private static NDArray float32(NDArray y) {
@@ -263,17 +285,17 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     @Override
     public NDArray apply(NDArray y) {
         NDArray out;
+        Tables tables = tables(y, false);
         if (uniform) {
-            out = uniformCodes(y).muli(levelScale);
+            out = uniformCodes(y, tables).muli(tables.rescale());
             if (lower != 0) {
                 out.addi(lower);
             }
         } else if (cells != null) {
-            Tables tables = tables(y, false);
             out = tables.cellLevels().take(y.getManager(), cellIndices(y, tables));
         } else {
-            NDArray codes = powerCodes(y).toType(DataType.INT64, false);
-            out = tables(y, false).levels().take(y.getManager(), codes);
+            NDArray codes = powerCodes(y, tables).toType(DataType.INT64, false);
+            out = tables.levels().take(y.getManager(), codes);
         }
         return out.getDataType() == y.getDataType() ? out : out.toType(y.getDataType(), false);
     }
