@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ThresholdCells;
@@ -48,16 +49,16 @@ import org.powerquant.quant.ThresholdCells;
  *
  * <p><b>Native tables.</b> The table paths look levels and thresholds up in engine arrays (up to
  * {@value ThresholdCells#MAX_CELLS} entries each), and every path multiplies by one or two scalar
- * arrays. A quantizer made with an owner {@link NDManager} ({@link
- * #ActivationQuantizer(ActivationGrid, NDManager)}, as {@link ActivationQuantizers#install} and the
- * transform make it, with the manager that holds the network's parameters, i.e. the model's)
- * creates them on first use on each device, in a sub-manager of the owner on that device, and
- * reuses them on every later call: closing the owner (closing the model) frees them, and a
- * quantizer whose owner is closed refuses to run. The tables are only read after creation, and
- * their creation per device is atomic, so concurrent predictors may share one quantizer. Without an
- * owner ({@link #ActivationQuantizer(ActivationGrid)}) the tables are copied into the input's
- * manager on every call: right for one-off use, slower for inference. Every array a call returns or
- * computes belongs to its input's manager.
+ * arrays. A quantizer made with an owner ({@link #ActivationQuantizer(ActivationGrid, NDManager)}
+ * or {@link #ActivationQuantizer(ActivationGrid, Supplier)}; {@link ActivationQuantizers#install}
+ * and the transform give the manager that holds the network's parameters, i.e. the model's) creates
+ * them on its first call on each device, in a sub-manager of the owner on that device, and reuses
+ * them on every later call: closing the owner (closing the model) frees them, and a quantizer whose
+ * owner is closed refuses to run. The tables are only read after creation, and their creation per
+ * device is atomic, so concurrent predictors may share one quantizer. Without an owner ({@link
+ * #ActivationQuantizer(ActivationGrid)}) the tables are copied into the input's manager on every
+ * call: right for one-off use, slower for inference. Every array a call returns or computes belongs
+ * to its input's manager.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
@@ -74,7 +75,7 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private final float[] cellLevels;
     private final float[] cellThresholds;
     private final int[] cellCodes;
-    private final NDManager owner;
+    private final Supplier<NDManager> owner;
     private final Map<Device, Tables> tablesByDevice = new ConcurrentHashMap<>();
 
     /**
@@ -96,10 +97,26 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      *     holds the network's parameters)
      */
     public ActivationQuantizer(ActivationGrid grid, NDManager owner) {
+        this(grid, constant(Objects.requireNonNull(owner, "owner")));
+    }
+
+    /**
+     * Creates a quantizer for a grid whose native tables are created once per device, in
+     * sub-managers of an owner looked up on the first call on that device (so that a quantizer can
+     * be installed on a network before its parameters are loaded), and freed when the owner closes.
+     *
+     * @param grid the grid
+     * @param owner supplies the manager whose lifetime bounds the tables'
+     */
+    public ActivationQuantizer(ActivationGrid grid, Supplier<NDManager> owner) {
         this(Objects.requireNonNull(owner, "owner"), grid);
     }
 
-    private ActivationQuantizer(NDManager owner, ActivationGrid grid) {
+    private static Supplier<NDManager> constant(NDManager owner) {
+        return () -> owner;
+    }
+
+    private ActivationQuantizer(Supplier<NDManager> owner, ActivationGrid grid) {
         this.owner = owner;
         this.grid = Objects.requireNonNull(grid, "grid");
         this.maxCode = grid.quantizer().maxCode();
@@ -229,6 +246,7 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * codes on the {@code pow} path; null where the path needs none.
      */
     private record Tables(
+            NDManager manager,
             NDArray scale,
             NDArray rescale,
             NDArray thresholds,
@@ -241,21 +259,31 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         if (owner == null) {
             return createTables(y.getManager(), withCodes);
         }
-        if (!owner.isOpen()) {
+        Tables tables =
+                tablesByDevice.computeIfAbsent(
+                        y.getDevice(),
+                        device -> createTables(owner.get().newSubManager(device), true));
+        if (!tables.manager().isOpen()) {
             throw new IllegalStateException(
                     this + ": the manager that owns its tables is closed (was its model closed?)");
         }
-        return tablesByDevice.computeIfAbsent(
-                y.getDevice(), device -> createTables(owner.newSubManager(device), true));
+        return tables;
     }
 
     private Tables createTables(NDManager manager, boolean withCodes) {
         if (uniform) {
             return new Tables(
-                    manager.create(codeScale), manager.create(levelScale), null, null, null, null);
+                    manager,
+                    manager.create(codeScale),
+                    manager.create(levelScale),
+                    null,
+                    null,
+                    null,
+                    null);
         }
         if (cells != null) {
             return new Tables(
+                    manager,
                     manager.create(cells.scale()),
                     null,
                     manager.create(cellThresholds),
@@ -264,6 +292,7 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
                     null);
         }
         return new Tables(
+                manager,
                 manager.create(inverseRange),
                 manager.create((float) maxCode),
                 null,

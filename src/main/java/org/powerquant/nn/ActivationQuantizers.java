@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 
@@ -68,7 +69,8 @@ public final class ActivationQuantizers {
 
     /**
      * Installs activation quantizers on a network, their tables owned by {@link
-     * #tableOwner(ConvNetwork)}.
+     * #tableOwner(ConvNetwork)}, looked up on their first call (the network's parameters may be
+     * loaded after this).
      *
      * @param network the network
      * @param grids the grid of each site
@@ -76,7 +78,7 @@ public final class ActivationQuantizers {
      */
     public static void install(ConvNetwork network, Map<String, ActivationGrid> grids) {
         Map<String, Block> blocks = TorchNames.blocks(network);
-        NDManager owner = grids.isEmpty() ? null : tableOwner(network);
+        Supplier<NDManager> owner = () -> tableOwner(network);
         for (Map.Entry<String, ActivationGrid> e : grids.entrySet()) {
             ActivationQuantizer quantizer = new ActivationQuantizer(e.getValue(), owner);
             if (IMAGE_INPUT.equals(e.getKey())) {

@@ -217,14 +217,14 @@ class ActivationQuantizerTest {
             TorchvisionResNet net =
                     TorchvisionResNet.resnet18().optBaseWidth(8).optNumClasses(10).build();
             Shape input = new Shape(2, 3, 32, 32);
-            net.initialize(model, ai.djl.ndarray.types.DataType.FLOAT32, input);
             Map<String, ActivationGrid> grids = new LinkedHashMap<>();
             for (Map.Entry<String, ai.djl.nn.Block> e : TorchNames.blocks(net).entrySet()) {
                 if (e.getValue() instanceof Relu) {
                     grids.put(e.getKey(), new ActivationGrid(4, 0.7, 0, 1.5, 0, 0));
                 }
             }
-            ActivationQuantizers.install(net, grids);
+            ActivationQuantizers.install(net, grids); // before the parameters, as loading does
+            net.initialize(model, ai.djl.ndarray.types.DataType.FLOAT32, input);
             int weights = model.getManagedArrays().size();
             int afterFirst = -1;
             for (int pass = 0; pass < 4; pass++) {
