@@ -2,6 +2,7 @@ package org.powerquant.transform;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.powerquant.calibrate.BiasCorrection;
 import org.powerquant.calibrate.CorrectableLayer;
 import org.powerquant.calibrate.ResNetBiasTargets;
 import org.powerquant.nn.ActivationQuantizer;
+import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.BatchNormFolding;
 import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
@@ -371,6 +373,7 @@ public final class PowerQuantTransform {
                             java.util.Locale.ROOT,
                             "activations calibrated in %.1f s",
                             (System.nanoTime() - calibrationStart) / 1e9));
+            NDManager tableOwner = ActivationQuantizers.tableOwner(network);
             for (ActivationSite site : activationSites) {
                 ActivationGrid grid = grids.get(site.name());
                 if (grid == null) {
@@ -379,7 +382,7 @@ public final class PowerQuantTransform {
                                     + " calibration returned no grid for activation "
                                     + site.name());
                 }
-                site.install(new ActivationQuantizer(grid));
+                site.install(new ActivationQuantizer(grid, tableOwner));
                 activations.add(
                         new ActivationReport(
                                 site.name(),
