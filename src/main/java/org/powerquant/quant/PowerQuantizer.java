@@ -8,7 +8,8 @@ package org.powerquant.quant;
  * Signed quantizers (weights) have {@code N = 2^(b-1) - 1} magnitude levels and keep the sign
  * aside; unsigned ones (activations after ReLU) have {@code N = 2^b - 1}. With {@code a = 1} this
  * is plain uniform quantization, bit for bit: {@link StrictMath#pow} is exact for an exponent of
- * one.
+ * one. {@link #withRounding} with {@link CodeRounding#NEAREST_LEVEL} gives the same grid with each
+ * magnitude rounded to its nearest level instead.
  *
  * <p>Powers are {@link StrictMath#pow} (fdlibm's), not {@link Math#pow}, whose intrinsic may differ
  * by an ulp between interpreted and compiled code: a code must not depend on when it is computed.
@@ -230,6 +231,10 @@ public final class PowerQuantizer {
 
     @Override
     public String toString() {
-        return (signed ? "signed " : "unsigned ") + bits + "-bit power quantizer, a = " + exponent;
+        return (signed ? "signed " : "unsigned ")
+                + bits
+                + "-bit power quantizer, a = "
+                + exponent
+                + (rounding == CodeRounding.NEAREST_LEVEL ? ", nearest-level rounding" : "");
     }
 }
