@@ -159,6 +159,14 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * @return whether this transform needs the model as DJL-native blocks (a TorchScript model
+     *     imported with {@code TorchvisionImporter}): activation bits and bias correction do
+     */
+    public boolean needsNativeGraph() {
+        return activationBits > 0 || biasCorrection;
+    }
+
+    /**
      * @return the bit width of the final dense layer's input (used only with activation bits)
      */
     public int lastLayerBits() {
@@ -227,6 +235,12 @@ public final class PowerQuantTransform {
         long start = System.nanoTime();
         ConvNetwork network = null;
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
+        if (biasCorrection && !(block instanceof TorchvisionResNet)) {
+            // Checked before any weight is written: a refused transform leaves the model as it was.
+            throw new IllegalArgumentException(
+                    "bias correction needs a DJL-native TorchvisionResNet, got "
+                            + block.getClass().getSimpleName());
+        }
         if (activationBits > 0) {
             if (!(block instanceof ConvNetwork convNetwork)) {
                 String hint =
