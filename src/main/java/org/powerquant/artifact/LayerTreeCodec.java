@@ -41,9 +41,10 @@ import org.powerquant.nn.ShapeOnly;
  * batchNorm}, {@code relu}, {@code relu6}, {@code lambda} (DJL's flattening, identity and global
  * pooling lambdas, by name), {@code parallelResidual} (a {@link ParallelResidualUnit}: {@code
  * main}, optional {@code shortcut}), {@code invertedResidual} (an {@link InvertedResidual}: {@code
- * conv}, {@code residual}) and {@code reshape} (a {@link ShapeOnly} block: the per-sample {@code
- * shape} it produces). Blocks whose settings DJL does not expose (a max pooling's kernel, any other
- * lambda) are refused naming their position.
+ * conv}, {@code residual}), {@code reshape} (a {@link ShapeOnly} block: the per-sample {@code
+ * shape} it produces) and {@code maxPool2d} (DJL's max-pooling lambda, its settings found by {@link
+ * MaxPoolProbe}). Other blocks whose settings DJL does not expose (any other lambda) are refused
+ * naming their position.
  */
 final class LayerTreeCodec {
 
@@ -135,6 +136,8 @@ final class LayerTreeCodec {
         } else if (b instanceof ShapeOnly reshape) {
             o.addProperty("type", "reshape");
             o.add("shape", sampleShape(reshape, path));
+        } else if (b instanceof LambdaBlock lambda && MaxPoolProbe.NAME.equals(lambda.getName())) {
+            return MaxPoolProbe.describe(lambda, path);
         } else if (b instanceof LambdaBlock lambda && LAMBDAS.containsKey(lambda.getName())) {
             o.addProperty("type", "lambda");
             o.addProperty("name", lambda.getName());
@@ -149,7 +152,8 @@ final class LayerTreeCodec {
                             + ": a "
                             + what
                             + " cannot be described in an artifact (supported: Conv1d/2d/3d,"
-                            + " Linear, BatchNorm, ReLU, ReLU6, batchFlatten, global pooling, nested"
+                            + " Linear, BatchNorm, ReLU, ReLU6, batchFlatten, global and 2-D max"
+                            + " pooling, nested"
                             + " SequentialBlocks, and the residual units and reshapes of a rewritten"
                             + " DJL zoo network)");
         }
@@ -224,6 +228,12 @@ final class LayerTreeCodec {
                 return new InvertedResidual(conv, entry(o, "residual").getAsBoolean());
             case "reshape":
                 return reshape(longs(entry(o, "shape").getAsJsonArray()));
+            case MaxPoolProbe.NAME:
+                return MaxPoolProbe.build(
+                        entry(o, "kernel").getAsInt(),
+                        entry(o, "stride").getAsInt(),
+                        entry(o, "padding").getAsInt(),
+                        entry(o, "ceilMode").getAsBoolean());
             case "lambda":
                 Supplier<Block> lambda = LAMBDAS.get(entry(o, "name").getAsString());
                 if (lambda == null) {

@@ -13,10 +13,9 @@ import org.powerquant.quant.ActivationGrid;
  * {@link ArchitectureCodec} of DJL {@link SequentialBlock} trees of the layers the transform
  * handles: {@code Conv1d/2d/3d}, {@code Linear}, {@code BatchNorm}, ReLU ({@link
  * Activation#reluBlock()} or {@link Relu}), flattening ({@link Blocks#batchFlattenBlock()}), global
- * pooling and nested sequences. Described as {@code {"layers": [{"type": ...}, ...]}} ({@link
- * LayerTreeCodec}). Blocks whose settings DJL does not expose (e.g. a max pooling with its kernel,
- * any custom lambda) are refused by name. Activation quantizers are not installed on these trees,
- * so none are stored.
+ * and 2-D max pooling, and nested sequences. Described as {@code {"layers": [{"type": ...}, ...]}}
+ * ({@link LayerTreeCodec}). Blocks whose settings DJL does not expose (any custom lambda) are
+ * refused by name. Activation quantizers are not installed on these trees, so none are stored.
  */
 public final class SequentialBlockCodec implements ArchitectureCodec {
 
