@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
-import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -117,12 +116,7 @@ class ZooArtifactTest {
      */
     @Test
     void aResNetV1WithAMaxPoolingStemLoadsBackBitForBit() throws Exception {
-        Block resNet18 =
-                ResNetV1.builder()
-                        .setImageShape(new Shape(3, 64, 64))
-                        .setNumLayers(18)
-                        .setOutSize(10)
-                        .build();
+        Block resNet18 = ZooFixtures.resNetV1ForLargeImages();
         Path artifact = assertRoundTrip("resnetv1-18", resNet18, new Shape(1, 3, 64, 64));
         JsonObject stemPool =
                 firstOfType(
@@ -145,15 +139,7 @@ class ZooArtifactTest {
             try (QuantizedModel<NDList, NDList> loaded = PowerQuant.load(artifact)) {
                 HookableNetwork read =
                         assertInstanceOf(HookableNetwork.class, loaded.model().getBlock());
-                Map<String, float[]> before = ArtifactRoundTripTest.parameters(q);
-                Map<String, float[]> after = ArtifactRoundTripTest.parameters(loaded);
-                assertEquals(before.keySet(), after.keySet());
-                for (Map.Entry<String, float[]> e : before.entrySet()) {
-                    assertArrayEquals(
-                            ArtifactRoundTripTest.rawBits(e.getValue()),
-                            ArtifactRoundTripTest.rawBits(after.get(e.getKey())),
-                            e.getKey());
-                }
+                ArtifactRoundTripTest.assertSameParameters(q, loaded);
                 Map<String, ?> grids = ActivationQuantizers.installed(saved);
                 assertEquals(
                         NetworkGraph.of(saved).activations().size(),

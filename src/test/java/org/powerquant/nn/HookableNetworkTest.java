@@ -35,6 +35,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.powerquant.zoo.ZooFixtures;
 
 /**
  * DJL's zoo networks rewritten into hookable blocks: the rewrite is exact (outputs equal bit for
@@ -161,12 +162,7 @@ class HookableNetworkTest {
      */
     @Test
     void resNetV1ForLargeImagesKeepsItsStemAndMaxPooling() {
-        Block resNet18 =
-                ResNetV1.builder()
-                        .setImageShape(new Shape(3, 64, 64))
-                        .setNumLayers(18)
-                        .setOutSize(10)
-                        .build();
+        Block resNet18 = ZooFixtures.resNetV1ForLargeImages();
         Shape input = new Shape(2, 3, 64, 64);
         try (NDManager manager = NDManager.newBaseManager()) {
             HookableNetwork net = assertExactRewrite(resNet18, input, manager);

@@ -113,6 +113,21 @@ public final class ZooFixtures {
     }
 
     /**
+     * DJL's {@code ResNetV1} as its builder makes it for images of 64 pixels or more: ImageNet's
+     * stem (7x7 stride-2 convolution, batch norm, ReLU, 3x3 stride-2 max pooling) and bottleneck
+     * units, 18 layers, for 3x64x64 images, 10 classes (untrained).
+     *
+     * @return a new, uninitialised block
+     */
+    public static Block resNetV1ForLargeImages() {
+        return ResNetV1.builder()
+                .setImageShape(new Shape(3, 64, 64))
+                .setNumLayers(18)
+                .setOutSize(10)
+                .build();
+    }
+
+    /**
      * The first images of a data set, scaled to [0, 1] and normalised, one after the other.
      *
      * @param data the data set (28x28 images)
