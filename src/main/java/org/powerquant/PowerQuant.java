@@ -77,7 +77,7 @@ public final class PowerQuant {
             throws ModelException, IOException {
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
-        if (transform.activationBits() > 0 && model.getBlock() instanceof ai.djl.nn.SymbolBlock) {
+        if (transform.needsNativeGraph() && model.getBlock() instanceof ai.djl.nn.SymbolBlock) {
             ZooModel<I, O> imported;
             try (ZooModel<I, O> torchScript = model) {
                 Path file = torchScriptFile(torchScript);

@@ -36,17 +36,21 @@ import org.powerquant.transform.QuantizationSetting;
  * <p>System properties: {@code tables} (comma-separated names, default all: see {@link #TABLES}),
  * {@code images} (first test images, default 2000), {@code readme} (default {@code README.md}),
  * {@code powerquant.shared} (default {@code ../shared}), {@code options} (ablation option sets,
- * comma-separated, each a {@code +}-joined subset of {@code squant}, {@code bias}, {@code clip}, or
- * {@code none}) and {@code settings} (overrides a table's settings, e.g. {@code w4a4}; rows already
- * in the block for other settings are kept).
+ * comma-separated, each a {@code +}-joined subset of {@code squant}, {@code level}, {@code bias},
+ * {@code clip}, or {@code none}) and {@code settings} (overrides a table's settings, e.g. {@code
+ * w4a4}; rows already in the block for other settings are kept).
  */
 public final class ReadmeTables {
 
     /** The table names, in the order they run by default. */
-    public static final List<String> TABLES = List.of("weights", "mobilenetv2", "ablation");
+    public static final List<String> TABLES =
+            List.of("weights", "mobilenetv2", "ablation", "targets");
 
     /** The ablation's option sets by default. */
     public static final String DEFAULT_OPTIONS = "none,squant,bias,clip,squant+bias";
+
+    /** The option sets of the full-test-set table of issue 11's targets by default. */
+    public static final String TARGET_OPTIONS = "none,level";
 
     /** The command that regenerates the tables, as the README shows it. */
     public static final String COMMAND =
@@ -101,9 +105,12 @@ public final class ReadmeTables {
      * @throws ModelException if a model cannot be loaded
      */
     static void generate(Path readme, String name) throws IOException, ModelException {
-        boolean ablation = name.equals("ablation");
+        // "targets" is the ablation's layout on the full test set, for issue 11's target figures.
+        boolean ablation = name.equals("ablation") || name.equals("targets");
         String model = name.equals("mobilenetv2") ? MOBILENET_V2 : RESNET_18;
-        int images = Integer.getInteger("images", name.equals("weights") ? 10000 : 2000);
+        int images =
+                Integer.getInteger(
+                        "images", name.equals("weights") || name.equals("targets") ? 10000 : 2000);
         List<String> header =
                 switch (name) {
                     case "weights" ->
@@ -113,7 +120,7 @@ public final class ReadmeTables {
                                     "top-1 %",
                                     "top-5 %",
                                     "top-1 drop (points)");
-                    case "ablation" ->
+                    case "ablation", "targets" ->
                             List.of("setting", "options", "uniform top-1 %", "PowerQuant top-1 %");
                     default ->
                             List.of(
@@ -128,11 +135,18 @@ public final class ReadmeTables {
                 switch (name) {
                     case "weights" -> "fp32,w8,w6,w4,w3";
                     case "ablation" -> "w8a8,w6a6,w4a4,w4,w3";
+                    case "targets" -> "w4a4,w3";
                     default -> "fp32,w8a8,w6a6,w4a8,w4a4";
                 };
         List<String> labels =
                 ablation
-                        ? Arrays.asList(System.getProperty("options", DEFAULT_OPTIONS).split(","))
+                        ? Arrays.asList(
+                                System.getProperty(
+                                                "options",
+                                                name.equals("targets")
+                                                        ? TARGET_OPTIONS
+                                                        : DEFAULT_OPTIONS)
+                                        .split(","))
                         : List.of("none");
         ReadmeBlock old = ReadmeBlock.read(readme, name);
         List<List<String>> rows =
@@ -164,7 +178,7 @@ public final class ReadmeTables {
                 List<List<String>> fresh =
                         switch (name) {
                             case "weights" -> byRow(table);
-                            case "ablation" -> byMethod(table, label, Map.of());
+                            case "ablation", "targets" -> byMethod(table, label, Map.of());
                             default -> byMethod(table, null, MOBILENET_V2_REFERENCE);
                         };
                 merge(rows, fresh, keyColumns);
@@ -227,8 +241,8 @@ public final class ReadmeTables {
     /**
      * The options an ablation label stands for.
      *
-     * @param label {@code none} or a {@code +}-joined subset of {@code squant}, {@code bias},
-     *     {@code clip}
+     * @param label {@code none} or a {@code +}-joined subset of {@code squant} (error-aware
+     *     rounding), {@code level} (nearest-level rounding), {@code bias}, {@code clip}
      * @return the options
      */
     public static QuantizationOptions options(String label) {
@@ -237,6 +251,7 @@ public final class ReadmeTables {
             switch (part) {
                 case "none" -> {}
                 case "squant" -> builder.rounding(WeightRounding.ERROR_AWARE);
+                case "level" -> builder.rounding(WeightRounding.NEAREST_LEVEL);
                 case "bias" -> builder.biasCorrection(true);
                 case "clip" -> builder.clipping(true);
                 default -> throw new IllegalArgumentException("unknown option " + part);

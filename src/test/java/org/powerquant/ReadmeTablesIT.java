@@ -17,8 +17,9 @@ import org.powerquant.transform.QuantizationSetting;
  * The README's headline accuracy figures, read from the tables {@link ReadmeTables} wrote, hold
  * within 0.1 point when measured again the same way (skipped without ../shared). Regenerating a
  * table with {@link ReadmeTables} re-pins it: no figure is written here. Pinned: the ablation's
- * weights-only W4 (nearest rounding) and W3 (error-aware rounding) rows and its W4A4 row with the
- * default options, both methods, on the first 2,000 test images (the count the table states).
+ * weights-only W4 (nearest rounding) and W3 (error-aware and nearest-level rounding) rows and its
+ * W4A4 row with the default options, both methods, on the first 2,000 test images (the count the
+ * table states).
  */
 class ReadmeTablesIT {
 
@@ -30,6 +31,7 @@ class ReadmeTablesIT {
         SharedFixtures.resnet18();
         check("ablation", "fmnist_resnet18.pt", "w4", "none");
         check("ablation", "fmnist_resnet18.pt", "w3", "squant");
+        check("ablation", "fmnist_resnet18.pt", "w3", "level");
     }
 
     @Test

@@ -6,16 +6,15 @@ import java.io.IOException;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.eval.ModelSource;
-import org.powerquant.transform.QuantizationSetting;
 
 /** Opening models for the commands, with load failures reported as bad input naming the model. */
 final class CliModels {
 
     private CliModels() {}
 
-    static Model open(ModelSource source, QuantizationSetting setting) throws IOException {
+    static Model open(ModelSource source, boolean nativeGraph) throws IOException {
         try {
-            return source.open(setting.quantizesActivations());
+            return source.open(nativeGraph);
         } catch (ModelException | ai.djl.engine.EngineException e) {
             throw new InvalidInputException(
                     Role.MODEL, source.name() + " cannot be loaded: " + e.getMessage(), e);

@@ -90,7 +90,7 @@ public final class CompareCommand implements Callable<Integer> {
         ModelSource source = ModelSource.torchScript(model, device);
         Evaluator evaluator = evaluation.evaluator(pre, device, Progress.stream(err, run.quiet));
         Comparison work = builder.source(source).evaluator(evaluator).build();
-        CliModels.open(source, QuantizationSetting.FLOAT).close();
+        CliModels.open(source, false).close();
         ComparisonTable table = work.run();
         comparison.report(
                 spec.commandLine().getOut(),

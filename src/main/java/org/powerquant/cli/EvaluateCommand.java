@@ -125,10 +125,18 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (stored != null) {
             report = stored.report();
         }
-        try (Model loaded = artifact ? stored.model() : CliModels.open(source, setting)) {
-            if (!setting.isFloat() && !artifact) {
-                PowerQuantTransform transform =
-                        options.transformBuilder().progress(Progress.lines(err, run.quiet)).build();
+        PowerQuantTransform transform =
+                setting.isFloat() || artifact
+                        ? null
+                        : options.transformBuilder()
+                                .progress(Progress.lines(err, run.quiet))
+                                .build();
+        try (Model loaded =
+                artifact
+                        ? stored.model()
+                        : CliModels.open(
+                                source, transform != null && transform.needsNativeGraph())) {
+            if (transform != null) {
                 report = transform.apply(loaded);
                 for (CalibrationWarning warning : transform.calibration().warnings()) {
                     err.println("warning: " + Warnings.message(warning));

@@ -141,8 +141,9 @@ final class QuantizationMixin {
             paramLabel = "R",
             defaultValue = "nearest",
             description =
-                    "How weights are rounded to their grid: nearest or error-aware (SQuant-style)."
-                            + " Default: ${DEFAULT-VALUE}.")
+                    "How weights are rounded to their grid: nearest (in the power domain, as"
+                            + " the paper), nearest-level (to the nearest level in weight units) or"
+                            + " error-aware (SQuant-style). Default: ${DEFAULT-VALUE}.")
     String rounding;
 
     @Option(
@@ -318,7 +319,8 @@ final class QuantizationMixin {
             }
         }
         throw new InvalidInputException(
-                Role.WEIGHT_ROUNDING, "must be nearest or error-aware, got '" + text + "'");
+                Role.WEIGHT_ROUNDING,
+                "must be nearest, nearest-level or error-aware, got '" + text + "'");
     }
 
     /**

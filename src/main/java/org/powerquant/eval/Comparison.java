@@ -146,8 +146,9 @@ public final class Comparison {
             }
             for (QuantizationMethod method : methods) {
                 String name = method.name().toLowerCase(Locale.ROOT);
-                try (Model model = source.open(setting.quantizesActivations())) {
-                    QuantizationReport report = transforms.apply(setting, method).apply(model);
+                PowerQuantTransform transform = transforms.apply(setting, method);
+                try (Model model = source.open(transform.needsNativeGraph())) {
+                    QuantizationReport report = transform.apply(model);
                     EvaluationResult result = evaluator.evaluate(model, dataset);
                     log.accept(line(setting, name, result, report));
                     table.add(setting.label(), name, result);

@@ -1,8 +1,13 @@
 package org.powerquant.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.ThresholdCells;
@@ -41,6 +46,19 @@ import org.powerquant.quant.ThresholdCells;
  * and on inputs placed on and next to every threshold. The output of a power grid is exactly the
  * float32 level {@code (float) (l + c level(k))} of the code; that of a uniform grid, {@code k
  * (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
+ *
+ * <p><b>Native tables.</b> The table paths look levels and thresholds up in engine arrays (up to
+ * {@value ThresholdCells#MAX_CELLS} entries each), and every path multiplies by one or two scalar
+ * arrays. A quantizer made with an owner ({@link #ActivationQuantizer(ActivationGrid, NDManager)}
+ * or {@link #ActivationQuantizer(ActivationGrid, Supplier)}; {@link ActivationQuantizers#install}
+ * and the transform give the manager that holds the network's parameters, i.e. the model's) creates
+ * them on its first call on each device, in a sub-manager of the owner on that device, and reuses
+ * them on every later call: closing the owner (closing the model) frees them, and a quantizer whose
+ * owner is closed refuses to run. The tables are only read after creation, and their creation per
+ * device is atomic, so concurrent predictors may share one quantizer. Without an owner ({@link
+ * #ActivationQuantizer(ActivationGrid)}) the tables are copied into the input's manager on every
+ * call: right for one-off use, slower for inference. Every array a call returns or computes belongs
+ * to its input's manager.
  */
 public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
@@ -57,13 +75,49 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private final float[] cellLevels;
     private final float[] cellThresholds;
     private final int[] cellCodes;
+    private final Supplier<NDManager> owner;
+    private final Map<Device, Tables> tablesByDevice = new ConcurrentHashMap<>();
 
     /**
-     * Creates a quantizer for a grid.
+     * Creates a quantizer for a grid whose native tables are copied into the input's manager on
+     * every call.
      *
      * @param grid the grid
      */
     public ActivationQuantizer(ActivationGrid grid) {
+        this(null, grid);
+    }
+
+    /**
+     * Creates a quantizer for a grid whose native tables are created once per device, in
+     * sub-managers of an owner, and freed when the owner closes.
+     *
+     * @param grid the grid
+     * @param owner the manager whose lifetime bounds the tables' (the model's, or the manager that
+     *     holds the network's parameters)
+     */
+    public ActivationQuantizer(ActivationGrid grid, NDManager owner) {
+        this(grid, constant(Objects.requireNonNull(owner, "owner")));
+    }
+
+    /**
+     * Creates a quantizer for a grid whose native tables are created once per device, in
+     * sub-managers of an owner looked up on the first call on that device (so that a quantizer can
+     * be installed on a network before its parameters are loaded), and freed when the owner closes.
+     *
+     * @param grid the grid
+     * @param owner supplies the manager whose lifetime bounds the tables'
+     */
+    public ActivationQuantizer(ActivationGrid grid, Supplier<NDManager> owner) {
+        this(Objects.requireNonNull(owner, "owner"), grid);
+    }
+
+    private static Supplier<NDManager> constant(NDManager owner) {
+        return () -> owner;
+    }
+
+    private ActivationQuantizer(Supplier<NDManager> owner, ActivationGrid grid) {
+        this.owner = owner;
         this.grid = Objects.requireNonNull(grid, "grid");
         this.maxCode = grid.quantizer().maxCode();
         this.uniform = grid.exponent() == 1.0;
@@ -142,11 +196,11 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * @return the codes, same shape
      */
     public NDArray codes(NDArray y) {
+        Tables tables = tables(y, true);
         if (cells != null) {
-            NDArray table = y.getManager().create(cellCodes);
-            return table.take(cellIndices(y));
+            return tables.cellCodes().take(y.getManager(), cellIndices(y, tables));
         }
-        NDArray codes = uniform ? uniformCodes(y) : powerCodes(y);
+        NDArray codes = uniform ? uniformCodes(y, tables) : powerCodes(y, tables);
         return codes.toType(DataType.INT32, false);
     }
 
@@ -154,33 +208,97 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * The table index of every element ({@link ThresholdCells#index}): {@code j = (long) (clip(y,
      * 0, c) 2^p)}, plus one where the scaled value reaches cell {@code j}'s threshold.
      */
-    private NDArray cellIndices(NDArray y) {
+    private NDArray cellIndices(NDArray y, Tables tables) {
         NDArray scaled = float32(y).clip(0f, upper);
-        scaled.muli(cells.scale());
+        scaled.muli(tables.scale());
         NDArray index = scaled.toType(DataType.INT64, false);
-        NDArray thresholds = y.getManager().create(cellThresholds).take(index);
+        NDArray thresholds = tables.thresholds().take(y.getManager(), index);
         index.addi(scaled.gte(thresholds));
         return index;
     }
 
     /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
-    private NDArray powerCodes(NDArray y) {
+    private NDArray powerCodes(NDArray y, Tables tables) {
         NDArray x = float32(y).clip(lower, upper);
         if (lower != 0) {
             x.subi(lower);
         }
-        x.muli(inverseRange);
+        x.muli(tables.scale());
         x.powi(grid.exponent());
-        return x.muli(maxCode).round();
+        return x.muli(tables.rescale()).round();
     }
 
     /** {@code round(clip(y - l, 0, c) N / c)} as float32, in three passes. */
-    private NDArray uniformCodes(NDArray y) {
+    private NDArray uniformCodes(NDArray y, Tables tables) {
         NDArray x = float32(y).clip(lower, upper);
         if (lower != 0) {
             x.subi(lower);
         }
-        return x.muli(codeScale).round();
+        return x.muli(tables.scale()).round();
+    }
+
+    /**
+     * The engine arrays of one device. {@code scale} is the factor applied to the clipped input
+     * ({@code 2^p} on the table path, {@code N/c} for a uniform grid, {@code 1/c} on the {@code
+     * pow} path) and {@code rescale} the second one ({@code c/N} to a uniform grid's output, {@code
+     * N} before the {@code pow} path's rounding), both as scalar arrays so that no call copies them
+     * into the engine; the cells' thresholds, levels and codes on the table path, the levels of the
+     * codes on the {@code pow} path; null where the path needs none.
+     */
+    private record Tables(
+            NDManager manager,
+            NDArray scale,
+            NDArray rescale,
+            NDArray thresholds,
+            NDArray cellLevels,
+            NDArray cellCodes,
+            NDArray levels) {}
+
+    /** The tables on the input's device: the owner's, or copies in the input's manager. */
+    private Tables tables(NDArray y, boolean withCodes) {
+        if (owner == null) {
+            return createTables(y.getManager(), withCodes);
+        }
+        Tables tables =
+                tablesByDevice.computeIfAbsent(
+                        y.getDevice(),
+                        device -> createTables(owner.get().newSubManager(device), true));
+        if (!tables.manager().isOpen()) {
+            throw new IllegalStateException(
+                    this + ": the manager that owns its tables is closed (was its model closed?)");
+        }
+        return tables;
+    }
+
+    private Tables createTables(NDManager manager, boolean withCodes) {
+        if (uniform) {
+            return new Tables(
+                    manager,
+                    manager.create(codeScale),
+                    manager.create(levelScale),
+                    null,
+                    null,
+                    null,
+                    null);
+        }
+        if (cells != null) {
+            return new Tables(
+                    manager,
+                    manager.create(cells.scale()),
+                    null,
+                    manager.create(cellThresholds),
+                    manager.create(cellLevels),
+                    withCodes ? manager.create(cellCodes) : null,
+                    null);
+        }
+        return new Tables(
+                manager,
+                manager.create(inverseRange),
+                manager.create((float) maxCode),
+                null,
+                null,
+                null,
+                manager.create(levels));
     }
 
     private static NDArray float32(NDArray y) {
@@ -196,16 +314,17 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     @Override
     public NDArray apply(NDArray y) {
         NDArray out;
+        Tables tables = tables(y, false);
         if (uniform) {
-            out = uniformCodes(y).muli(levelScale);
+            out = uniformCodes(y, tables).muli(tables.rescale());
             if (lower != 0) {
                 out.addi(lower);
             }
         } else if (cells != null) {
-            out = y.getManager().create(cellLevels).take(cellIndices(y));
+            out = tables.cellLevels().take(y.getManager(), cellIndices(y, tables));
         } else {
-            NDArray table = y.getManager().create(levels);
-            out = table.take(powerCodes(y).toType(DataType.INT64, false));
+            NDArray codes = powerCodes(y, tables).toType(DataType.INT64, false);
+            out = tables.levels().take(y.getManager(), codes);
         }
         return out.getDataType() == y.getDataType() ? out : out.toType(y.getDataType(), false);
     }

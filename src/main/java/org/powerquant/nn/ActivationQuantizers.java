@@ -1,11 +1,14 @@
 package org.powerquant.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
 
@@ -46,7 +49,28 @@ public final class ActivationQuantizers {
     }
 
     /**
-     * Installs activation quantizers on a network.
+     * The manager that owns the native tables of the quantizers installed on a network: the one
+     * that holds its parameters (the model's manager for an imported, loaded or built model), so
+     * that the tables live as long as the weights and are freed when the model closes.
+     *
+     * @param network the network
+     * @return the manager of its first initialised parameter
+     * @throws IllegalArgumentException if no parameter is initialised
+     */
+    public static NDManager tableOwner(ConvNetwork network) {
+        for (Parameter p : network.getParameters().values()) {
+            if (p.isInitialized()) {
+                return p.getArray().getManager();
+            }
+        }
+        throw new IllegalArgumentException(
+                "network " + network + " has no initialised parameter to own its quantizers");
+    }
+
+    /**
+     * Installs activation quantizers on a network, their tables owned by {@link
+     * #tableOwner(ConvNetwork)}, looked up on their first call (the network's parameters may be
+     * loaded after this).
      *
      * @param network the network
      * @param grids the grid of each site
@@ -54,8 +78,9 @@ public final class ActivationQuantizers {
      */
     public static void install(ConvNetwork network, Map<String, ActivationGrid> grids) {
         Map<String, Block> blocks = TorchNames.blocks(network);
+        Supplier<NDManager> owner = () -> tableOwner(network);
         for (Map.Entry<String, ActivationGrid> e : grids.entrySet()) {
-            ActivationQuantizer quantizer = new ActivationQuantizer(e.getValue());
+            ActivationQuantizer quantizer = new ActivationQuantizer(e.getValue(), owner);
             if (IMAGE_INPUT.equals(e.getKey())) {
                 network.setInputTransform(quantizer);
             } else if (CLASSIFIER_INPUT.equals(e.getKey())) {

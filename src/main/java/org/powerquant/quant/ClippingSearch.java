@@ -62,7 +62,20 @@ public final class ClippingSearch {
      * @return the best grid with its exact error, and the uniform grid's error at its own best clip
      */
     public Result minimize(SortedMagnitudes magnitudes, int bits, QuantizationMethod method) {
-        PowerQuantizer grid = PowerQuantizer.signed(bits, 1.0);
+        return minimize(magnitudes, PowerQuantizer.signed(bits, 1.0), method);
+    }
+
+    /**
+     * Finds the best exponent and clip of a tensor on a given grid family.
+     *
+     * @param magnitudes the tensor's sorted magnitudes
+     * @param base the grid at {@code a = 1} (its width, sign convention and code rounding are kept)
+     * @param method PowerQuant (exponent and clip searched) or uniform (clip only, {@code a = 1})
+     * @return the best grid with its exact error, and the uniform grid's error at its own best clip
+     */
+    public Result minimize(
+            SortedMagnitudes magnitudes, PowerQuantizer base, QuantizationMethod method) {
+        PowerQuantizer grid = base.withExponent(1.0);
         double[] uniformClip = bestClip(magnitudes, grid);
         if (method == QuantizationMethod.UNIFORM) {
             return new Result(1.0, uniformClip[0], uniformClip[1], uniformClip[1]);
@@ -70,7 +83,7 @@ public final class ClippingSearch {
         ExponentSearch.Result clipped =
                 exponentSearch.minimize(a -> bestClip(magnitudes, grid.withExponent(a))[1]);
         double[] atBest = bestClip(magnitudes, grid.withExponent(clipped.exponent()));
-        ExponentSearch.Result unclipped = exponentSearch.minimize(magnitudes, bits);
+        ExponentSearch.Result unclipped = exponentSearch.minimize(magnitudes, grid);
         Result best = new Result(clipped.exponent(), atBest[0], atBest[1], uniformClip[1]);
         if (unclipped.error() <= best.error()) {
             best = new Result(unclipped.exponent(), 1.0, unclipped.error(), uniformClip[1]);

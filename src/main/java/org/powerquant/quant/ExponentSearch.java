@@ -102,7 +102,18 @@ public final class ExponentSearch {
      * @return the best exponent with the exact squared errors
      */
     public Result minimize(SortedMagnitudes magnitudes, int bits) {
-        PowerQuantizer grid = PowerQuantizer.signed(bits, 1.0);
+        return minimize(magnitudes, PowerQuantizer.signed(bits, 1.0));
+    }
+
+    /**
+     * Finds the best exponent for a weight tensor on a given grid family.
+     *
+     * @param magnitudes the tensor's sorted magnitudes
+     * @param grid the grid whose exponent is searched (its width, sign convention and code rounding
+     *     are kept)
+     * @return the best exponent with the exact squared errors
+     */
+    public Result minimize(SortedMagnitudes magnitudes, PowerQuantizer grid) {
         return minimize(a -> magnitudes.squaredError(grid.withExponent(a)));
     }
 

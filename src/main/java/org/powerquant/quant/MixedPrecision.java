@@ -80,7 +80,12 @@ public final class MixedPrecision {
         for (int k = 0; k < candidates.length; k++) {
             out[k] =
                     quantizer.method() == QuantizationMethod.POWER
-                            ? quantizer.search().minimize(magnitudes, candidates[k]).error()
+                            ? quantizer
+                                    .search()
+                                    .minimize(
+                                            magnitudes,
+                                            quantizer.withBits(candidates[k]).baseGrid())
+                                    .error()
                             : magnitudes.squaredError(PowerQuantizer.signed(candidates[k], 1.0));
         }
         return out;

@@ -8,7 +8,8 @@ package org.powerquant.quant;
  * Signed quantizers (weights) have {@code N = 2^(b-1) - 1} magnitude levels and keep the sign
  * aside; unsigned ones (activations after ReLU) have {@code N = 2^b - 1}. With {@code a = 1} this
  * is plain uniform quantization, bit for bit: {@link StrictMath#pow} is exact for an exponent of
- * one.
+ * one. {@link #withRounding} with {@link CodeRounding#NEAREST_LEVEL} gives the same grid with each
+ * magnitude rounded to its nearest level instead.
  *
  * <p>Powers are {@link StrictMath#pow} (fdlibm's), not {@link Math#pow}, whose intrinsic may differ
  * by an ulp between interpreted and compiled code: a code must not depend on when it is computed.
@@ -24,8 +25,9 @@ public final class PowerQuantizer {
     private final int maxCode;
     private final double exponent;
     private final double inverseExponent;
+    private final CodeRounding rounding;
 
-    private PowerQuantizer(int bits, boolean signed, double exponent) {
+    private PowerQuantizer(int bits, boolean signed, double exponent, CodeRounding rounding) {
         BitWidth.check(bits, "quantizer bits");
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
             throw new IllegalArgumentException(
@@ -36,6 +38,7 @@ public final class PowerQuantizer {
         this.maxCode = signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
         this.exponent = exponent;
         this.inverseExponent = 1.0 / exponent;
+        this.rounding = java.util.Objects.requireNonNull(rounding, "code rounding");
     }
 
     /**
@@ -47,7 +50,7 @@ public final class PowerQuantizer {
      * @return the quantizer
      */
     public static PowerQuantizer signed(int bits, double exponent) {
-        return new PowerQuantizer(bits, true, exponent);
+        return new PowerQuantizer(bits, true, exponent, CodeRounding.POWER_DOMAIN);
     }
 
     /**
@@ -59,7 +62,7 @@ public final class PowerQuantizer {
      * @return the quantizer
      */
     public static PowerQuantizer unsigned(int bits, double exponent) {
-        return new PowerQuantizer(bits, false, exponent);
+        return new PowerQuantizer(bits, false, exponent, CodeRounding.POWER_DOMAIN);
     }
 
     /**
@@ -69,7 +72,24 @@ public final class PowerQuantizer {
      * @return a quantizer of the same bit width and sign convention
      */
     public PowerQuantizer withExponent(double newExponent) {
-        return new PowerQuantizer(bits, signed, newExponent);
+        return new PowerQuantizer(bits, signed, newExponent, rounding);
+    }
+
+    /**
+     * Returns the same grid with another rule for choosing codes.
+     *
+     * @param codeRounding where magnitudes are rounded to their codes
+     * @return a quantizer of the same bit width, sign convention and exponent
+     */
+    public PowerQuantizer withRounding(CodeRounding codeRounding) {
+        return new PowerQuantizer(bits, signed, exponent, codeRounding);
+    }
+
+    /**
+     * @return where magnitudes are rounded to their codes
+     */
+    public CodeRounding rounding() {
+        return rounding;
     }
 
     /**
@@ -105,7 +125,8 @@ public final class PowerQuantizer {
      *
      * @param x {@code |w| / s}; values above one are clipped to {@code N}, negative values count as
      *     zero
-     * @return {@code round(N * x^a)} in {@code [0, N]}
+     * @return {@code round(N * x^a)} in {@code [0, N]}, or with {@link CodeRounding#NEAREST_LEVEL}
+     *     the code of the level nearest to {@code x}
      */
     public int code(double x) {
         if (!(x > 0)) {
@@ -114,7 +135,13 @@ public final class PowerQuantizer {
         if (x >= 1) {
             return maxCode;
         }
-        return (int) Math.round(maxCode * StrictMath.pow(x, exponent));
+        if (rounding == CodeRounding.POWER_DOMAIN) {
+            return (int) Math.round(maxCode * StrictMath.pow(x, exponent));
+        }
+        // The level at or below x, up to one ulp of the power; the comparison with the midpoint
+        // settles the choice exactly, and is non-decreasing in x as the floor is.
+        int k = Math.min(maxCode - 1, (int) (maxCode * StrictMath.pow(x, exponent)));
+        return x - level(k) >= level(k + 1) - x ? k + 1 : k;
     }
 
     /**
@@ -135,14 +162,18 @@ public final class PowerQuantizer {
 
     /**
      * The rounding threshold between code {@code k} and {@code k + 1}: {@code ((k + 1/2) /
-     * N)^(1/a)}. Up to the rounding of the power, magnitudes below it get a code of at most {@code
-     * k}; {@link SortedMagnitudes} uses it to locate runs and the exact {@link #code(double)} to
-     * settle the neighbours.
+     * N)^(1/a)}, or with {@link CodeRounding#NEAREST_LEVEL} the midpoint of the two levels. Up to
+     * the rounding of the power, magnitudes below it get a code of at most {@code k}; {@link
+     * SortedMagnitudes} uses it to locate runs and the exact {@link #code(double)} to settle the
+     * neighbours.
      *
      * @param k a code in {@code [0, N)}
      * @return the threshold, in normalised magnitude
      */
     public double threshold(int k) {
+        if (rounding == CodeRounding.NEAREST_LEVEL) {
+            return (level(k) + level(k + 1)) / 2;
+        }
         return StrictMath.pow((k + 0.5) / maxCode, inverseExponent);
     }
 
@@ -200,6 +231,10 @@ public final class PowerQuantizer {
 
     @Override
     public String toString() {
-        return (signed ? "signed " : "unsigned ") + bits + "-bit power quantizer, a = " + exponent;
+        return (signed ? "signed " : "unsigned ")
+                + bits
+                + "-bit power quantizer, a = "
+                + exponent
+                + (rounding == CodeRounding.NEAREST_LEVEL ? ", nearest-level rounding" : "");
     }
 }

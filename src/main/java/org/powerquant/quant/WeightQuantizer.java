@@ -112,12 +112,12 @@ public final class WeightQuantizer {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer " + name + ": " + e.getMessage(), e);
         }
-        PowerQuantizer uniform = PowerQuantizer.signed(bits, 1.0);
+        PowerQuantizer uniform = baseGrid();
         double clip = 1.0;
         ExponentSearch.Result result;
         if (clipping) {
             ClippingSearch.Result clipped =
-                    new ClippingSearch(search, minClip).minimize(magnitudes, bits, method);
+                    new ClippingSearch(search, minClip).minimize(magnitudes, uniform, method);
             clip = clipped.clip();
             result =
                     new ExponentSearch.Result(
@@ -125,7 +125,7 @@ public final class WeightQuantizer {
         } else {
             result =
                     method == QuantizationMethod.POWER
-                            ? search.minimize(magnitudes, bits)
+                            ? search.minimize(magnitudes, uniform)
                             : new ExponentSearch.Result(
                                     1.0,
                                     magnitudes.squaredError(uniform),
@@ -164,6 +164,14 @@ public final class WeightQuantizer {
                 error,
                 result.uniformError(),
                 quantized);
+    }
+
+    /**
+     * @return the grid this quantizer searches, at {@code a = 1}: its width, signed, rounding codes
+     *     as its {@link #rounding()} does
+     */
+    public PowerQuantizer baseGrid() {
+        return PowerQuantizer.signed(bits, 1.0).withRounding(rounding.codeRounding());
     }
 
     private static double squaredError(float[] values, float[] quantized) {

@@ -2,6 +2,7 @@ package org.powerquant.transform;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.powerquant.calibrate.BiasCorrection;
 import org.powerquant.calibrate.CorrectableLayer;
 import org.powerquant.calibrate.ResNetBiasTargets;
 import org.powerquant.nn.ActivationQuantizer;
+import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.BatchNormFolding;
 import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.FoldedBatchNorm;
@@ -157,6 +159,14 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * @return whether this transform needs the model as DJL-native blocks (a TorchScript model
+     *     imported with {@code TorchvisionImporter}): activation bits and bias correction do
+     */
+    public boolean needsNativeGraph() {
+        return activationBits > 0 || biasCorrection;
+    }
+
+    /**
      * @return the bit width of the final dense layer's input (used only with activation bits)
      */
     public int lastLayerBits() {
@@ -225,6 +235,12 @@ public final class PowerQuantTransform {
         long start = System.nanoTime();
         ConvNetwork network = null;
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
+        if (biasCorrection && !(block instanceof TorchvisionResNet)) {
+            // Checked before any weight is written: a refused transform leaves the model as it was.
+            throw new IllegalArgumentException(
+                    "bias correction needs a DJL-native TorchvisionResNet, got "
+                            + block.getClass().getSimpleName());
+        }
         if (activationBits > 0) {
             if (!(block instanceof ConvNetwork convNetwork)) {
                 String hint =
@@ -371,6 +387,7 @@ public final class PowerQuantTransform {
                             java.util.Locale.ROOT,
                             "activations calibrated in %.1f s",
                             (System.nanoTime() - calibrationStart) / 1e9));
+            NDManager tableOwner = ActivationQuantizers.tableOwner(network);
             for (ActivationSite site : activationSites) {
                 ActivationGrid grid = grids.get(site.name());
                 if (grid == null) {
@@ -379,7 +396,7 @@ public final class PowerQuantTransform {
                                     + " calibration returned no grid for activation "
                                     + site.name());
                 }
-                site.install(new ActivationQuantizer(grid));
+                site.install(new ActivationQuantizer(grid, tableOwner));
                 activations.add(
                         new ActivationReport(
                                 site.name(),

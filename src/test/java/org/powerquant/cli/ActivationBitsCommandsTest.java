@@ -117,4 +117,18 @@ class ActivationBitsCommandsTest {
                     key + ": evaluate vs quantize + evaluate");
         }
     }
+
+    @Test
+    void evaluateWithBiasCorrectionImportsATorchScriptModelAsItDoesForActivationBits()
+            throws IOException {
+        JsonObject corrected =
+                run(
+                        dir.resolve("bias.json"),
+                        new String[] {"evaluate", "--model", model.toString()},
+                        new String[] {"--weight-bits", "3", "--bias-correction"},
+                        DATA,
+                        PREPROCESSING);
+        assertEquals("w3", corrected.get("setting").getAsString());
+        assertEquals(64, corrected.get("images").getAsInt());
+    }
 }

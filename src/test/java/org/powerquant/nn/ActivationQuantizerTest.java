@@ -1,12 +1,25 @@
 package org.powerquant.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.PowerQuantizer;
@@ -14,7 +27,8 @@ import org.powerquant.quant.PowerQuantizer;
 /**
  * The engine-side activation quantizer against the pure-Java quantizer: codes equal everywhere on
  * the table path, and everywhere except within the documented float32 band around a threshold,
- * where they differ by at most one, on the others.
+ * where they differ by at most one, on the others; and the native tables of an owned quantizer,
+ * created once per owner and device and freed with the owner.
  */
 class ActivationQuantizerTest {
 
@@ -30,7 +44,10 @@ class ActivationQuantizerTest {
                 double lower = trial % 5 == 0 ? -random.nextDouble() : 0;
                 double range = 0.1 + random.nextDouble() * 5;
                 ActivationGrid grid = new ActivationGrid(bits, a, lower, range, 0, 0);
-                ActivationQuantizer quantizer = new ActivationQuantizer(grid);
+                ActivationQuantizer quantizer =
+                        trial % 2 == 0
+                                ? new ActivationQuantizer(grid)
+                                : new ActivationQuantizer(grid, manager);
                 PowerQuantizer q = PowerQuantizer.unsigned(bits, a);
                 if (quantizer.codesExact()) {
                     exact++;
@@ -88,6 +105,148 @@ class ActivationQuantizerTest {
         }
         assertTrue(near <= 12, near + " of 120,000 random inputs differ: the band should be rare");
         assertTrue(exact >= 20, exact + " of 60 grids on the exact table path");
+    }
+
+    @Test
+    void anOwnedQuantizerKeepsOneCopyOfItsTablesInItsOwnerUntilTheOwnerCloses() {
+        ActivationGrid[] grids = { // the table path, and the pow path (a signed input)
+            new ActivationGrid(4, 0.6, 0, 2, 0, 0), new ActivationGrid(4, 0.6, -0.5, 2, 0, 0)
+        };
+        Random random = new Random(11);
+        for (ActivationGrid grid : grids) {
+            ActivationQuantizer copying = new ActivationQuantizer(grid);
+            List<NDArray> tables;
+            ActivationQuantizer owned;
+            try (NDManager owner = NDManager.newBaseManager()) {
+                owned = new ActivationQuantizer(grid, owner);
+                int held = -1;
+                for (int call = 0; call < 5; call++) {
+                    try (NDManager batch = NDManager.newBaseManager()) {
+                        float[] values = new float[3000];
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] = (float) (random.nextDouble() * 3 - 0.8);
+                        }
+                        NDArray y = batch.create(values);
+                        assertArrayEquals(
+                                copying.apply(y).toFloatArray(), owned.apply(y).toFloatArray());
+                        assertArrayEquals(
+                                copying.codes(y).toIntArray(), owned.codes(y).toIntArray());
+                        int now = owner.getManagedArrays().size();
+                        if (call == 0) {
+                            held = now;
+                            assertTrue(
+                                    held > 0,
+                                    grid + ": the first call puts its tables in the owner");
+                        } else {
+                            assertEquals(held, now, grid + ": call " + call + " adds to the owner");
+                        }
+                    }
+                }
+                tables = owner.getManagedArrays();
+            }
+            for (NDArray table : tables) {
+                assertTrue(table.isReleased(), grid + ": closing the owner frees the tables");
+            }
+            try (NDManager batch = NDManager.newBaseManager()) {
+                NDArray y = batch.create(new float[] {0.5f});
+                IllegalStateException e =
+                        assertThrows(IllegalStateException.class, () -> owned.apply(y));
+                assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void concurrentFirstCallsShareOneCopyOfTheTables() throws Exception {
+        ActivationGrid grid = new ActivationGrid(6, 0.45, 0, 3, 0, 0);
+        int single;
+        try (NDManager owner = NDManager.newBaseManager();
+                NDManager batch = NDManager.newBaseManager()) {
+            new ActivationQuantizer(grid, owner).apply(batch.create(new float[] {1f}));
+            single = owner.getManagedArrays().size();
+        }
+        assertTrue(single > 0, "the owner holds the tables");
+        ActivationQuantizer copying = new ActivationQuantizer(grid);
+        int threads = 6;
+        for (int trial = 0; trial < 10; trial++) {
+            try (NDManager owner = NDManager.newBaseManager()) {
+                ActivationQuantizer owned = new ActivationQuantizer(grid, owner);
+                CountDownLatch start = new CountDownLatch(1);
+                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                try {
+                    List<Future<Boolean>> same = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        long seed = trial * 100L + t;
+                        same.add(
+                                pool.submit(
+                                        () -> {
+                                            try (NDManager batch = NDManager.newBaseManager()) {
+                                                NDArray y =
+                                                        batch.randomUniform(
+                                                                -1f, 4f, new Shape(20000));
+                                                start.await();
+                                                return Arrays.equals(
+                                                        owned.apply(y).toFloatArray(),
+                                                        copying.apply(y).toFloatArray());
+                                            }
+                                        }));
+                    }
+                    start.countDown();
+                    for (Future<Boolean> f : same) {
+                        assertTrue(f.get(), "trial " + trial + ": same output as the copying path");
+                    }
+                } finally {
+                    pool.shutdown();
+                }
+                assertEquals(
+                        single,
+                        owner.getManagedArrays().size(),
+                        "trial "
+                                + trial
+                                + ": "
+                                + threads
+                                + " first calls at once, one set of tables");
+            }
+        }
+    }
+
+    @Test
+    void installedQuantizersKeepTheirTablesWithTheNetworksWeightsAndDieWithThem() {
+        List<NDArray> tables;
+        try (NDManager model = NDManager.newBaseManager()) {
+            TorchvisionResNet net =
+                    TorchvisionResNet.resnet18().optBaseWidth(8).optNumClasses(10).build();
+            Shape input = new Shape(2, 3, 32, 32);
+            Map<String, ActivationGrid> grids = new LinkedHashMap<>();
+            for (Map.Entry<String, ai.djl.nn.Block> e : TorchNames.blocks(net).entrySet()) {
+                if (e.getValue() instanceof Relu) {
+                    grids.put(e.getKey(), new ActivationGrid(4, 0.7, 0, 1.5, 0, 0));
+                }
+            }
+            ActivationQuantizers.install(net, grids); // before the parameters, as loading does
+            net.initialize(model, ai.djl.ndarray.types.DataType.FLOAT32, input);
+            int weights = model.getManagedArrays().size();
+            int afterFirst = -1;
+            for (int pass = 0; pass < 4; pass++) {
+                try (NDManager session = model.newSubManager()) {
+                    net.forward(
+                            new ParameterStore(session, false),
+                            new NDList(session.randomNormal(input)),
+                            false);
+                }
+                int now = model.getManagedArrays().size();
+                if (pass == 0) {
+                    afterFirst = now;
+                    assertTrue(
+                            afterFirst >= weights + grids.size() * 2,
+                            weights + " weight arrays, then " + now + ": a table pair per site");
+                } else {
+                    assertEquals(afterFirst, now, "forward pass " + pass + " left arrays behind");
+                }
+            }
+            tables = model.getManagedArrays();
+        }
+        assertTrue(tables.stream().allMatch(NDArray::isReleased), "closing the model frees all");
     }
 
     @Test

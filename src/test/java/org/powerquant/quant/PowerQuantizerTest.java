@@ -69,10 +69,31 @@ class PowerQuantizerTest {
         Random random = new Random(4);
         for (int i = 0; i < CASES; i++) {
             PowerQuantizer q =
-                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
+                            .withRounding(CodeRounding.values()[random.nextInt(2)]);
             double x = random.nextDouble();
             double y = random.nextDouble();
-            assertTrue(q.code(Math.min(x, y)) <= q.code(Math.max(x, y)));
+            assertTrue(q.code(Math.min(x, y)) <= q.code(Math.max(x, y)), q.toString());
+        }
+    }
+
+    @Test
+    void nearestLevelRoundingPicksTheClosestLevelAndItsThresholdsAreTheMidpoints() {
+        Random random = new Random(5);
+        for (int i = 0; i < CASES; i++) {
+            PowerQuantizer q =
+                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
+                            .withRounding(CodeRounding.NEAREST_LEVEL);
+            double x = random.nextDouble();
+            double error = Math.abs(x - q.level(q.code(x)));
+            for (int k = 0; k <= q.maxCode(); k++) {
+                assertTrue(error <= Math.abs(x - q.level(k)), q + " x = " + x + " level " + k);
+            }
+            int k = random.nextInt(q.maxCode());
+            double t = q.threshold(k);
+            assertTrue(
+                    q.code(Math.nextDown(t)) <= k && q.code(Math.nextUp(t)) >= k + 1,
+                    q + " k " + k);
         }
     }
 
@@ -80,11 +101,13 @@ class PowerQuantizerTest {
     void levelsInvertCodesOnTheGrid() {
         for (int bits = 2; bits <= 8; bits++) {
             for (double a : new double[] {0.2, 0.5, 0.77, 1.0, 1.5}) {
-                PowerQuantizer q = PowerQuantizer.signed(bits, a);
-                for (int k = 0; k <= q.maxCode(); k++) {
-                    assertEquals(k, q.code(q.level(k)), "bits " + bits + " a " + a + " code " + k);
+                for (CodeRounding rounding : CodeRounding.values()) {
+                    PowerQuantizer q = PowerQuantizer.signed(bits, a).withRounding(rounding);
+                    for (int k = 0; k <= q.maxCode(); k++) {
+                        assertEquals(k, q.code(q.level(k)), q + " code " + k);
+                    }
+                    assertEquals(1.0, q.level(q.maxCode()), 0.0);
                 }
-                assertEquals(1.0, q.level(q.maxCode()), 0.0);
             }
         }
     }

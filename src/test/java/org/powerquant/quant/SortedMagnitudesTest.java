@@ -24,7 +24,8 @@ class SortedMagnitudesTest {
             for (int j = 0; j < 5; j++) {
                 PowerQuantizer q =
                         PowerQuantizer.signed(
-                                2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                                        2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
+                                .withRounding(anyRounding(random));
                 double naive = RandomTensors.naiveSquaredError(w, channels, mode, q);
                 double exact = sorted.squaredError(q);
                 String what = kind + " " + channels + "x" + perChannel + " " + mode + " " + q;
@@ -39,9 +40,11 @@ class SortedMagnitudesTest {
         float[] w = RandomTensors.draw(random, RandomTensors.Kind.GAUSSIAN, 256, 2304);
         SortedMagnitudes sorted = SortedMagnitudes.of(w, 256, ScaleMode.PER_CHANNEL);
         for (double a : new double[] {0.3, 0.71, 1.0, 1.37}) {
-            PowerQuantizer q = PowerQuantizer.signed(8, a);
-            double naive = RandomTensors.naiveSquaredError(w, 256, ScaleMode.PER_CHANNEL, q);
-            assertEquals(naive, sorted.squaredError(q), 1e-9 * naive, "a = " + a);
+            for (CodeRounding rounding : CodeRounding.values()) {
+                PowerQuantizer q = PowerQuantizer.signed(8, a).withRounding(rounding);
+                double naive = RandomTensors.naiveSquaredError(w, 256, ScaleMode.PER_CHANNEL, q);
+                assertEquals(naive, sorted.squaredError(q), 1e-9 * naive, "a = " + a + " " + q);
+            }
         }
     }
 
@@ -55,7 +58,8 @@ class SortedMagnitudesTest {
             float[] w =
                     RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
             PowerQuantizer q =
-                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                    PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
+                            .withRounding(anyRounding(random));
             SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, mode);
             float[] scales = RandomTensors.scales(w, channels, mode);
             int length = w.length / scales.length;
@@ -98,5 +102,10 @@ class SortedMagnitudesTest {
                             () -> SortedMagnitudes.of(w, 2, ScaleMode.PER_CHANNEL));
             assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
         }
+    }
+
+    private static CodeRounding anyRounding(Random random) {
+        CodeRounding[] all = CodeRounding.values();
+        return all[random.nextInt(all.length)];
     }
 }

@@ -50,6 +50,35 @@ class WeightQuantizerTest {
     }
 
     @Test
+    void nearestLevelRoundingLeavesNoWeightCloserToAnotherLevelOfItsGrid() {
+        Random random = new Random(33);
+        for (int trial = 0; trial < 40; trial++) {
+            int bits = 2 + random.nextInt(4);
+            int channels = 1 + random.nextInt(12);
+            int perChannel = 9 + random.nextInt(200);
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            QuantizedWeights q =
+                    WeightQuantizer.builder()
+                            .bits(bits)
+                            .rounding(WeightRounding.NEAREST_LEVEL)
+                            .build()
+                            .quantize("layer", new long[] {channels, perChannel}, w);
+            PowerQuantizer grid = PowerQuantizer.signed(bits, q.exponent());
+            for (int i = 0; i < w.length; i++) {
+                float s = q.scales()[i / perChannel];
+                double error = Math.abs(w[i] - q.values()[i]);
+                for (int k = -grid.maxCode(); k <= grid.maxCode(); k++) {
+                    double other = Math.abs(w[i] - (double) grid.dequantize(k, s));
+                    assertTrue(
+                            error <= other + 1e-6 * s,
+                            "weight " + i + " of trial " + trial + ": level " + k + " is closer");
+                }
+            }
+        }
+    }
+
+    @Test
     void reportedErrorsAreThoseOfTheValues() {
         Random random = new Random(32);
         float[] w = RandomTensors.draw(random, RandomTensors.Kind.LAPLACE, 16, 400);

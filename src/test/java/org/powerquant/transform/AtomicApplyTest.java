@@ -10,7 +10,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,41 @@ class AtomicApplyTest {
             conv.set(good);
             w4a4().build().apply(net);
             assertEquals(17, ActivationQuantizers.installed(net).size());
+        }
+    }
+
+    @Test
+    void biasCorrectionOnANetworkItCannotCorrectFailsBeforeAnyWeightIsWritten() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.nn.SequentialBlock block =
+                    new ai.djl.nn.SequentialBlock()
+                            .add(
+                                    ai.djl.nn.convolutional.Conv2d.builder()
+                                            .setKernelShape(new Shape(3, 3))
+                                            .setFilters(8)
+                                            .build())
+                            .add(ai.djl.nn.Blocks.batchFlattenBlock())
+                            .add(ai.djl.nn.core.Linear.builder().setUnits(3).build());
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 8, 8));
+            List<float[]> before = new ArrayList<>();
+            for (var p : block.getParameters()) {
+                before.add(p.getValue().getArray().toFloatArray());
+            }
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    PowerQuantTransform.builder()
+                                            .weightBits(3)
+                                            .biasCorrection(true)
+                                            .build()
+                                            .apply(block));
+            assertTrue(e.getMessage().contains("bias correction"), e.getMessage());
+            int i = 0;
+            for (var p : block.getParameters()) {
+                assertArrayEquals(
+                        before.get(i++), p.getValue().getArray().toFloatArray(), p.getKey());
+            }
         }
     }
 
