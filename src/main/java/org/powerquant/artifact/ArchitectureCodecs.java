@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 /**
  * Finds the {@link ArchitectureCodec} of a block or of a manifest's architecture kind: the built-in
  * codecs ({@link TorchvisionResNetCodec}, {@link TorchvisionMobileNetV2Codec}, {@link
- * SequentialBlockCodec}) first, then any registered as a {@link ServiceLoader} service.
+ * HookableNetworkCodec}, {@link SequentialBlockCodec}) first, then any registered as a {@link
+ * ServiceLoader} service.
  */
 public final class ArchitectureCodecs {
 
@@ -24,6 +25,7 @@ public final class ArchitectureCodecs {
         List<ArchitectureCodec> codecs = new ArrayList<>();
         codecs.add(new TorchvisionResNetCodec());
         codecs.add(new TorchvisionMobileNetV2Codec());
+        codecs.add(new HookableNetworkCodec());
         codecs.add(new SequentialBlockCodec());
         for (ArchitectureCodec codec :
                 ServiceLoader.load(

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -339,7 +340,36 @@ public final class QuantizedArtifact {
         } catch (IOException | RuntimeException e) {
             throw new ArtifactException(parameterFile, "cannot be decoded: " + e.getMessage(), e);
         }
+        checkFits(block, manifest, target);
         return block;
+    }
+
+    /**
+     * Runs the loaded block once on a zero image of the recorded input shape: parameters that do
+     * not fit the layers the architecture describes (a changed group count, a dropped layer whose
+     * neighbours' channels no longer match) fail here, naming the manifest, rather than at the
+     * first prediction.
+     */
+    private static void checkFits(Block block, ArtifactManifest manifest, NDManager target)
+            throws ArtifactException {
+        long[] dims = manifest.inputShape();
+        if (dims.length > 0) {
+            dims[0] = 1;
+        }
+        try (NDManager scope = target.newSubManager()) {
+            block.forward(
+                    new ParameterStore(scope, false),
+                    new NDList(scope.zeros(new Shape(dims))),
+                    false);
+        } catch (RuntimeException e) {
+            String message = String.valueOf(e.getMessage()).strip();
+            int newline = message.indexOf('\n');
+            throw new ArtifactException(
+                    manifest.file(),
+                    "its parameters do not fit the network its architecture describes: "
+                            + (newline < 0 ? message : message.substring(0, newline).strip()),
+                    e);
+        }
     }
 
     /**

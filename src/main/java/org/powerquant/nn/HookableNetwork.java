@@ -62,11 +62,13 @@ public final class HookableNetwork extends AbstractConvNetwork {
     private static final long PROBE_SEED = 20_230_501L;
 
     private final int classifier;
+    private final int headStart;
     private final Set<String> head;
 
     private HookableNetwork(int inputChannels, List<Block> blocks, int classifier, int headStart) {
         super(inputChannels);
         this.classifier = classifier;
+        this.headStart = headStart;
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < blocks.size(); i++) {
             addChildBlock(Integer.toString(i), blocks.get(i));
@@ -77,10 +79,58 @@ public final class HookableNetwork extends AbstractConvNetwork {
         this.head = Set.copyOf(names);
     }
 
-    /** {@inheritDoc} */
+    /**
+     * Assembles a network from blocks that are already hookable, as {@link #rewrite} lays them out:
+     * what a saved description of a rewritten network is rebuilt into. The network is not
+     * initialised.
+     *
+     * @param inputChannels the number of image channels
+     * @param blocks the children in forward order, named by position
+     * @param classifier the position of the classifier
+     * @param headStart the position of the global pooling that starts the head
+     * @return the network
+     * @throws IllegalArgumentException if the positions do not satisfy {@code 0 <= headStart <
+     *     classifier < blocks.size()}
+     */
+    public static HookableNetwork of(
+            int inputChannels, List<Block> blocks, int classifier, int headStart) {
+        if (inputChannels < 1
+                || headStart < 0
+                || classifier <= headStart
+                || classifier >= blocks.size()) {
+            throw new IllegalArgumentException(
+                    "a hookable network of "
+                            + blocks.size()
+                            + " blocks needs 0 <= head start < classifier < "
+                            + blocks.size()
+                            + " and at least one input channel, got head start "
+                            + headStart
+                            + ", classifier "
+                            + classifier
+                            + ", "
+                            + inputChannels
+                            + " input channels");
+        }
+        return new HookableNetwork(inputChannels, List.copyOf(blocks), classifier, headStart);
+    }
+
+    /**
+     * Returns the position of the classifier among the children.
+     *
+     * @return the classifier's position
+     */
     @Override
-    protected int classifierIndex() {
+    public int classifierIndex() {
         return classifier;
+    }
+
+    /**
+     * Returns the position of the global pooling that starts the head.
+     *
+     * @return the first head child's position
+     */
+    public int headStart() {
+        return headStart;
     }
 
     /** {@inheritDoc} */

@@ -141,6 +141,17 @@ class ArtifactRoundTripTest {
         ArtifactManifest.read(artifact).verifyFiles();
     }
 
+    /** Every parameter of two models has the same name and the same value, bit for bit. */
+    static void assertSameParameters(
+            QuantizedModel<NDList, NDList> saved, QuantizedModel<NDList, NDList> loaded) {
+        Map<String, float[]> before = parameters(saved);
+        Map<String, float[]> after = parameters(loaded);
+        assertEquals(before.keySet(), after.keySet());
+        for (Map.Entry<String, float[]> e : before.entrySet()) {
+            assertArrayEquals(rawBits(e.getValue()), rawBits(after.get(e.getKey())), e.getKey());
+        }
+    }
+
     static Map<String, float[]> parameters(QuantizedModel<NDList, NDList> q) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : q.model().getBlock().getParameters()) {

@@ -86,15 +86,7 @@ class MobileNetV2ArtifactTest {
             float[] expected = ArtifactFixtures.logits(q.model(), input);
             try (QuantizedModel<NDList, NDList> loaded = PowerQuant.load(artifact)) {
                 assertTrue(loaded.model().getBlock() instanceof TorchvisionMobileNetV2);
-                Map<String, float[]> saved = ArtifactRoundTripTest.parameters(q);
-                Map<String, float[]> read = ArtifactRoundTripTest.parameters(loaded);
-                assertEquals(saved.keySet(), read.keySet());
-                for (Map.Entry<String, float[]> e : saved.entrySet()) {
-                    assertArrayEquals(
-                            ArtifactRoundTripTest.rawBits(e.getValue()),
-                            ArtifactRoundTripTest.rawBits(read.get(e.getKey())),
-                            e.getKey());
-                }
+                ArtifactRoundTripTest.assertSameParameters(q, loaded);
                 Map<String, ?> grids =
                         ActivationQuantizers.installed(
                                 (TorchvisionMobileNetV2) q.model().getBlock());

@@ -35,6 +35,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.powerquant.zoo.ZooFixtures;
 
 /**
  * DJL's zoo networks rewritten into hookable blocks: the rewrite is exact (outputs equal bit for
@@ -152,6 +153,45 @@ class HookableNetworkTest {
                     TorchNames.parameters(resNet20Initialised(manager)).keySet(),
                     TorchNames.parameters(net).keySet());
             g.checkActivationsPlaceable();
+        }
+    }
+
+    /**
+     * DJL builds {@code ResNetV1} for images of 64 pixels or more with ImageNet's stem (7x7
+     * stride-2 convolution, batch norm, ReLU, 3x3 stride-2 max pooling) and bottleneck units.
+     */
+    @Test
+    void resNetV1ForLargeImagesKeepsItsStemAndMaxPooling() {
+        Block resNet18 = ZooFixtures.resNetV1ForLargeImages();
+        Shape input = new Shape(2, 3, 64, 64);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            HookableNetwork net = assertExactRewrite(resNet18, input, manager);
+            NetworkGraph g = NetworkGraph.of(net);
+            assertTrue(g.unknownBlocks().isEmpty(), g.unknownBlocks().toString());
+            assertTrue(g.opaqueJoins().isEmpty());
+            // the stem, 8 bottleneck units of three pairs, 4 projection shortcuts
+            assertEquals(1 + 3 * 8 + 4, g.foldPairs().size());
+            assertEquals("0", g.foldPairs().get(0).convName());
+            assertEquals("1", g.foldPairs().get(0).batchNormName());
+            assertEquals(7, g.foldPairs().get(0).conv().getKernelShape().get(0));
+            // the stem's ReLU, two inside each unit, one after each join
+            assertEquals(1 + 3 * 8, g.activations().size());
+            assertEquals(List.of("2", "4.0.2", "4.0.5", "4.2"), g.activations().subList(0, 4));
+            assertEquals(
+                    IntStream.rangeClosed(4, 11).mapToObj(Integer::toString).toList(), g.joins());
+            assertEquals(List.of("3", "12"), g.pools(), "the max pooling and the global pooling");
+            assertEquals("14", g.classifier());
+            g.checkActivationsPlaceable();
+            float[] before = forward(net, manager, input, 5);
+            assertEquals(g.foldPairs().size(), BatchNormFolding.fold(net).size());
+            float[] after = forward(net, manager, input, 5);
+            double scale = 0;
+            for (float v : before) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int i = 0; i < before.length; i++) {
+                assertEquals(before[i], after[i], 1e-4 * scale, "logit " + i);
+            }
         }
     }
 

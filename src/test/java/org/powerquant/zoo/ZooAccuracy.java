@@ -21,7 +21,7 @@ import org.powerquant.transform.PowerQuantTransform;
  *
  * <pre>
  * java -Dai.djl.offline=true -cp target/classes:target/test-classes:$(cat /tmp/cp.txt) \
- *     org.powerquant.zoo.ZooAccuracy [resnet|mobilenet ...]
+ *     org.powerquant.zoo.ZooAccuracy [resnet|mobilenetv1|mobilenetv2 ...]
  * </pre>
  */
 public final class ZooAccuracy {
@@ -78,7 +78,8 @@ public final class ZooAccuracy {
     /**
      * Prints one table per network.
      *
-     * @param args the networks ({@code resnet}, {@code mobilenet}); all committed ones by default
+     * @param args the networks ({@code resnet}, {@code mobilenetv1}, {@code mobilenetv2}); all
+     *     committed ones by default
      * @throws Exception if a measurement fails
      */
     public static void main(String[] args) throws Exception {

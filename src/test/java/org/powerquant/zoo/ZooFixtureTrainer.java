@@ -30,24 +30,24 @@ import org.powerquant.data.IdxDataset;
 
 /**
  * Trains the DJL zoo fixtures ({@link ZooFixtures}): DJL's own {@code ResNetV1} (ResNet-20, the
- * builder's smallest 28x28 network) and a narrow {@code MobileNetV2}, on Fashion-MNIST, on CPU,
- * from a fixed seed, and writes each as a DJL model directory: {@code NAME-00EE.params} ({@code
- * Model.save}) and {@code serving.properties} (for the ResNet, DJL's {@code ResnetBlockFactory} and
- * its arguments, so the directory loads the way DJL's zoo loads its ResNets; the float top-1 on the
- * first 2,000 test images, as a comment).
+ * builder's smallest 28x28 network) and narrow {@code MobileNetV1} and {@code MobileNetV2}, on
+ * Fashion-MNIST, on CPU, from a fixed seed, and writes each as a DJL model directory: {@code
+ * NAME-00EE.params} ({@code Model.save}) and {@code serving.properties} (for the ResNet, DJL's
+ * {@code ResnetBlockFactory} and its arguments, so the directory loads the way DJL's zoo loads its
+ * ResNets; the float top-1 on the first 2,000 test images, as a comment).
  *
  * <pre>
  * mvn -q -B -o -Dquick test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt \
  *     -Dmdep.includeScope=test
  * java -Dai.djl.offline=true -cp target/classes:target/test-classes:$(cat /tmp/cp.txt) \
  *     org.powerquant.zoo.ZooFixtureTrainer resnet 20000 2 src/test/resources/org/powerquant/zoo
- * java ... org.powerquant.zoo.ZooFixtureTrainer mobilenet 20000 2 src/test/resources/org/powerquant/zoo
+ * java ... org.powerquant.zoo.ZooFixtureTrainer mobilenetv1 20000 2 src/test/resources/org/powerquant/zoo
  * </pre>
  *
- * <p>Arguments: the network ({@code resnet} or {@code mobilenet}), the number of training images
- * (the first N of the 60,000), the epochs, the output folder (a sub-folder per network). Data from
- * {@code ../shared/data/fashion-mnist}. Inputs are 28x28, one channel, scaled to [0, 1] and
- * normalised with mean 0.2860 and standard deviation 0.3530.
+ * <p>Arguments: the network ({@code resnet}, {@code mobilenetv1} or {@code mobilenetv2}), the
+ * number of training images (the first N of the 60,000), the epochs, the output folder (a
+ * sub-folder per network). Data from {@code ../shared/data/fashion-mnist}. Inputs are 28x28, one
+ * channel, scaled to [0, 1] and normalised with mean 0.2860 and standard deviation 0.3530.
  */
 public final class ZooFixtureTrainer {
 

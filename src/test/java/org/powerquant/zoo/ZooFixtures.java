@@ -3,6 +3,7 @@ package org.powerquant.zoo;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.MalformedModelException;
+import ai.djl.basicmodelzoo.cv.classification.MobileNetV1;
 import ai.djl.basicmodelzoo.cv.classification.MobileNetV2;
 import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.NDArray;
@@ -50,8 +51,13 @@ public final class ZooFixtures {
     public enum Network {
         /** DJL's {@code ResNetV1}, 20 layers (its 28x28 variant: widths 16/32/64). */
         RESNET("resnetv1"),
+        /**
+         * DJL's {@code MobileNetV1}, width multiplier 0.25 (widths 8 to 256), stride-2 stem: 28x28
+         * becomes 1x1 after its five stride-2 steps.
+         */
+        MOBILENETV1("mobilenetv1"),
         /** DJL's {@code MobileNetV2}, narrow, expansion 4, for 28x28 inputs. */
-        MOBILENET("mobilenetv2");
+        MOBILENETV2("mobilenetv2");
 
         private final String modelName;
 
@@ -77,7 +83,9 @@ public final class ZooFixtures {
                                 .setNumLayers(20)
                                 .setOutSize(10)
                                 .build();
-                case MOBILENET ->
+                case MOBILENETV1 ->
+                        MobileNetV1.builder().optWidthMultiplier(0.25f).setOutSize(10).build();
+                case MOBILENETV2 ->
                         MobileNetV2.builder()
                                 .setOutSize(10)
                                 .optFilters(new int[] {16, 8, 16, 24, 32, 48, 64, 96, 256})
@@ -102,6 +110,21 @@ public final class ZooFixtures {
             }
             return p;
         }
+    }
+
+    /**
+     * DJL's {@code ResNetV1} as its builder makes it for images of 64 pixels or more: ImageNet's
+     * stem (7x7 stride-2 convolution, batch norm, ReLU, 3x3 stride-2 max pooling) and bottleneck
+     * units, 18 layers, for 3x64x64 images, 10 classes (untrained).
+     *
+     * @return a new, uninitialised block
+     */
+    public static Block resNetV1ForLargeImages() {
+        return ResNetV1.builder()
+                .setImageShape(new Shape(3, 64, 64))
+                .setNumLayers(18)
+                .setOutSize(10)
+                .build();
     }
 
     /**
@@ -166,7 +189,8 @@ public final class ZooFixtures {
      * models, offline: for the ResNet, {@code serving.properties} names DJL's {@code
      * ResnetBlockFactory}, which builds the block from the arguments ({@code numLayers} and {@code
      * outSize} from the file, the image shape, a list, from the criteria), and DJL reads the
-     * parameters into it; the MobileNetV2, which has no block factory in DJL, is given its block.
+     * parameters into it; the MobileNets, which have no block factory in DJL, are given their
+     * block.
      *
      * @param network the network
      * @param dir its directory
