@@ -9,8 +9,9 @@
  *        --data ../shared/data/fashion-mnist --out src/main/resources/org/powerquant/demo
  *
  * Options (all optional): --data DIR (IDX .gz files; defaults to ../shared/data/fashion-mnist, then Debian's
- * /usr/share/datasets/fashion-mnist), --out DIR, --epochs N, --width N, --layers a,b,c, --batch N, --lr X,
- * --seed N, --limit N (train on the first N training images only, for a quick check).
+ * /usr/share/datasets/fashion-mnist), --out DIR, --epochs N (default 12, as the bundled model), --width N,
+ * --layers a,b,c, --batch N, --lr X, --seed N, --limit N (train on the first N training images only, for a quick
+ * check).
  *
  * It writes fmnist-resnet-00NN.params (DJL Model.save) and fmnist-resnet.properties (architecture, preprocessing,
  * float top-1 on the full 10,000-image test set), which org.powerquant.demo.DemoModel reads back.
@@ -70,7 +71,7 @@ public final class TrainDemoModel {
         Map<String, String> opt = parse(args);
         Path data = dataDir(opt.get("data"));
         Path out = Paths.get(opt.getOrDefault("out", "src/main/resources/org/powerquant/demo"));
-        int epochs = Integer.parseInt(opt.getOrDefault("epochs", "3"));
+        int epochs = Integer.parseInt(opt.getOrDefault("epochs", "12"));
         int width = Integer.parseInt(opt.getOrDefault("width", "16"));
         int[] layers = Arrays.stream(opt.getOrDefault("layers", "1,1,1").split(","))
                 .mapToInt(Integer::parseInt).toArray();
