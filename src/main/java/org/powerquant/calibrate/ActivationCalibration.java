@@ -31,7 +31,8 @@ public interface ActivationCalibration {
      * @param network the folded, weight-quantized network
      * @param batchNorms the statistics of the folded batch norms, by batch-norm dotted name (e.g.
      *     {@code layer1.0.bn1}, {@code layer2.0.downsample.1})
-     * @param sites the sites to calibrate, with their bit widths
+     * @param sites the sites to calibrate, with their bit widths and roundings: each grid is chosen
+     *     for its site's {@link ActivationSite#rounding() rounding} and carries it
      * @param method {@link QuantizationMethod#POWER} (exponent searched) or {@link
      *     QuantizationMethod#UNIFORM} (exponent 1)
      * @return a grid for every site, by site name

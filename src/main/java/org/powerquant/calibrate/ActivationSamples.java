@@ -125,7 +125,8 @@ public final class ActivationSamples {
                 throw new IllegalArgumentException(
                         "activation site " + site.name() + ": " + e.getMessage(), e);
             }
-            ActivationRangeSearch.Fit fit = search.fit(sorted, site.bits(), method);
+            ActivationRangeSearch.Fit fit =
+                    search.fit(sorted, site.bits(), method, site.rounding());
             double count = Math.max(1, fit.samples());
             // A site that is zero on every calibration image keeps a tiny range: the grid must be
             // valid.
@@ -138,7 +139,8 @@ public final class ActivationSamples {
                             lower,
                             range,
                             fit.error() / count,
-                            fit.uniformError() / count));
+                            fit.uniformError() / count,
+                            fit.rounding()));
         }
         return grids;
     }

@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.powerquant.quant.CodeRounding;
 
 /**
  * One tensor of a network that gets an activation quantizer: where it is, how many bits it gets,
- * and the hook through which a transform (a fake-quantizer, or a calibration observer that records
- * the tensor and returns it unchanged) is installed on it.
+ * how its values are rounded to their codes, and the hook through which a transform (a
+ * fake-quantizer, or a calibration observer that records the tensor and returns it unchanged) is
+ * installed on it.
  */
 public final class ActivationSite {
 
@@ -27,10 +29,11 @@ public final class ActivationSite {
     private final String name;
     private final Kind kind;
     private final int bits;
+    private final CodeRounding rounding;
     private final Consumer<UnaryOperator<NDArray>> installer;
 
     /**
-     * Creates a site.
+     * Creates a site rounded in the power domain, as in the paper.
      *
      * @param name the site's name: the ReLU's dotted name (e.g. {@code layer1.0.relu1}), {@code
      *     fc.input} or {@code input}
@@ -40,9 +43,30 @@ public final class ActivationSite {
      */
     public ActivationSite(
             String name, Kind kind, int bits, Consumer<UnaryOperator<NDArray>> installer) {
+        this(name, kind, bits, CodeRounding.POWER_DOMAIN, installer);
+    }
+
+    /**
+     * Creates a site.
+     *
+     * @param name the site's name: the ReLU's dotted name (e.g. {@code layer1.0.relu1}), {@code
+     *     fc.input} or {@code input}
+     * @param kind the kind of tensor
+     * @param bits the bit width it is quantized at, 2 to 8
+     * @param rounding how its values are rounded to their codes: a calibration chooses the grid for
+     *     it, and the grid carries it
+     * @param installer sets the transform applied to the tensor in the forward pass
+     */
+    public ActivationSite(
+            String name,
+            Kind kind,
+            int bits,
+            CodeRounding rounding,
+            Consumer<UnaryOperator<NDArray>> installer) {
         this.name = Objects.requireNonNull(name, "name");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.bits = bits;
+        this.rounding = Objects.requireNonNull(rounding, "rounding");
         this.installer = Objects.requireNonNull(installer, "installer");
     }
 
@@ -65,6 +89,13 @@ public final class ActivationSite {
      */
     public int bits() {
         return bits;
+    }
+
+    /**
+     * @return how the tensor's values are rounded to their codes
+     */
+    public CodeRounding rounding() {
+        return rounding;
     }
 
     /**

@@ -13,6 +13,7 @@ import org.powerquant.nn.Relu;
 import org.powerquant.nn.Relu6;
 import org.powerquant.nn.TorchNames;
 import org.powerquant.quant.BitWidth;
+import org.powerquant.quant.CodeRounding;
 
 /**
  * The activation tensors of a {@link ConvNetwork} that get quantizers, with their bit widths, under
@@ -58,6 +59,26 @@ public final class ActivationSites implements Iterable<ActivationSite> {
      */
     public static ActivationSites of(
             ConvNetwork network, int bits, int lastLayerBits, boolean quantizeInput) {
+        return of(network, bits, lastLayerBits, quantizeInput, CodeRounding.POWER_DOMAIN);
+    }
+
+    /**
+     * Lists the sites of a network, every one rounded to its codes by a given rule.
+     *
+     * @param network the network
+     * @param bits the activation bit width, 2 to 8
+     * @param lastLayerBits the bit width of the classifier input, 2 to 8
+     * @param quantizeInput whether the image input is quantized (at {@code bits})
+     * @param rounding how every site's values are rounded to their codes
+     * @return the sites in forward order
+     * @throws IllegalArgumentException if a bit width is out of range
+     */
+    public static ActivationSites of(
+            ConvNetwork network,
+            int bits,
+            int lastLayerBits,
+            boolean quantizeInput,
+            CodeRounding rounding) {
         BitWidth.check(bits, Role.ACTIVATION_BITS);
         BitWidth.check(lastLayerBits, Role.LAST_LAYER_BITS);
         List<ActivationSite> sites = new ArrayList<>();
@@ -67,6 +88,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
                             IMAGE_INPUT,
                             ActivationSite.Kind.IMAGE_INPUT,
                             bits,
+                            rounding,
                             network::setInputTransform));
         }
         Map<String, Block> blocks = TorchNames.blocks(network);
@@ -81,6 +103,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
                                     ? ActivationSite.Kind.RELU6
                                     : ActivationSite.Kind.RELU,
                             bits,
+                            rounding,
                             relu::setOutputTransform));
         }
         sites.add(
@@ -88,6 +111,7 @@ public final class ActivationSites implements Iterable<ActivationSite> {
                         CLASSIFIER_INPUT,
                         ActivationSite.Kind.CLASSIFIER_INPUT,
                         lastLayerBits,
+                        rounding,
                         network::setClassifierInputTransform));
         return new ActivationSites(bits, sites);
     }

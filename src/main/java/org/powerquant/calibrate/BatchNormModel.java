@@ -93,12 +93,14 @@ public final class BatchNormModel implements ActivationCalibration {
                             }
                             ActivationGrid grid =
                                     site.kind() == ActivationSite.Kind.IMAGE_INPUT
-                                            ? search.searchSymmetric(mixture, site.bits())
+                                            ? search.searchSymmetric(
+                                                    mixture, site.bits(), site.rounding())
                                             : search.search(
                                                     mixture,
                                                     site.bits(),
                                                     method,
-                                                    site.upperBound());
+                                                    site.upperBound(),
+                                                    site.rounding());
                             grids.put(site.name(), grid);
                         });
         Map<String, ActivationGrid> ordered = new LinkedHashMap<>();

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
+import org.powerquant.quant.PowerQuantizer;
 import org.powerquant.quant.ThresholdCells;
 
 /**
@@ -17,7 +19,8 @@ import org.powerquant.quant.ThresholdCells;
  * ActivationGrid}, with as few float32 passes over the tensor as the engine allows.
  *
  * <p>With {@code N = 2^bits − 1}, lower bound {@code l}, range {@code c} and exponent {@code a}:
- * {@code x = clip(y − l, 0, c) / c}, code {@code k = round(N x^a)}, output {@code l + c
+ * {@code x = clip(y − l, 0, c) / c}, code {@code k = round(N x^a)} (or, for a grid with {@link
+ * CodeRounding#NEAREST_LEVEL}, the code of the level nearest to {@code x}), output {@code l + c
  * (k/N)^(1/a)}. Install it with {@link Relu#setOutputTransform} or the transform hooks of {@link
  * ConvNetwork}; a {@link Relu} skips its own pass when {@link #absorbsClip} says the quantizer's
  * clip does its work. On the engine:
@@ -32,7 +35,15 @@ import org.powerquant.quant.ThresholdCells;
  *       place, and the output looked up in the table of the cells' levels ({@code take});
  *   <li>other power grids (a signed input, or a table too large): {@code clip}, in-place multiply
  *       by {@code 1/c}, in-place {@code pow}, in-place multiply by {@code N}, {@code round}, then
- *       the output is looked up in the table of the {@code N + 1} levels ({@code take}).
+ *       the output is looked up in the table of the {@code N + 1} levels ({@code take});
+ *   <li>other power grids with {@link CodeRounding#NEAREST_LEVEL}: the same {@code pow} on a copy
+ *       of the clipped input gives {@code j = min(floor(N x^a), N − 1)}, the level at or below
+ *       {@code x} ({@code y} minus the smallest float32 at or above {@code l}, minus in a further
+ *       pass the float32 remainder of {@code l} when {@code l} is not a float32, so that {@code x}
+ *       is accurate to a few ulps near zero too, then clipped to {@code [0, 1]}); the input is then
+ *       compared with the exact float32 input {@code t_j} at which the code steps up from {@code j}
+ *       ({@link ThresholdCells#inputThresholds}, {@code take}), the comparison added to {@code j},
+ *       and the output looked up as above.
  * </ul>
  *
  * <p><b>Agreement with {@link org.powerquant.quant.PowerQuantizer#code(double)}.</b> On the table
@@ -42,10 +53,17 @@ import org.powerquant.quant.ThresholdCells;
  * the pure-Java quantizer's only where float32 rounding decides between two neighbouring codes: by
  * at most one, and only when {@code |N x^a − (k + 1/2)| <= 2^-20 N (1 + |l|/c)} for the threshold
  * {@code k + 1/2} between them (ties, exactly on the threshold, are rounded half to even).
- * Everywhere else the codes are equal. {@code ActivationQuantizerTest} checks both on random inputs
- * and on inputs placed on and next to every threshold. The output of a power grid is exactly the
- * float32 level {@code (float) (l + c level(k))} of the code; that of a uniform grid, {@code k
- * (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
+ * Everywhere else the codes are equal. On the nearest-level {@code pow} path the float32 {@code N
+ * x^a} only has to find the level below {@code x} to within one, and the comparison with the exact
+ * threshold settles the code: the codes equal the pure-Java quantizer's for every float32 input
+ * whenever {@code N m_j^a}, at each midpoint {@code m_j} of levels {@code j} and {@code j + 1}, is
+ * more than {@code 2^-19 N (1 + |l|/c)} (twice the band above) from both {@code j} and {@code j +
+ * 1}, which {@link #codesExact()} checks for the grid (it holds for every exponent the searches
+ * consider, {@code [0.2, 1.5]}, with {@code |l| <= c}); otherwise a code can still differ only by
+ * one, where {@code N x^a} is within that band of an integer. {@code ActivationQuantizerTest}
+ * checks both on random inputs and on inputs placed on and next to every threshold. The output of a
+ * power grid is exactly the float32 level {@code (float) (l + c level(k))} of the code; that of a
+ * uniform grid, {@code k (c/N) + l} in float32, is within {@code 2^-22 (c + |l|)} of it.
  *
  * <p><b>Native tables.</b> The table paths look levels and thresholds up in engine arrays (up to
  * {@value ThresholdCells#MAX_CELLS} entries each), and every path multiplies by one or two scalar
@@ -75,6 +93,10 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private final float[] cellLevels;
     private final float[] cellThresholds;
     private final int[] cellCodes;
+    private final float[] inputThresholds;
+    private final float nearestLower;
+    private final float nearestRemainder;
+    private final boolean nearestExact;
     private final Supplier<NDManager> owner;
     private final Map<Device, Tables> tablesByDevice = new ConcurrentHashMap<>();
 
@@ -131,6 +153,16 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
             levels[k] = (float) (grid.lower() + grid.range() * grid.quantizer().level(k));
         }
         this.cells = uniform ? null : ThresholdCells.of(grid).orElse(null);
+        boolean nearest =
+                !uniform && cells == null && grid.rounding() == CodeRounding.NEAREST_LEVEL;
+        this.inputThresholds = nearest ? ThresholdCells.inputThresholds(grid) : null;
+        float lowerUp = (float) grid.lower();
+        if (lowerUp < grid.lower()) {
+            lowerUp = Math.nextUp(lowerUp);
+        }
+        this.nearestLower = lowerUp;
+        this.nearestRemainder = (float) (grid.lower() - lowerUp); // <= 0: x stays >= 0
+        this.nearestExact = nearest && levelBelowIsFoundWithinOne(grid);
         if (cells == null) {
             this.cellLevels = null;
             this.cellThresholds = null;
@@ -146,6 +178,25 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     }
 
     /**
+     * Whether a float32 {@code N x^a}, within {@code 2^-19 N (1 + |l|/c)} of the exact one, always
+     * gives {@code floor} within one of the code below: at every midpoint {@code m_j} of levels
+     * {@code j} and {@code j + 1}, {@code N m_j^a} is further than that from {@code j} and {@code j
+     * + 1}.
+     */
+    private static boolean levelBelowIsFoundWithinOne(ActivationGrid grid) {
+        PowerQuantizer q = grid.quantizer();
+        int n = q.maxCode();
+        double band = Math.scalb(1.0, -19) * n * (1 + Math.abs(grid.lower()) / grid.range());
+        for (int j = 0; j < n; j++) {
+            double u = n * StrictMath.pow(q.threshold(j), grid.exponent());
+            if (!(u - j > band && j + 1 - u > band)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @return the grid
      */
     public ActivationGrid grid() {
@@ -154,26 +205,27 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
 
     /**
      * Whether the codes equal {@link org.powerquant.quant.PowerQuantizer#code(double)} of {@code (y
-     * − l) / c} for every float32 input {@code y} (the table path), rather than outside a float32
-     * band around each threshold.
+     * − l) / c} for every float32 input {@code y} (the table path, and the nearest-level {@code
+     * pow} path of grids whose midpoints are clear of the float32 band), rather than outside a
+     * float32 band.
      *
-     * @return true on the table path
+     * @return true on the table path and the exact nearest-level path
      */
     public boolean codesExact() {
-        return cells != null;
+        return cells != null || nearestExact;
     }
 
     /**
      * Whether the output is non-decreasing in the input, so that the quantizer commutes with max
      * pooling: true for uniform grids (clip, multiplication by a positive constant and rounding are
-     * each non-decreasing in float32) and on the table path (the codes are {@link
+     * each non-decreasing in float32) and where {@link #codesExact()} (the codes are {@link
      * org.powerquant.quant.PowerQuantizer}'s, which are non-decreasing), not guaranteed by a
      * float32 {@code pow}.
      *
      * @return whether {@code apply} is non-decreasing element by element
      */
     public boolean nonDecreasing() {
-        return uniform || cells != null;
+        return uniform || codesExact();
     }
 
     /**
@@ -200,6 +252,9 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         if (cells != null) {
             return tables.cellCodes().take(y.getManager(), cellIndices(y, tables));
         }
+        if (inputThresholds != null) {
+            return nearestLevelCodes(y, tables).toType(DataType.INT32, false);
+        }
         NDArray codes = uniform ? uniformCodes(y, tables) : powerCodes(y, tables);
         return codes.toType(DataType.INT32, false);
     }
@@ -215,6 +270,30 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         NDArray thresholds = tables.thresholds().take(y.getManager(), index);
         index.addi(scaled.gte(thresholds));
         return index;
+    }
+
+    /**
+     * The nearest-level codes as int64: {@code j = min(floor(N clip((y − l) / c, 0, 1)^a), N − 1)},
+     * plus one where the input reaches the exact input threshold {@code t_j}. Every float32 {@code
+     * y} below the smallest float32 at or above {@code l} is at or below {@code l}: it gets {@code
+     * x = 0}, hence {@code j = 0}, and stays below {@code t_0}.
+     */
+    private NDArray nearestLevelCodes(NDArray y, Tables tables) {
+        NDArray input = float32(y);
+        NDArray x = nearestLower != 0 ? input.sub(nearestLower) : input.mul(tables.scale());
+        if (nearestRemainder != 0) {
+            x.subi(nearestRemainder);
+        }
+        if (nearestLower != 0) {
+            x.muli(tables.scale());
+        }
+        x = x.clip(0f, 1f);
+        x.powi(grid.exponent());
+        NDArray below = x.muli(tables.rescale()).floor().clip(0f, maxCode - 1f);
+        NDArray codes = below.toType(DataType.INT64, false);
+        NDArray thresholds = tables.thresholds().take(y.getManager(), codes);
+        codes.addi(input.gte(thresholds));
+        return codes;
     }
 
     /** {@code round(N (clip(y - l, 0, c) / c)^a)} as float32, in five passes. */
@@ -243,7 +322,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
      * pow} path) and {@code rescale} the second one ({@code c/N} to a uniform grid's output, {@code
      * N} before the {@code pow} path's rounding), both as scalar arrays so that no call copies them
      * into the engine; the cells' thresholds, levels and codes on the table path, the levels of the
-     * codes on the {@code pow} path; null where the path needs none.
+     * codes on the {@code pow} path (and the exact input thresholds on its nearest-level variant);
+     * null where the path needs none.
      */
     private record Tables(
             NDManager manager,
@@ -295,7 +375,7 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
                 manager,
                 manager.create(inverseRange),
                 manager.create((float) maxCode),
-                null,
+                inputThresholds != null ? manager.create(inputThresholds) : null,
                 null,
                 null,
                 manager.create(levels));
@@ -323,7 +403,10 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         } else if (cells != null) {
             out = tables.cellLevels().take(y.getManager(), cellIndices(y, tables));
         } else {
-            NDArray codes = powerCodes(y, tables).toType(DataType.INT64, false);
+            NDArray codes =
+                    inputThresholds != null
+                            ? nearestLevelCodes(y, tables)
+                            : powerCodes(y, tables).toType(DataType.INT64, false);
             out = tables.levels().take(y.getManager(), codes);
         }
         return out.getDataType() == y.getDataType() ? out : out.toType(y.getDataType(), false);
@@ -339,6 +422,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
                 + grid.lower()
                 + ", "
                 + (grid.lower() + grid.range())
-                + "])";
+                + "]"
+                + (grid.rounding() == CodeRounding.NEAREST_LEVEL ? ", nearest-level" : "")
+                + ")";
     }
 }

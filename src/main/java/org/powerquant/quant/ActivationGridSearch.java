@@ -86,15 +86,36 @@ public final class ActivationGridSearch {
      */
     public ActivationGrid search(
             NormalMixture mixture, int bits, QuantizationMethod method, double maxValue) {
-        PowerQuantizer uniformGrid = PowerQuantizer.unsigned(bits, 1.0);
+        return search(mixture, bits, method, maxValue, CodeRounding.POWER_DOMAIN);
+    }
+
+    /**
+     * Finds the best grid for a non-negative tensor whose values never exceed {@code maxValue}, for
+     * a given rounding: the range and exponent are chosen for the codes that rounding gives.
+     *
+     * @param mixture the model of the tensor
+     * @param bits the bit width, 2 to 8
+     * @param method {@link QuantizationMethod#POWER} or {@link QuantizationMethod#UNIFORM}
+     * @param maxValue the largest value the tensor takes, positive ({@code +∞} if unbounded)
+     * @param rounding how values will be rounded to their codes; the grid carries it
+     * @return the grid, its range at most {@code maxValue}, its expected error and uniform's
+     */
+    public ActivationGrid search(
+            NormalMixture mixture,
+            int bits,
+            QuantizationMethod method,
+            double maxValue,
+            CodeRounding rounding) {
+        PowerQuantizer uniformGrid = PowerQuantizer.unsigned(bits, 1.0).withRounding(rounding);
         double upper = Math.min(mixture.upperExtent(), maxValue);
         if (!(upper > 0)) {
             // A tensor that is zero with certainty: any range reconstructs it exactly.
-            return new ActivationGrid(bits, 1.0, 0, 1.0, 0, 0);
+            return new ActivationGrid(bits, 1.0, 0, 1.0, 0, 0, rounding);
         }
         RangeResult uniform = bestRange(mixture, uniformGrid, upper);
         if (method == QuantizationMethod.UNIFORM) {
-            return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
+            return new ActivationGrid(
+                    bits, 1.0, 0, uniform.range, uniform.error, uniform.error, rounding);
         }
         ExponentSearch.Result best =
                 exponentSearch.minimize(
@@ -104,11 +125,12 @@ public final class ActivationGridSearch {
                                         : bestRange(mixture, uniformGrid.withExponent(a), upper)
                                                 .error);
         if (best.exponent() == 1.0) {
-            return new ActivationGrid(bits, 1.0, 0, uniform.range, uniform.error, uniform.error);
+            return new ActivationGrid(
+                    bits, 1.0, 0, uniform.range, uniform.error, uniform.error, rounding);
         }
         RangeResult power = bestRange(mixture, uniformGrid.withExponent(best.exponent()), upper);
         return new ActivationGrid(
-                bits, best.exponent(), 0, power.range, power.error, uniform.error);
+                bits, best.exponent(), 0, power.range, power.error, uniform.error, rounding);
     }
 
     /**
@@ -120,7 +142,20 @@ public final class ActivationGridSearch {
      * @return the grid, exponent 1
      */
     public ActivationGrid searchSymmetric(NormalMixture mixture, int bits) {
-        PowerQuantizer grid = PowerQuantizer.unsigned(bits, 1.0);
+        return searchSymmetric(mixture, bits, CodeRounding.POWER_DOMAIN);
+    }
+
+    /**
+     * Finds the best uniform grid symmetric about zero for a signed tensor, carrying a rounding
+     * (which, the exponent being 1, gives the same codes either way).
+     *
+     * @param mixture the (not rectified) model of the tensor
+     * @param bits the bit width
+     * @param rounding the rounding the grid carries
+     * @return the grid, exponent 1
+     */
+    public ActivationGrid searchSymmetric(NormalMixture mixture, int bits, CodeRounding rounding) {
+        PowerQuantizer grid = PowerQuantizer.unsigned(bits, 1.0).withRounding(rounding);
         double upper = 0;
         double[] m = mixture.means();
         double[] s = mixture.stds();
@@ -130,7 +165,7 @@ public final class ActivationGridSearch {
         double extent = Math.max(2 * upper, Double.MIN_NORMAL);
         RangeResult r =
                 bestRange(c -> mixture.shifted(-c / 2).expectedSquaredError(grid, c), extent);
-        return new ActivationGrid(bits, 1.0, -r.range / 2, r.range, r.error, r.error);
+        return new ActivationGrid(bits, 1.0, -r.range / 2, r.range, r.error, r.error, rounding);
     }
 
     /**

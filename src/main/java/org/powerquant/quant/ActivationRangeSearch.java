@@ -48,7 +48,22 @@ public final class ActivationRangeSearch {
      * @return the fit, with the uniform fit's range and error beside it
      */
     public Fit fit(SortedActivations samples, int bits, QuantizationMethod method) {
-        PowerQuantizer uniform = PowerQuantizer.unsigned(bits, 1.0);
+        return fit(samples, bits, method, CodeRounding.POWER_DOMAIN);
+    }
+
+    /**
+     * Fits the range and, for {@link QuantizationMethod#POWER}, the exponent, for a given rounding:
+     * every error is counted with the codes that rounding gives.
+     *
+     * @param samples the activation samples
+     * @param bits the activation bit width, 2 to 8
+     * @param method power (exponent searched) or uniform ({@code a = 1})
+     * @param rounding how samples will be rounded to their codes
+     * @return the fit, with the uniform fit's range and error beside it
+     */
+    public Fit fit(
+            SortedActivations samples, int bits, QuantizationMethod method, CodeRounding rounding) {
+        PowerQuantizer uniform = PowerQuantizer.unsigned(bits, 1.0).withRounding(rounding);
         Range uniformRange = bestRange(samples, uniform);
         if (method == QuantizationMethod.UNIFORM) {
             return new Fit(
@@ -58,7 +73,8 @@ public final class ActivationRangeSearch {
                     uniformRange.error(),
                     uniformRange.clip(),
                     uniformRange.error(),
-                    samples.count());
+                    samples.count(),
+                    rounding);
         }
         ExponentSearch.Result result =
                 exponentSearch.minimize(a -> bestRange(samples, uniform.withExponent(a)).error());
@@ -70,7 +86,8 @@ public final class ActivationRangeSearch {
                     uniformRange.error(),
                     uniformRange.clip(),
                     uniformRange.error(),
-                    samples.count());
+                    samples.count(),
+                    rounding);
         }
         Range best = bestRange(samples, uniform.withExponent(result.exponent()));
         return new Fit(
@@ -80,7 +97,8 @@ public final class ActivationRangeSearch {
                 best.error(),
                 uniformRange.clip(),
                 uniformRange.error(),
-                samples.count());
+                samples.count(),
+                rounding);
     }
 
     /**
@@ -126,6 +144,7 @@ public final class ActivationRangeSearch {
      * @param uniformClip the best range of the uniform grid
      * @param uniformError the squared error of the uniform grid with its best range
      * @param samples how many samples the fit saw, zeros included
+     * @param rounding the rounding every error was counted with
      */
     public record Fit(
             int bits,
@@ -134,7 +153,8 @@ public final class ActivationRangeSearch {
             double error,
             float uniformClip,
             double uniformError,
-            long samples) {}
+            long samples,
+            CodeRounding rounding) {}
 
     /** Options of an {@link ActivationRangeSearch}. */
     public static final class Builder {

@@ -13,10 +13,11 @@ import java.util.stream.IntStream;
  *
  * <p>The quantizer with {@code N = 2^b − 1} codes, exponent {@code a} and range {@code c} maps
  * {@code x} to the level {@code c (k/N)^(1/a)} of the cell {@code [c t_{k−1}, c t_k)} it falls in,
- * {@code t_k = ((k + 1/2)/N)^(1/a)} ({@link PowerQuantizer#threshold(int)}); values above {@code c}
- * are clipped to {@code c}. The expected squared error is a sum over components and cells of {@code
- * ∫ (x − L)² φ_{μ,σ}(x) dx} on the cell, each given by the partial moments of the normal: with
- * {@code d = μ − L}, {@code α, β} the standardised cell bounds and {@code P = Φ(β) − Φ(α)},
+ * {@code t_k = ((k + 1/2)/N)^(1/a)} ({@link PowerQuantizer#threshold(int)}; the midpoint of the
+ * levels {@code k} and {@code k + 1} under {@link CodeRounding#NEAREST_LEVEL}); values above {@code
+ * c} are clipped to {@code c}. The expected squared error is a sum over components and cells of
+ * {@code ∫ (x − L)² φ_{μ,σ}(x) dx} on the cell, each given by the partial moments of the normal:
+ * with {@code d = μ − L}, {@code α, β} the standardised cell bounds and {@code P = Φ(β) − Φ(α)},
  *
  * <pre>  ∫ (x − L)² φ = d² P + 2 d σ (φ(α) − φ(β)) + σ² (P + α φ(α) − β φ(β)).</pre>
  *

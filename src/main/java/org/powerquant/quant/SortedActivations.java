@@ -9,7 +9,8 @@ import java.util.Arrays;
  *
  * <p>A sample {@code x >= 0} quantized with clipping range {@code c} gets the code {@code k =
  * round(N (x / c)^a)} (samples at or above {@code c} get {@code N}, the top level) and is
- * reconstructed as {@code c r_k}, {@code r_k = (k / N)^(1/a)} ({@link PowerQuantizer#unsigned}).
+ * reconstructed as {@code c r_k}, {@code r_k = (k / N)^(1/a)} ({@link PowerQuantizer#unsigned}); a
+ * quantizer with {@link CodeRounding#NEAREST_LEVEL} gives the code of the nearest level instead.
  * Codes are non-decreasing in {@code x}, so over the sorted samples each code is one contiguous run
  * {@code [lo, hi)} and, with prefix sums {@code S_j = sum_{i<j} x_i} and {@code Q_j = sum_{i<j}
  * x_i^2},

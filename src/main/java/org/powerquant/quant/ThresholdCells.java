@@ -48,16 +48,11 @@ public final class ThresholdCells {
         if (grid.lower() != 0) {
             return Optional.empty();
         }
-        PowerQuantizer q = grid.quantizer();
-        int n = q.maxCode();
         float upper = (float) grid.range();
-        float[] thresholds = new float[n];
+        float[] thresholds = inputThresholds(grid);
         double gap = Double.POSITIVE_INFINITY;
-        for (int k = 0; k < n; k++) {
-            thresholds[k] = smallestInputWithCode(q, grid.range(), upper, k + 1);
-            if (k > 0) {
-                gap = Math.min(gap, (double) thresholds[k] - thresholds[k - 1]);
-            }
+        for (int k = 1; k < thresholds.length; k++) {
+            gap = Math.min(gap, (double) thresholds[k] - thresholds[k - 1]);
         }
         if (!(gap > 0)) {
             return Optional.empty();
@@ -105,20 +100,60 @@ public final class ThresholdCells {
         return Optional.of(new ThresholdCells(s, cellThresholds, codes));
     }
 
-    /** Smallest float32 {@code x} in {@code (0, upper]} whose code is at least {@code code}. */
+    /**
+     * The exact float32 inputs at which a grid's code steps up: entry {@code k} is the smallest
+     * float32 {@code y <= (float) (l + c)} whose code, {@link PowerQuantizer#code(double)} of
+     * {@code (y − l) / c} computed in float64, is at least {@code k + 1}. The code is
+     * non-decreasing in {@code y} and 0 at or below {@code l}, so a float32 input {@code y <=
+     * (float) (l + c)} has code {@code k} exactly when it lies in {@code [t[k − 1], t[k])}. Found
+     * by bisection on the ordered float32 bit patterns, for any lower bound and either rounding.
+     *
+     * @param grid the grid
+     * @return the {@code N} thresholds, non-decreasing
+     */
+    public static float[] inputThresholds(ActivationGrid grid) {
+        PowerQuantizer q = grid.quantizer();
+        float lower = (float) grid.lower();
+        if (lower > grid.lower()) {
+            lower = Math.nextDown(lower); // the largest float32 at or below l: its code is 0
+        }
+        float upper = (float) (grid.lower() + grid.range());
+        float[] thresholds = new float[q.maxCode()];
+        for (int k = 0; k < thresholds.length; k++) {
+            thresholds[k] = smallestInputWithCode(q, grid, lower, upper, k + 1);
+        }
+        return thresholds;
+    }
+
+    /**
+     * Smallest float32 {@code y} in {@code (lower, upper]} whose code is at least {@code code}
+     * ({@code upper} if none is).
+     */
     private static float smallestInputWithCode(
-            PowerQuantizer q, double range, float upper, int code) {
-        int lo = 0; // code(lo) < code
-        int hi = Float.floatToIntBits(upper); // code(hi) >= code: code(upper / range) = N
+            PowerQuantizer q, ActivationGrid grid, float lower, float upper, int code) {
+        long lo = ordered(lower); // code(lo) < code: the code at the lower bound is 0
+        long hi = ordered(upper); // code(hi) >= code: the code at the upper bound is N
         while (hi - lo > 1) {
-            int mid = (lo + hi) >>> 1;
-            if (q.code(Float.intBitsToFloat(mid) / range) >= code) {
+            long mid = (lo + hi) >> 1;
+            if (q.code(((double) fromOrdered(mid) - grid.lower()) / grid.range()) >= code) {
                 hi = mid;
             } else {
                 lo = mid;
             }
         }
-        return Float.intBitsToFloat(hi);
+        return fromOrdered(hi);
+    }
+
+    /** The bit pattern of a float as an integer that orders as the floats do. */
+    private static long ordered(float f) {
+        int bits = Float.floatToIntBits(f);
+        return bits >= 0 ? bits : -(long) (bits & Integer.MAX_VALUE);
+    }
+
+    private static float fromOrdered(long key) {
+        return key >= 0
+                ? Float.intBitsToFloat((int) key)
+                : Float.intBitsToFloat((int) -key | Integer.MIN_VALUE);
     }
 
     /**

@@ -34,6 +34,7 @@ import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.quant.BitAllocator;
 import org.powerquant.quant.BitWidth;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.MixedPrecision;
 import org.powerquant.quant.QuantizationMethod;
@@ -84,8 +85,10 @@ public final class PowerQuantTransform {
     private final Consumer<String> progress;
     private final boolean biasCorrection;
     private final MixedPrecision mixedPrecision;
+    private final CodeRounding activationRounding;
 
     private PowerQuantTransform(Builder builder) {
+        activationRounding = builder.activationRounding;
         biasCorrection = builder.biasCorrection;
         activationBits = builder.activationBits;
         lastLayerBits =
@@ -185,6 +188,13 @@ public final class PowerQuantTransform {
      */
     public ActivationCalibration calibration() {
         return calibration;
+    }
+
+    /**
+     * @return how activations are rounded to their grid's codes (used only with activation bits)
+     */
+    public CodeRounding activationRounding() {
+        return activationRounding;
     }
 
     /**
@@ -307,7 +317,12 @@ public final class PowerQuantTransform {
         }
         if (network != null) {
             ActivationSites toClear =
-                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput);
+                    ActivationSites.of(
+                            network,
+                            activationBits,
+                            lastLayerBits,
+                            quantizeInput,
+                            activationRounding);
             BatchNormFolding.checkFoldable(network);
             for (ActivationSite site : toClear) {
                 site.clear();
@@ -372,7 +387,12 @@ public final class PowerQuantTransform {
         List<ActivationReport> activations = new ArrayList<>();
         if (network != null) {
             ActivationSites activationSites =
-                    ActivationSites.of(network, activationBits, lastLayerBits, quantizeInput);
+                    ActivationSites.of(
+                            network,
+                            activationBits,
+                            lastLayerBits,
+                            quantizeInput,
+                            activationRounding);
             long calibrationStart = System.nanoTime();
             progress.accept(
                     String.format(
@@ -395,6 +415,16 @@ public final class PowerQuantTransform {
                             calibration.mode()
                                     + " calibration returned no grid for activation "
                                     + site.name());
+                }
+                if (grid.rounding() != site.rounding()) {
+                    throw new IllegalStateException(
+                            calibration.mode()
+                                    + " calibration returned a grid rounded "
+                                    + grid.rounding()
+                                    + " for activation "
+                                    + site.name()
+                                    + ", which is to be rounded "
+                                    + site.rounding());
                 }
                 site.install(new ActivationQuantizer(grid, tableOwner));
                 activations.add(
@@ -486,6 +516,7 @@ public final class PowerQuantTransform {
         private boolean biasCorrection;
         private org.powerquant.quant.WeightRounding rounding =
                 org.powerquant.quant.WeightRounding.NEAREST;
+        private CodeRounding activationRounding = CodeRounding.POWER_DOMAIN;
         private double sizeBudget;
         private Sensitivity sensitivity = Sensitivity.RELATIVE_ERROR;
 
@@ -558,6 +589,22 @@ public final class PowerQuantTransform {
          */
         public Builder rounding(org.powerquant.quant.WeightRounding weightRounding) {
             this.rounding = java.util.Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
+
+        /**
+         * Sets how activations are rounded to their grid's codes: in the power domain, {@code
+         * round(N x^a)} as in the paper (the default), or to the nearest level ({@link
+         * CodeRounding#NEAREST_LEVEL}; the same for uniform grids). Every activation site is
+         * calibrated for this rounding, its grid carries it, and the installed quantizers and saved
+         * artifacts apply it.
+         *
+         * @param codeRounding the activation rounding
+         * @return this builder
+         */
+        public Builder activationRounding(CodeRounding codeRounding) {
+            this.activationRounding =
+                    java.util.Objects.requireNonNull(codeRounding, "activation rounding");
             return this;
         }
 

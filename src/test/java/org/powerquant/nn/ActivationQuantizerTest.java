@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.PowerQuantizer;
 
 /**
@@ -43,74 +44,125 @@ class ActivationQuantizerTest {
                 double a = trial % 3 == 0 ? 1.0 : 0.25 + random.nextDouble() * 1.25;
                 double lower = trial % 5 == 0 ? -random.nextDouble() : 0;
                 double range = 0.1 + random.nextDouble() * 5;
-                ActivationGrid grid = new ActivationGrid(bits, a, lower, range, 0, 0);
-                ActivationQuantizer quantizer =
-                        trial % 2 == 0
-                                ? new ActivationQuantizer(grid)
-                                : new ActivationQuantizer(grid, manager);
-                PowerQuantizer q = PowerQuantizer.unsigned(bits, a);
-                if (quantizer.codesExact()) {
-                    exact++;
-                }
-                int n = q.maxCode();
-                float[] values = new float[2000 + 6 * n];
-                int i = 0;
-                for (; i < 2000; i++) {
-                    values[i] = (float) (lower + (random.nextDouble() * 1.4 - 0.2) * range);
-                }
-                for (int k = 0; k < n; k++) { // on and next to every threshold
-                    float t = (float) (lower + q.threshold(k) * range);
-                    float down = Math.nextDown(t);
-                    float up = Math.nextUp(t);
-                    values[i++] = t;
-                    values[i++] = down;
-                    values[i++] = up;
-                    values[i++] = Math.nextDown(down);
-                    values[i++] = Math.nextUp(up);
-                    values[i++] = (float) (lower + ((k + 0.5) / n) * range);
-                }
-                NDArray y = manager.create(values, new Shape(values.length));
-                int[] codes = quantizer.codes(y).toIntArray();
-                NDArray reconstructed = quantizer.apply(y);
-                assertEquals(y.getDataType(), reconstructed.getDataType());
-                float[] out = reconstructed.toFloatArray();
-                double band = Math.scalb(1.0, -20) * n * (1 + Math.abs(lower) / range);
-                for (int j = 0; j < values.length; j++) {
-                    double x = ((double) values[j] - lower) / range;
-                    int expected = q.code(x);
-                    String where = "trial " + trial + " (" + grid + "), value " + values[j];
-                    if (codes[j] != expected) {
-                        assertTrue(!quantizer.codesExact(), where + ": the table path is exact");
-                        if (j < 2000) {
-                            near++;
-                        }
-                        assertEquals(1, Math.abs(codes[j] - expected), where);
-                        double threshold = Math.min(codes[j], expected) + 0.5;
+                long seed = random.nextLong();
+                for (CodeRounding rounding : CodeRounding.values()) {
+                    ActivationGrid grid = new ActivationGrid(bits, a, lower, range, 0, 0, rounding);
+                    ActivationQuantizer quantizer =
+                            trial % 2 == 0
+                                    ? new ActivationQuantizer(grid)
+                                    : new ActivationQuantizer(grid, manager);
+                    if (rounding == CodeRounding.POWER_DOMAIN && quantizer.codesExact()) {
+                        exact++;
+                    }
+                    if (rounding == CodeRounding.NEAREST_LEVEL && a != 1.0) {
                         assertTrue(
-                                Math.abs(n * StrictMath.pow(x, a) - threshold) <= band,
-                                where + ": codes differ outside the float32 band");
+                                quantizer.codesExact(),
+                                grid + ": nearest-level codes are exact for a in [0.2, 1.5]");
                     }
-                    float level = (float) (lower + q.level(codes[j]) * range);
-                    if (a == 1.0) {
-                        assertEquals(
-                                level,
-                                out[j],
-                                Math.scalb(1.0, -22) * (range + Math.abs(lower)),
-                                where);
-                    } else {
-                        assertEquals(level, out[j], 0f, where);
-                    }
+                    near +=
+                            checkCodesAndLevels(
+                                    manager, quantizer, new Random(seed), "trial " + trial);
                 }
             }
         }
         assertTrue(near <= 12, near + " of 120,000 random inputs differ: the band should be rare");
-        assertTrue(exact >= 20, exact + " of 60 grids on the exact table path");
+        assertTrue(exact >= 20, exact + " of 60 power-domain grids on the exact table path");
+    }
+
+    /**
+     * Checks a quantizer's codes and outputs against its grid's pure quantizer on 2000 random
+     * inputs and on and next to every threshold.
+     *
+     * @return how many of the random inputs got a code other than the pure quantizer's
+     */
+    private static int checkCodesAndLevels(
+            NDManager manager, ActivationQuantizer quantizer, Random random, String trial) {
+        ActivationGrid grid = quantizer.grid();
+        double a = grid.exponent();
+        double lower = grid.lower();
+        double range = grid.range();
+        PowerQuantizer q = grid.quantizer();
+        int n = q.maxCode();
+        float[] values = new float[2000 + 6 * n];
+        int i = 0;
+        for (; i < 2000; i++) {
+            values[i] = (float) (lower + (random.nextDouble() * 1.4 - 0.2) * range);
+        }
+        for (int k = 0; k < n; k++) { // on and next to every threshold
+            float t = (float) (lower + q.threshold(k) * range);
+            float down = Math.nextDown(t);
+            float up = Math.nextUp(t);
+            values[i++] = t;
+            values[i++] = down;
+            values[i++] = up;
+            values[i++] = Math.nextDown(down);
+            values[i++] = Math.nextUp(up);
+            values[i++] = (float) (lower + ((k + 0.5) / n) * range);
+        }
+        NDArray y = manager.create(values, new Shape(values.length));
+        int[] codes = quantizer.codes(y).toIntArray();
+        NDArray reconstructed = quantizer.apply(y);
+        assertEquals(y.getDataType(), reconstructed.getDataType());
+        float[] out = reconstructed.toFloatArray();
+        double band = Math.scalb(1.0, -20) * n * (1 + Math.abs(lower) / range);
+        int near = 0;
+        for (int j = 0; j < values.length; j++) {
+            double x = ((double) values[j] - lower) / range;
+            int expected = q.code(x);
+            String where = trial + " (" + grid + "), value " + values[j];
+            if (codes[j] != expected) {
+                assertTrue(!quantizer.codesExact(), where + ": the codes are exact");
+                if (j < 2000) {
+                    near++;
+                }
+                assertEquals(1, Math.abs(codes[j] - expected), where);
+                double u = n * StrictMath.pow(x, a);
+                if (grid.rounding() == CodeRounding.NEAREST_LEVEL && a != 1.0) {
+                    assertTrue(
+                            Math.abs(u - Math.rint(u)) <= 2 * band,
+                            where + ": codes differ outside the float32 band of an integer");
+                } else {
+                    double threshold = Math.min(codes[j], expected) + 0.5;
+                    assertTrue(
+                            Math.abs(u - threshold) <= band,
+                            where + ": codes differ outside the float32 band");
+                }
+            }
+            float level = (float) (lower + q.level(codes[j]) * range);
+            if (a == 1.0) {
+                assertEquals(
+                        level, out[j], Math.scalb(1.0, -22) * (range + Math.abs(lower)), where);
+            } else {
+                assertEquals(level, out[j], 0f, where);
+            }
+        }
+        return near;
+    }
+
+    @Test
+    void nearestLevelCodesAreExactOnThePowPathForEveryExponentTheSearchesConsider() {
+        Random random = new Random(23);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 40; trial++) {
+                int bits = 2 + random.nextInt(7);
+                double a = 0.2 + random.nextDouble() * 1.3;
+                double range = Math.exp(random.nextGaussian());
+                double lower = -random.nextDouble() * range;
+                ActivationGrid grid =
+                        new ActivationGrid(bits, a, lower, range, 0, 0, CodeRounding.NEAREST_LEVEL);
+                ActivationQuantizer quantizer = new ActivationQuantizer(grid, manager);
+                assertTrue(quantizer.codesExact(), grid + ": |l| <= c, a in [0.2, 1.5]");
+                assertEquals(0, checkCodesAndLevels(manager, quantizer, random, "trial " + trial));
+            }
+        }
     }
 
     @Test
     void anOwnedQuantizerKeepsOneCopyOfItsTablesInItsOwnerUntilTheOwnerCloses() {
-        ActivationGrid[] grids = { // the table path, and the pow path (a signed input)
-            new ActivationGrid(4, 0.6, 0, 2, 0, 0), new ActivationGrid(4, 0.6, -0.5, 2, 0, 0)
+        ActivationGrid[] grids = { // the table path, and the pow paths (a signed input)
+            new ActivationGrid(4, 0.6, 0, 2, 0, 0),
+            new ActivationGrid(4, 0.6, -0.5, 2, 0, 0),
+            new ActivationGrid(4, 0.6, -0.5, 2, 0, 0, CodeRounding.NEAREST_LEVEL)
         };
         Random random = new Random(11);
         for (ActivationGrid grid : grids) {
@@ -255,6 +307,37 @@ class ActivationQuantizerTest {
         assertTrue(new ActivationQuantizer(new ActivationGrid(8, 1.3, 0, 7, 0, 0)).codesExact());
         assertTrue(!new ActivationQuantizer(new ActivationGrid(4, 1, 0, 2, 0, 0)).codesExact());
         assertTrue(!new ActivationQuantizer(new ActivationGrid(4, 0.6, -1, 2, 0, 0)).codesExact());
+    }
+
+    @Test
+    void nearestLevelOutputsAreTheLevelsClosestToTheirInputs() {
+        Random random = new Random(31);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 30; trial++) {
+                int bits = 2 + random.nextInt(7);
+                double a = 0.2 + random.nextDouble() * 1.3;
+                double range = Math.exp(random.nextGaussian());
+                double lower = trial % 2 == 0 ? 0 : -random.nextDouble() * range;
+                ActivationGrid grid =
+                        new ActivationGrid(bits, a, lower, range, 0, 0, CodeRounding.NEAREST_LEVEL);
+                PowerQuantizer q = grid.quantizer();
+                float[] values = new float[3000];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (lower + random.nextDouble() * range);
+                }
+                float[] out =
+                        new ActivationQuantizer(grid).apply(manager.create(values)).toFloatArray();
+                for (int i = 0; i < values.length; i++) {
+                    double distance = Math.abs(out[i] - (double) values[i]);
+                    for (int k = 0; k <= q.maxCode(); k++) {
+                        double level = lower + range * q.level(k);
+                        assertTrue(
+                                distance <= Math.abs(level - values[i]) + 1e-6 * range,
+                                grid + ", " + values[i] + " -> " + out[i] + ", level " + level);
+                    }
+                }
+            }
+        }
     }
 
     @Test
