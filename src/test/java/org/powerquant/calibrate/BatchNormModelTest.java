@@ -17,6 +17,7 @@ import org.powerquant.nn.BatchNormFolding;
 import org.powerquant.nn.FoldedBatchNorm;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.NormalMixture;
 import org.powerquant.quant.QuantizationMethod;
 
@@ -148,6 +149,18 @@ class BatchNormModelTest {
                     new BatchNormModel().calibrate(net, bn, sites, QuantizationMethod.UNIFORM);
             for (String name : names) {
                 assertEquals(1.0, uniform.get(name).exponent());
+            }
+            Map<String, ActivationGrid> nearest =
+                    new BatchNormModel()
+                            .calibrate(
+                                    net,
+                                    bn,
+                                    ActivationSites.of(net, 4, 8, true, CodeRounding.NEAREST_LEVEL),
+                                    QuantizationMethod.POWER);
+            for (String name : names) {
+                ActivationGrid grid = nearest.get(name);
+                assertEquals(CodeRounding.NEAREST_LEVEL, grid.rounding(), name);
+                assertTrue(grid.expectedError() <= grid.uniformExpectedError(), name);
             }
         }
     }

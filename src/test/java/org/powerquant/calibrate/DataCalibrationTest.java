@@ -11,6 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 
 /** Calibration on real images: what it uses, what it says, and the grids it fits. */
@@ -117,6 +118,19 @@ class DataCalibrationTest {
                 assertEquals(site.bits(), p.bits());
                 assertEquals(
                         u.expectedError(), p.uniformExpectedError(), 1e-12 * u.expectedError());
+            }
+            ActivationSites nearestSites =
+                    ActivationSites.of(net, 3, 8, false, CodeRounding.NEAREST_LEVEL);
+            Map<String, ActivationGrid> nearest =
+                    DataCalibration.builder(images(6), 6)
+                            .build()
+                            .calibrate(net, folded, nearestSites, QuantizationMethod.POWER);
+            for (ActivationSite site : nearestSites) {
+                ActivationGrid n = nearest.get(site.name());
+                assertEquals(CodeRounding.NEAREST_LEVEL, n.rounding(), site.name());
+                assertTrue(
+                        n.expectedError() <= n.uniformExpectedError(),
+                        site.name() + ": " + n + " loses to uniform");
             }
             // the observers are gone: every site is back to the identity
             for (ActivationSite site : sites) {

@@ -47,16 +47,22 @@ class ActivationGridSearchTest {
     void exponentIsTheMinimiserOfAScanAndNeverWorseThanUniform() {
         Random random = new Random(2);
         ActivationGridSearch search = ActivationGridSearch.defaults();
-        for (int trial = 0; trial < 4; trial++) {
+        for (int trial = 0; trial < 8; trial++) {
             NormalMixture mixture = randomMixture(random, 8);
-            int bits = 3 + trial;
-            ActivationGrid power = search.search(mixture, bits, QuantizationMethod.POWER);
-            ActivationGrid uniform = search.search(mixture, bits, QuantizationMethod.UNIFORM);
+            int bits = 3 + trial / 2;
+            CodeRounding rounding = CodeRounding.values()[trial % 2];
+            double unbounded = Double.POSITIVE_INFINITY;
+            ActivationGrid power =
+                    search.search(mixture, bits, QuantizationMethod.POWER, unbounded, rounding);
+            ActivationGrid uniform =
+                    search.search(mixture, bits, QuantizationMethod.UNIFORM, unbounded, rounding);
+            assertEquals(rounding, power.rounding());
+            assertEquals(rounding, uniform.rounding());
             assertEquals(1.0, uniform.exponent());
             assertEquals(uniform.expectedError(), power.uniformExpectedError(), 0.0);
             double scanBest = Double.POSITIVE_INFINITY;
             for (double a = 0.2; a <= 1.5; a += 0.01) {
-                PowerQuantizer grid = PowerQuantizer.unsigned(bits, a);
+                PowerQuantizer grid = PowerQuantizer.unsigned(bits, a).withRounding(rounding);
                 scanBest =
                         Math.min(
                                 scanBest,

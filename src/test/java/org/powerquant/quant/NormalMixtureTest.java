@@ -96,14 +96,16 @@ class NormalMixtureTest {
             int bits = 2 + random.nextInt(5);
             double a = 0.3 + random.nextDouble() * 1.2;
             double c = 0.2 + random.nextDouble() * 4;
-            PowerQuantizer q = PowerQuantizer.unsigned(bits, a);
-            double closed = mixture.expectedSquaredError(q, c);
-            double numeric = simpson(mixture, q, c);
-            assertEquals(
-                    numeric,
-                    closed,
-                    1e-6 * numeric,
-                    "trial " + trial + ": " + bits + " bits, a = " + a + ", c = " + c);
+            for (CodeRounding rounding : CodeRounding.values()) {
+                PowerQuantizer q = PowerQuantizer.unsigned(bits, a).withRounding(rounding);
+                double closed = mixture.expectedSquaredError(q, c);
+                double numeric = simpson(mixture, q, c);
+                assertEquals(
+                        numeric,
+                        closed,
+                        1e-6 * numeric,
+                        "trial " + trial + ": " + q + ", c = " + c);
+            }
         }
     }
 

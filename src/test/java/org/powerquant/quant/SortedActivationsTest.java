@@ -50,7 +50,8 @@ class SortedActivationsTest {
             for (int j = 0; j < 5; j++) {
                 PowerQuantizer q =
                         PowerQuantizer.unsigned(
-                                2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble());
+                                        2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
+                                .withRounding(CodeRounding.values()[j % 2]);
                 float clip = (float) (sorted.max() * (0.01 + 1.5 * random.nextDouble()));
                 double naive = naiveError(x, q, clip);
                 assertEquals(
@@ -98,10 +99,14 @@ class SortedActivationsTest {
             float[] x = reluSamples(random, 2000 + random.nextInt(20000));
             SortedActivations sorted = SortedActivations.of(x);
             int bits = 2 + random.nextInt(7);
-            ActivationRangeSearch.Fit power = search.fit(sorted, bits, QuantizationMethod.POWER);
+            CodeRounding rounding = CodeRounding.values()[trial % 2];
+            ActivationRangeSearch.Fit power =
+                    search.fit(sorted, bits, QuantizationMethod.POWER, rounding);
             ActivationRangeSearch.Fit uniform =
-                    search.fit(sorted, bits, QuantizationMethod.UNIFORM);
-            PowerQuantizer grid = PowerQuantizer.unsigned(bits, power.exponent());
+                    search.fit(sorted, bits, QuantizationMethod.UNIFORM, rounding);
+            assertEquals(rounding, power.rounding());
+            PowerQuantizer grid =
+                    PowerQuantizer.unsigned(bits, power.exponent()).withRounding(rounding);
             assertEquals(
                     naiveError(x, grid, power.clip()),
                     power.error(),
@@ -119,7 +124,7 @@ class SortedActivationsTest {
                 assertTrue(
                         naiveError(x, grid, clip) >= power.error() * 0.99,
                         "range " + clip + " beats " + power + " with " + naiveError(x, grid, clip));
-                PowerQuantizer flat = PowerQuantizer.unsigned(bits, 1.0);
+                PowerQuantizer flat = PowerQuantizer.unsigned(bits, 1.0).withRounding(rounding);
                 assertTrue(
                         naiveError(x, flat, clip) >= uniform.error() * 0.99,
                         "range " + clip + " beats " + uniform);
