@@ -24,6 +24,8 @@ public enum Role {
     TOLERANCE,
     /** How weights are rounded to their grid. */
     WEIGHT_ROUNDING,
+    /** How activations are rounded to their grid's codes. */
+    ACTIVATION_ROUNDING,
     /** The average code bits per weight of mixed precision. */
     SIZE_BUDGET,
     /** Weights left in float. */

@@ -19,6 +19,7 @@ final class Flags {
         FLAGS.put(Role.EXPONENT_BOUNDS, "--exponent-min/--exponent-max");
         FLAGS.put(Role.TOLERANCE, "--tolerance");
         FLAGS.put(Role.WEIGHT_ROUNDING, "--rounding");
+        FLAGS.put(Role.ACTIVATION_ROUNDING, "--activation-rounding");
         FLAGS.put(Role.SIZE_BUDGET, "--size-budget");
         FLAGS.put(Role.SKIP, "--skip");
         FLAGS.put(Role.CALIBRATION_MODE, "--calibration-mode");

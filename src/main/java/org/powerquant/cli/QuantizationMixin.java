@@ -11,6 +11,7 @@ import org.powerquant.calibrate.DatasetCalibrationImages;
 import org.powerquant.data.DatasetSpec;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.quant.BitWidth;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
@@ -147,6 +148,17 @@ final class QuantizationMixin {
     String rounding;
 
     @Option(
+            names = "--activation-rounding",
+            paramLabel = "R",
+            defaultValue = "power-domain",
+            description =
+                    "How activations are rounded to their grid: power-domain (round(N x^a), as the"
+                            + " paper) or nearest-level (to the nearest level in activation units;"
+                            + " ranges and exponents are calibrated for it; the same for uniform"
+                            + " grids). Default: ${DEFAULT-VALUE}.")
+    String activationRounding;
+
+    @Option(
             names = "--size-budget",
             paramLabel = "B",
             description =
@@ -183,6 +195,7 @@ final class QuantizationMixin {
                         .seed(seed)
                         .clipping(clipping)
                         .rounding(rounding(rounding))
+                        .activationRounding(activationRounding(activationRounding))
                         .biasCorrection(biasCorrection)
                         .sizeBudget(sizeBudget == null ? 0 : nonZero(sizeBudget));
         if (calibrationMode != null) {
@@ -321,6 +334,17 @@ final class QuantizationMixin {
         throw new InvalidInputException(
                 Role.WEIGHT_ROUNDING,
                 "must be nearest, nearest-level or error-aware, got '" + text + "'");
+    }
+
+    private static CodeRounding activationRounding(String text) {
+        try {
+            return CodeRounding.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(
+                    Role.ACTIVATION_ROUNDING,
+                    "must be power-domain or nearest-level, got '" + text + "'",
+                    e);
+        }
     }
 
     /**

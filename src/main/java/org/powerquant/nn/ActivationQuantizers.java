@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
 
 /**
  * The activation quantizers installed on a {@link ConvNetwork}, as a map from site name to grid,
@@ -103,7 +104,8 @@ public final class ActivationQuantizers {
 
     /**
      * Serialises grids as a JSON object {@code {site: {bits, exponent, lower, range, expectedError,
-     * uniformExpectedError}}}.
+     * uniformExpectedError}}}, with {@code "rounding": "nearest-level"} in the grids that are not
+     * rounded in the power domain (so that the default writes what it always wrote).
      *
      * @param grids the grids by site name
      * @return the JSON text
@@ -119,13 +121,17 @@ public final class ActivationQuantizers {
             o.addProperty("range", g.range());
             o.addProperty("expectedError", g.expectedError());
             o.addProperty("uniformExpectedError", g.uniformExpectedError());
+            if (g.rounding() != CodeRounding.POWER_DOMAIN) {
+                o.addProperty("rounding", g.rounding().label());
+            }
             root.add(e.getKey(), o);
         }
         return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(root);
     }
 
     /**
-     * Parses the JSON written by {@link #toJson}.
+     * Parses the JSON written by {@link #toJson}; a grid without {@code rounding} (as every grid
+     * written before the field existed) is rounded in the power domain.
      *
      * @param json the text
      * @return the grids by site name, in file order
@@ -153,7 +159,10 @@ public final class ActivationQuantizers {
                                 o.has("expectedError") ? o.get("expectedError").getAsDouble() : 0,
                                 o.has("uniformExpectedError")
                                         ? o.get("uniformExpectedError").getAsDouble()
-                                        : 0));
+                                        : 0,
+                                o.has("rounding")
+                                        ? CodeRounding.parse(o.get("rounding").getAsString())
+                                        : CodeRounding.POWER_DOMAIN));
             } catch (RuntimeException ex) {
                 throw new IllegalArgumentException(
                         "activation site " + e.getKey() + ": malformed grid: " + ex.getMessage(),

@@ -18,5 +18,32 @@ public enum CodeRounding {
      * rounding thresholds at the midpoints of the levels, so that the error of each weight is the
      * smallest the grid allows.
      */
-    NEAREST_LEVEL
+    NEAREST_LEVEL;
+
+    /**
+     * @return the rounding's label in files and on the command line: {@code power-domain} or {@code
+     *     nearest-level}
+     */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Parses a label.
+     *
+     * @param label {@code power-domain} or {@code nearest-level} (any case, surrounding blanks
+     *     ignored)
+     * @return the rounding
+     * @throws IllegalArgumentException if the label is neither
+     */
+    public static CodeRounding parse(String label) {
+        String s = label == null ? "" : label.trim();
+        for (CodeRounding r : values()) {
+            if (r.label().equalsIgnoreCase(s)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException(
+                "unknown rounding '" + label + "': expected power-domain or nearest-level");
+    }
 }

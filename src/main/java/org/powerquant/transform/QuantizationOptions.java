@@ -14,6 +14,7 @@ import org.powerquant.calibrate.DataCalibration;
 import org.powerquant.calibrate.DistilledData;
 import org.powerquant.calibrate.SyntheticCalibration;
 import org.powerquant.quant.BitWidth;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.ExponentSearch;
 import org.powerquant.quant.MixedPrecision;
 import org.powerquant.quant.QuantizationMethod;
@@ -63,6 +64,7 @@ public final class QuantizationOptions {
     private final int inputWidth;
     private final boolean clipping;
     private final WeightRounding rounding;
+    private final CodeRounding activationRounding;
     private final boolean biasCorrection;
     private final double sizeBudget;
 
@@ -84,6 +86,7 @@ public final class QuantizationOptions {
         inputWidth = b.inputWidth;
         clipping = b.clipping;
         rounding = b.rounding;
+        activationRounding = b.activationRounding;
         biasCorrection = b.biasCorrection;
         sizeBudget = b.sizeBudget;
         requestedMode = b.calibrationMode;
@@ -128,6 +131,7 @@ public final class QuantizationOptions {
         b.inputWidth = inputWidth;
         b.clipping = clipping;
         b.rounding = rounding;
+        b.activationRounding = activationRounding;
         b.biasCorrection = biasCorrection;
         b.sizeBudget = sizeBudget;
         return b;
@@ -221,6 +225,7 @@ public final class QuantizationOptions {
                         .biasCorrection(biasCorrection)
                         .sizeBudget(sizeBudget);
         if (activationBits > 0) {
+            builder.activationRounding(activationRounding);
             builder.calibration(calibration());
             if (inputHeight > 0) {
                 builder.imageSize(inputHeight, inputWidth);
@@ -375,6 +380,13 @@ public final class QuantizationOptions {
     }
 
     /**
+     * @return how activations are rounded to their grid's codes
+     */
+    public CodeRounding activationRounding() {
+        return activationRounding;
+    }
+
+    /**
      * @return whether biases are corrected for the weights' expected output shift
      */
     public boolean biasCorrection() {
@@ -426,6 +438,7 @@ public final class QuantizationOptions {
         private int inputWidth;
         private boolean clipping;
         private WeightRounding rounding = WeightRounding.NEAREST;
+        private CodeRounding activationRounding = CodeRounding.POWER_DOMAIN;
         private boolean biasCorrection;
         private double sizeBudget;
 
@@ -581,6 +594,17 @@ public final class QuantizationOptions {
          */
         public Builder rounding(WeightRounding weightRounding) {
             this.rounding = Objects.requireNonNull(weightRounding, "weight rounding");
+            return this;
+        }
+
+        /**
+         * @param codeRounding how activations are rounded to their grid's codes: power-domain (the
+         *     default, as in the paper) or nearest-level (see {@link
+         *     PowerQuantTransform.Builder#activationRounding})
+         * @return this builder
+         */
+        public Builder activationRounding(CodeRounding codeRounding) {
+            this.activationRounding = Objects.requireNonNull(codeRounding, "activation rounding");
             return this;
         }
 

@@ -131,6 +131,8 @@ class ArgumentFuzzTest {
                 return pick(r, List.of("synthetic", "bn-model", "data", "none", ""));
             case "--rounding":
                 return pick(r, List.of("nearest", "error-aware", "ERROR-AWARE", "squant", ""));
+            case "--activation-rounding":
+                return pick(r, List.of("power-domain", "nearest-level", "NEAREST-LEVEL", "x", ""));
             case "--settings":
                 return pick(r, List.of("fp32", "fp32,w4", "w4a4", "w8a8,w4", "w9", "x", ","));
             case "--methods":
@@ -161,6 +163,7 @@ class ArgumentFuzzTest {
                     "--tolerance",
                     "--calibration-mode",
                     "--rounding",
+                    "--activation-rounding",
                     "--calibration",
                     "--calibration-images",
                     "--seed",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
 import picocli.CommandLine;
@@ -38,6 +39,19 @@ class QuantizationMixinTest {
         assertEquals(
                 WeightRounding.NEAREST,
                 parse("--weight-bits", "4", "--rounding", "nearest").rounding());
+    }
+
+    @Test
+    void theActivationRoundingFlagSetsItsOptionAndIsPowerDomainByDefault() {
+        assertEquals(CodeRounding.POWER_DOMAIN, parse("--weight-bits", "4").activationRounding());
+        assertEquals(
+                CodeRounding.NEAREST_LEVEL,
+                parse("--weight-bits", "4", "--activation-rounding", "Nearest-Level")
+                        .activationRounding());
+        assertEquals(
+                CodeRounding.POWER_DOMAIN,
+                parse("--weight-bits", "4", "--activation-rounding", "power-domain")
+                        .activationRounding());
     }
 
     @Test

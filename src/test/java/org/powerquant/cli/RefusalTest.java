@@ -147,6 +147,23 @@ class RefusalTest {
     }
 
     @Test
+    void anUnknownActivationRoundingIsRefusedNamingItsFlagByEveryCommand() {
+        for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
+            List<String> args =
+                    new ArrayList<>(List.of("--activation-rounding", "midpoint", "--dry-run"));
+            if (command.equals("quantize")) {
+                args.addAll(List.of("--weight-bits", "4"));
+            }
+            CliRun run = run(command, args.toArray(new String[0]));
+            assertOneLine(run, "--activation-rounding");
+            assertTrue(run.err().contains("midpoint"), run.err());
+            assertFalse(
+                    run.err().contains("activation rounding"),
+                    "the flag, not the role: " + run.err());
+        }
+    }
+
+    @Test
     void theInputSizeIsAskedForInsteadOfAssumed() {
         CliRun run = run("quantize", "--weight-bits", "4", "--activation-bits", "4", "--dry-run");
         assertOneLine(run, "--image-size");

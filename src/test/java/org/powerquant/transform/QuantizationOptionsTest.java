@@ -16,6 +16,7 @@ import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.calibrate.CalibrationMode;
 import org.powerquant.calibrate.SyntheticCalibration;
 import org.powerquant.eval.Comparison;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 
@@ -215,6 +216,26 @@ class QuantizationOptionsTest {
                         assertEquals(correct, o.biasCorrection(), what);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void theActivationRoundingReachesTheTransformAndCarriesOver() {
+        assertEquals(CodeRounding.POWER_DOMAIN, w4a4().build().activationRounding());
+        assertEquals(CodeRounding.POWER_DOMAIN, w4a4().build().transform().activationRounding());
+        for (CodeRounding rounding : CodeRounding.values()) {
+            QuantizationOptions options = w4a4().activationRounding(rounding).build();
+            for (QuantizationOptions o :
+                    List.of(
+                            options,
+                            options.toBuilder().build(),
+                            Comparison.options(
+                                    options,
+                                    QuantizationSetting.parse("w6a6"),
+                                    QuantizationMethod.UNIFORM))) {
+                assertEquals(rounding, o.activationRounding());
+                assertEquals(rounding, o.transform().activationRounding());
             }
         }
     }
