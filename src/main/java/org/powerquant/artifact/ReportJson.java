@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.List;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.transform.ActivationReport;
 import org.powerquant.transform.LayerKind;
 import org.powerquant.transform.LayerReport;
@@ -68,7 +69,10 @@ final class ReportJson {
                                 o.get("exponent").getAsDouble(),
                                 o.get("expectedError").getAsDouble(),
                                 o.get("uniformExpectedError").getAsDouble(),
-                                o.get("mode").getAsString()));
+                                o.get("mode").getAsString(),
+                                o.has("rounding")
+                                        ? CodeRounding.parse(o.get("rounding").getAsString())
+                                        : CodeRounding.POWER_DOMAIN));
             }
         }
         List<String> notes = new ArrayList<>();

@@ -25,6 +25,7 @@ import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Devices;
 import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
@@ -135,6 +136,9 @@ public final class DemoCommand implements Callable<Integer> {
                                     : mode == CalibrationMode.BN_MODEL
                                             ? "by the batch-norm model (data-free)"
                                             : "on synthetic images (data-free)"));
+            if (options.activationRounding() == CodeRounding.NEAREST_LEVEL) {
+                parts.add("nearest-level activation rounding");
+            }
         }
         return "quantization: " + String.join(", ", parts);
     }

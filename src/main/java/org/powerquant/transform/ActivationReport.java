@@ -1,5 +1,7 @@
 package org.powerquant.transform;
 
+import org.powerquant.quant.CodeRounding;
+
 /**
  * One activation quantizer in a {@link QuantizationReport}.
  *
@@ -11,6 +13,7 @@ package org.powerquant.transform;
  * @param expectedError the expected squared error per element under the calibration's model
  * @param uniformExpectedError the same for a uniform grid with its own best range
  * @param mode how the grid was found ({@code bn-model}, {@code synthetic}, {@code data})
+ * @param rounding how activations are rounded to the grid's codes
  */
 public record ActivationReport(
         String name,
@@ -20,4 +23,48 @@ public record ActivationReport(
         double exponent,
         double expectedError,
         double uniformExpectedError,
-        String mode) {}
+        String mode,
+        CodeRounding rounding) {
+
+    /**
+     * Validates the row.
+     *
+     * @throws NullPointerException if the rounding is null
+     */
+    public ActivationReport {
+        java.util.Objects.requireNonNull(rounding, "rounding");
+    }
+
+    /**
+     * A row of a grid rounded in the power domain, as in the paper.
+     *
+     * @param name the site's name
+     * @param bits the bit width
+     * @param lower the smallest representable value
+     * @param range the clipping range
+     * @param exponent the exponent
+     * @param expectedError the expected squared error per element
+     * @param uniformExpectedError the same for a uniform grid
+     * @param mode how the grid was found
+     */
+    public ActivationReport(
+            String name,
+            int bits,
+            double lower,
+            double range,
+            double exponent,
+            double expectedError,
+            double uniformExpectedError,
+            String mode) {
+        this(
+                name,
+                bits,
+                lower,
+                range,
+                exponent,
+                expectedError,
+                uniformExpectedError,
+                mode,
+                CodeRounding.POWER_DOMAIN);
+    }
+}

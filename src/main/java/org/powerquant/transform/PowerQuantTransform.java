@@ -420,11 +420,11 @@ public final class PowerQuantTransform {
                     throw new IllegalStateException(
                             calibration.mode()
                                     + " calibration returned a grid rounded "
-                                    + grid.rounding()
+                                    + grid.rounding().label()
                                     + " for activation "
                                     + site.name()
                                     + ", which is to be rounded "
-                                    + site.rounding());
+                                    + site.rounding().label());
                 }
                 site.install(new ActivationQuantizer(grid, tableOwner));
                 activations.add(
@@ -436,7 +436,8 @@ public final class PowerQuantTransform {
                                 grid.exponent(),
                                 grid.expectedError(),
                                 grid.uniformExpectedError(),
-                                calibration.mode()));
+                                calibration.mode(),
+                                grid.rounding()));
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

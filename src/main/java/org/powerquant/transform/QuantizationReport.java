@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.IntPredicate;
 import org.powerquant.io.AtomicFiles;
+import org.powerquant.quant.CodeRounding;
 
 /**
  * What a quantization did, layer by layer: the grid of each weight and what it cost, with totals.
@@ -282,6 +283,21 @@ public final class QuantizationReport {
                         render(rows, i -> i < 3 || i == 5, r -> r == 0 || r == totalRow - 1));
         if (!activations.isEmpty()) {
             sb.append(System.lineSeparator()).append(activationTable());
+            long nearest =
+                    activations.stream()
+                            .filter(a -> a.rounding() != CodeRounding.POWER_DOMAIN)
+                            .count();
+            if (nearest > 0) {
+                sb.append(
+                                nearest == activations.size()
+                                        ? "activation rounding: nearest-level (not the paper's"
+                                                + " power-domain rounding)"
+                                        : fmt(
+                                                "activation rounding: nearest-level at %d of %d"
+                                                        + " sites (power-domain at the others)",
+                                                nearest, activations.size()))
+                        .append(System.lineSeparator());
+            }
             sb.append(
                             dataFree
                                     ? "activation ranges: data-free (no real data used)"
@@ -435,6 +451,9 @@ public final class QuantizationReport {
             o.addProperty("expectedError", a.expectedError());
             o.addProperty("uniformExpectedError", a.uniformExpectedError());
             o.addProperty("mode", a.mode());
+            if (a.rounding() != CodeRounding.POWER_DOMAIN) {
+                o.addProperty("rounding", a.rounding().label());
+            }
             activationArray.add(o);
         }
         root.add("activations", activationArray);

@@ -24,6 +24,7 @@ import org.powerquant.QuantizedModel;
 import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.TorchvisionResNet;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationReport;
 
@@ -40,6 +41,30 @@ class ArtifactRoundTripTest {
     @Test
     void w4a4DemoLoadsBackBitForBitWithItsActivationGrids() throws Exception {
         roundTrip(4, 4);
+    }
+
+    @Test
+    void nearestLevelActivationsLoadBackBitForBitWithTheirRounding() throws Exception {
+        PowerQuantTransform nearest =
+                PowerQuantTransform.builder()
+                        .weightBits(4)
+                        .activationBits(4)
+                        .calibration(new BatchNormModel())
+                        .activationRounding(CodeRounding.NEAREST_LEVEL)
+                        .threads(2)
+                        .build();
+        Path artifact = dir.resolve("nearest");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(nearest)) {
+            roundTrip(q, artifact, 4);
+        }
+        JsonObject grids = ArtifactManifest.read(artifact).activations();
+        assertFalse(grids.isEmpty());
+        for (String site : grids.keySet()) {
+            assertEquals(
+                    "nearest-level",
+                    grids.getAsJsonObject(site).get("rounding").getAsString(),
+                    site);
+        }
     }
 
     @Test
@@ -89,6 +114,9 @@ class ArtifactRoundTripTest {
             roundTrip(q, artifact, activationBits);
         }
         ArtifactManifest manifest = ArtifactManifest.read(artifact);
+        for (String site : manifest.activations().keySet()) { // the existing format, unchanged
+            assertFalse(manifest.activations().getAsJsonObject(site).has("rounding"), site);
+        }
         double bits = manifest.size().get("bitsPerQuantizedWeight").getAsDouble();
         assertTrue(bits > weightBits && bits < weightBits + 1, "bits per weight " + bits);
         assertEquals(

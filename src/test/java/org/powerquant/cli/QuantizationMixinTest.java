@@ -55,6 +55,22 @@ class QuantizationMixinTest {
     }
 
     @Test
+    void theDemosSummaryLineNamesNearestLevelActivationRoundingOnlyWhenChosen() {
+        java.util.List<org.powerquant.transform.QuantizationSetting> wa =
+                java.util.List.of(org.powerquant.transform.QuantizationSetting.parse("w4a4"));
+        String[] base = {
+            "--weight-bits", "4", "--activation-bits", "4", "--calibration-mode", "bn-model"
+        };
+        assertFalse(DemoCommand.describe(parse(base), wa).contains("activation rounding"));
+        String[] nearest = java.util.Arrays.copyOf(base, base.length + 2);
+        nearest[base.length] = "--activation-rounding";
+        nearest[base.length + 1] = "nearest-level";
+        assertTrue(
+                DemoCommand.describe(parse(nearest), wa)
+                        .contains("nearest-level activation rounding"));
+    }
+
+    @Test
     void theSizeBudgetSetsMixedPrecisionAndIsOffByDefault() {
         assertEquals(0, parse("--weight-bits", "4").sizeBudget());
         QuantizationOptions mixed = parse("--weight-bits", "4", "--size-budget", "4.25");

@@ -26,6 +26,9 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
+import org.powerquant.calibrate.ActivationCalibration;
+import org.powerquant.calibrate.ActivationSite;
+import org.powerquant.calibrate.ActivationSites;
 import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.nn.ActivationQuantizer;
 import org.powerquant.nn.ActivationQuantizers;
@@ -34,6 +37,7 @@ import org.powerquant.nn.Relu;
 import org.powerquant.nn.TorchNames;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
+import org.powerquant.quant.CodeRounding;
 
 /** {@link PowerQuantTransform} with activation bits on DJL-native ResNets. */
 class ActivationTransformTest {
@@ -108,6 +112,9 @@ class ActivationTransformTest {
             assertEquals(17, rows.size());
             assertEquals("bn-model", rows.get(0).getAsJsonObject().get("mode").getAsString());
             assertTrue(report.toTable().contains("layer1.0.relu1"));
+            // the paper's rounding, the default, is not mentioned
+            assertTrue(!rows.get(0).getAsJsonObject().has("rounding"), rows.get(0).toString());
+            assertTrue(!report.toTable().contains("activation rounding"), report.toTable());
 
             // every quantized ReLU output lies on its grid
             Relu relu = (Relu) TorchNames.blocks(net).get("layer2.0.relu1");
@@ -130,6 +137,131 @@ class ActivationTransformTest {
                 assertEquals(Math.round(k), k, 1e-3, "value " + v + " is a level");
             }
         }
+    }
+
+    @Test
+    void nearestLevelActivationsAreCalibratedForItReportedAndGiveTheClosestLevel() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TorchvisionResNet net = network(manager, 13);
+            QuantizationReport report =
+                    PowerQuantTransform.builder()
+                            .weightBits(4)
+                            .activationBits(3)
+                            .quantizeInput(true)
+                            .calibration(new BatchNormModel())
+                            .activationRounding(CodeRounding.NEAREST_LEVEL)
+                            .build()
+                            .apply(net);
+            Map<String, ActivationGrid> installed = ActivationQuantizers.installed(net);
+            assertEquals(report.activations().size(), installed.size());
+            for (Map.Entry<String, ActivationGrid> e : installed.entrySet()) {
+                assertEquals(CodeRounding.NEAREST_LEVEL, e.getValue().rounding(), e.getKey());
+            }
+            for (ActivationReport a : report.activations()) {
+                assertEquals(CodeRounding.NEAREST_LEVEL, a.rounding(), a.name());
+            }
+            assertTrue(
+                    report.toTable().contains("activation rounding: nearest-level"),
+                    report.toTable());
+            JsonObject row =
+                    report.toJsonObject().getAsJsonArray("activations").get(0).getAsJsonObject();
+            assertEquals("nearest-level", row.get("rounding").getAsString());
+
+            // every quantized ReLU output is the level of its grid closest to the ReLU's output
+            Relu relu = (Relu) TorchNames.blocks(net).get("layer2.0.relu1");
+            ActivationGrid grid = installed.get("layer2.0.relu1");
+            assertTrue(grid.exponent() != 1.0, grid + ": a power grid, where the roundings differ");
+            UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
+            float[][] seen = new float[2][];
+            relu.setOutputTransform(
+                    y -> {
+                        NDArray q = quantizer.apply(y);
+                        seen[0] = y.toFloatArray();
+                        seen[1] = q.toFloatArray();
+                        return q;
+                    });
+            net.forward(
+                    new ParameterStore(manager, false),
+                    new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
+                    false);
+            org.powerquant.quant.PowerQuantizer q = grid.quantizer();
+            for (int i = 0; i < seen[0].length; i++) {
+                double y = seen[0][i];
+                double distance = Math.abs(seen[1][i] - y);
+                for (int k = 0; k <= q.maxCode(); k++) {
+                    double level = grid.range() * q.level(k);
+                    assertTrue(
+                            distance <= Math.abs(level - y) + 1e-6 * grid.range(),
+                            y + " -> " + seen[1][i] + " but level " + level + " is closer");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCalibrationThatIgnoresTheSitesRoundingIsRefused() {
+        ActivationCalibration paperOnly =
+                new ActivationCalibration() {
+                    @Override
+                    public String mode() {
+                        return "paper-only";
+                    }
+
+                    @Override
+                    public Map<String, ActivationGrid> calibrate(
+                            org.powerquant.nn.ConvNetwork network,
+                            Map<String, org.powerquant.nn.FoldedBatchNorm> batchNorms,
+                            ActivationSites sites,
+                            org.powerquant.quant.QuantizationMethod method) {
+                        Map<String, ActivationGrid> grids = new java.util.LinkedHashMap<>();
+                        for (ActivationSite site : sites) {
+                            grids.put(
+                                    site.name(), new ActivationGrid(site.bits(), 0.5, 0, 1, 0, 0));
+                        }
+                        return grids;
+                    }
+                };
+        try (NDManager manager = NDManager.newBaseManager()) {
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    PowerQuantTransform.builder()
+                                            .weightBits(4)
+                                            .activationBits(4)
+                                            .calibration(paperOnly)
+                                            .activationRounding(CodeRounding.NEAREST_LEVEL)
+                                            .build()
+                                            .apply(network(manager, 14)));
+            assertTrue(e.getMessage().contains("activation relu,"), e.getMessage());
+            assertTrue(e.getMessage().contains("nearest-level"), e.getMessage());
+        }
+    }
+
+    @Test
+    void gridsKeepTheirRoundingThroughJsonAndFilesWithoutItAreThePapers() {
+        Map<String, ActivationGrid> grids = new java.util.LinkedHashMap<>();
+        grids.put("a", new ActivationGrid(4, 0.6, 0, 2.5, 1e-3, 2e-3));
+        grids.put("b", new ActivationGrid(3, 0.7, -1, 3, 1e-3, 2e-3, CodeRounding.NEAREST_LEVEL));
+        String json = ActivationQuantizers.toJson(grids);
+        assertEquals(grids, ActivationQuantizers.fromJson(json));
+        JsonObject written = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        assertTrue(!written.getAsJsonObject("a").has("rounding"), "the default writes as before");
+        assertEquals("nearest-level", written.getAsJsonObject("b").get("rounding").getAsString());
+        // a file written before the field existed
+        String old =
+                "{\"relu\": {\"bits\": 4, \"exponent\": 0.55, \"lower\": 0.0, \"range\": 2.0,"
+                        + " \"expectedError\": 0.01, \"uniformExpectedError\": 0.02}}";
+        assertEquals(
+                CodeRounding.POWER_DOMAIN,
+                ActivationQuantizers.fromJson(old).get("relu").rounding());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ActivationQuantizers.fromJson(
+                                        old.replace("\"bits\"", "\"rounding\": \"up\", \"bits\"")));
+        assertTrue(e.getMessage().contains("relu"), e.getMessage());
     }
 
     @Test
