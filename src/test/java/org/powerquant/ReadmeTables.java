@@ -37,20 +37,24 @@ import org.powerquant.transform.QuantizationSetting;
  * {@code images} (first test images, default 2000), {@code readme} (default {@code README.md}),
  * {@code powerquant.shared} (default {@code ../shared}), {@code options} (ablation option sets,
  * comma-separated, each a {@code +}-joined subset of {@code squant}, {@code level}, {@code bias},
- * {@code clip}, or {@code none}) and {@code settings} (overrides a table's settings, e.g. {@code
- * w4a4}; rows already in the block for other settings are kept).
+ * {@code clip}, or {@code none}; also for {@code targets} and {@code mobilenetv2-options}) and
+ * {@code settings} (overrides a table's settings, e.g. {@code w4a4}; rows already in the block for
+ * other settings are kept).
  */
 public final class ReadmeTables {
 
     /** The table names, in the order they run by default. */
     public static final List<String> TABLES =
-            List.of("weights", "mobilenetv2", "ablation", "targets");
+            List.of("weights", "mobilenetv2", "mobilenetv2-options", "ablation", "targets");
 
     /** The ablation's option sets by default. */
     public static final String DEFAULT_OPTIONS = "none,squant,bias,clip,squant+bias";
 
     /** The option sets of the full-test-set table of issue 11's targets by default. */
     public static final String TARGET_OPTIONS = "none,level";
+
+    /** The option sets of the MobileNetV2 table with options by default. */
+    public static final String MOBILENET_V2_OPTIONS = "level";
 
     /** The command that regenerates the tables, as the README shows it. */
     public static final String COMMAND =
@@ -105,9 +109,13 @@ public final class ReadmeTables {
      * @throws ModelException if a model cannot be loaded
      */
     static void generate(Path readme, String name) throws IOException, ModelException {
-        // "targets" is the ablation's layout on the full test set, for issue 11's target figures.
-        boolean ablation = name.equals("ablation") || name.equals("targets");
-        String model = name.equals("mobilenetv2") ? MOBILENET_V2 : RESNET_18;
+        // "targets" is the ablation's layout on the full test set, for issue 11's target figures;
+        // "mobilenetv2-options" the same layout on the shared MobileNetV2.
+        boolean ablation =
+                name.equals("ablation")
+                        || name.equals("targets")
+                        || name.equals("mobilenetv2-options");
+        String model = name.startsWith("mobilenetv2") ? MOBILENET_V2 : RESNET_18;
         int images =
                 Integer.getInteger(
                         "images", name.equals("weights") || name.equals("targets") ? 10000 : 2000);
@@ -120,7 +128,7 @@ public final class ReadmeTables {
                                     "top-1 %",
                                     "top-5 %",
                                     "top-1 drop (points)");
-                    case "ablation", "targets" ->
+                    case "ablation", "targets", "mobilenetv2-options" ->
                             List.of("setting", "options", "uniform top-1 %", "PowerQuant top-1 %");
                     default ->
                             List.of(
@@ -136,6 +144,7 @@ public final class ReadmeTables {
                     case "weights" -> "fp32,w8,w6,w4,w3";
                     case "ablation" -> "w8a8,w6a6,w4a4,w4,w3";
                     case "targets" -> "w4a4,w3";
+                    case "mobilenetv2-options" -> "w6a6,w4a8";
                     default -> "fp32,w8a8,w6a6,w4a8,w4a4";
                 };
         List<String> labels =
@@ -143,9 +152,12 @@ public final class ReadmeTables {
                         ? Arrays.asList(
                                 System.getProperty(
                                                 "options",
-                                                name.equals("targets")
-                                                        ? TARGET_OPTIONS
-                                                        : DEFAULT_OPTIONS)
+                                                switch (name) {
+                                                    case "targets" -> TARGET_OPTIONS;
+                                                    case "mobilenetv2-options" ->
+                                                            MOBILENET_V2_OPTIONS;
+                                                    default -> DEFAULT_OPTIONS;
+                                                })
                                         .split(","))
                         : List.of("none");
         ReadmeBlock old = ReadmeBlock.read(readme, name);
@@ -178,7 +190,8 @@ public final class ReadmeTables {
                 List<List<String>> fresh =
                         switch (name) {
                             case "weights" -> byRow(table);
-                            case "ablation", "targets" -> byMethod(table, label, Map.of());
+                            case "ablation", "targets", "mobilenetv2-options" ->
+                                    byMethod(table, label, Map.of());
                             default -> byMethod(table, null, MOBILENET_V2_REFERENCE);
                         };
                 merge(rows, fresh, keyColumns);

@@ -13,11 +13,10 @@ import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 
 /**
- * Data-free W8A8 and W4A4 on the shared ResNet-18, first 2,000 Fashion-MNIST test images (skipped
- * without ../shared): W8A8 PowerQuant within 0.3 points of float, and W4A4 PowerQuant above
- * uniform. The full-test-set figures are a benchmark run ({@link ActivationQuantizationBenchmark},
- * BENCHMARKS.md). Four evaluations of 2,000 images and three quantizations: about a minute and a
- * half on 2 idle cores (342 s measured on 2 cores shared with other jobs at load 8).
+ * Data-free W8A8 on the shared ResNet-18, first 2,000 Fashion-MNIST test images (skipped without
+ * ../shared): PowerQuant within 0.3 points of float. The W4A4 figures of both methods on the same
+ * images are pinned by {@code ReadmeTablesIT} (the README's ablation table), the full-test-set ones
+ * are in the README's targets table.
  */
 class ActivationAccuracyIT {
 
@@ -40,7 +39,7 @@ class ActivationAccuracyIT {
     }
 
     @Test
-    void w8a8IsNearFloatAndW4a4PowerBeatsUniform() throws Exception {
+    void w8a8IsNearFloat() throws Exception {
         FashionMnistTestSet data = FashionMnistTestSet.read(SharedFixtures.fashionMnist());
         double floatAccuracy;
         try (QuantizedModel<NDList, NDList> f =
@@ -54,8 +53,5 @@ class ActivationAccuracyIT {
         assertTrue(
                 w8a8 >= floatAccuracy - 0.3,
                 "W8A8 " + w8a8 + " % vs float " + floatAccuracy + " %");
-        double uniform = accuracy(data, 4, 4, QuantizationMethod.UNIFORM);
-        double power = accuracy(data, 4, 4, QuantizationMethod.POWER);
-        assertTrue(power > uniform, "W4A4 power " + power + " % vs uniform " + uniform + " %");
     }
 }
