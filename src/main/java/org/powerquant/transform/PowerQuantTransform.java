@@ -316,13 +316,7 @@ public final class PowerQuantTransform {
             inputs.add(new WeightTensor(site.name(), array.getShape().getShape(), values));
         }
         if (network != null) {
-            ActivationSites toClear =
-                    ActivationSites.of(
-                            network,
-                            activationBits,
-                            lastLayerBits,
-                            quantizeInput,
-                            activationRounding);
+            ActivationSites toClear = activationSites(network);
             BatchNormFolding.checkFoldable(network);
             for (ActivationSite site : toClear) {
                 site.clear();
@@ -386,13 +380,7 @@ public final class PowerQuantTransform {
         }
         List<ActivationReport> activations = new ArrayList<>();
         if (network != null) {
-            ActivationSites activationSites =
-                    ActivationSites.of(
-                            network,
-                            activationBits,
-                            lastLayerBits,
-                            quantizeInput,
-                            activationRounding);
+            ActivationSites activationSites = activationSites(network);
             long calibrationStart = System.nanoTime();
             progress.accept(
                     String.format(
@@ -457,6 +445,11 @@ public final class PowerQuantTransform {
                 calibration.warnings().stream()
                         .map(org.powerquant.calibrate.CalibrationWarning::message)
                         .toList());
+    }
+
+    private ActivationSites activationSites(ConvNetwork network) {
+        return ActivationSites.of(
+                network, activationBits, lastLayerBits, quantizeInput, activationRounding);
     }
 
     private static void correctBiases(

@@ -117,22 +117,10 @@ class ActivationTransformTest {
             assertTrue(!report.toTable().contains("activation rounding"), report.toTable());
 
             // every quantized ReLU output lies on its grid
-            Relu relu = (Relu) TorchNames.blocks(net).get("layer2.0.relu1");
             ActivationGrid grid = installed.get("layer2.0.relu1");
-            UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
-            float[][] seen = new float[1][];
-            relu.setOutputTransform(
-                    y -> {
-                        NDArray q = quantizer.apply(y);
-                        seen[0] = q.toFloatArray();
-                        return q;
-                    });
-            net.forward(
-                    new ParameterStore(manager, false),
-                    new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
-                    false);
+            float[][] seen = throughQuantizer(net, manager, "layer2.0.relu1");
             int n = grid.quantizer().maxCode();
-            for (float v : seen[0]) {
+            for (float v : seen[1]) {
                 double k = Math.pow(v / grid.range(), grid.exponent()) * n;
                 assertEquals(Math.round(k), k, 1e-3, "value " + v + " is a level");
             }
@@ -168,22 +156,9 @@ class ActivationTransformTest {
             assertEquals("nearest-level", row.get("rounding").getAsString());
 
             // every quantized ReLU output is the level of its grid closest to the ReLU's output
-            Relu relu = (Relu) TorchNames.blocks(net).get("layer2.0.relu1");
             ActivationGrid grid = installed.get("layer2.0.relu1");
             assertTrue(grid.exponent() != 1.0, grid + ": a power grid, where the roundings differ");
-            UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
-            float[][] seen = new float[2][];
-            relu.setOutputTransform(
-                    y -> {
-                        NDArray q = quantizer.apply(y);
-                        seen[0] = y.toFloatArray();
-                        seen[1] = q.toFloatArray();
-                        return q;
-                    });
-            net.forward(
-                    new ParameterStore(manager, false),
-                    new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
-                    false);
+            float[][] seen = throughQuantizer(net, manager, "layer2.0.relu1");
             org.powerquant.quant.PowerQuantizer q = grid.quantizer();
             for (int i = 0; i < seen[0].length; i++) {
                 double y = seen[0][i];
@@ -197,6 +172,30 @@ class ActivationTransformTest {
                         y + " -> " + seen[1][i] + ": a level is closer");
             }
         }
+    }
+
+    /**
+     * Runs one forward pass on random images and returns what a ReLU's installed quantizer took and
+     * gave back: {@code {inputs, outputs}}.
+     */
+    private static float[][] throughQuantizer(
+            TorchvisionResNet net, NDManager manager, String reluName) {
+        Relu relu = (Relu) TorchNames.blocks(net).get(reluName);
+        UnaryOperator<NDArray> quantizer = relu.getOutputTransform();
+        float[][] seen = new float[2][];
+        relu.setOutputTransform(
+                y -> {
+                    NDArray q = quantizer.apply(y);
+                    seen[0] = y.toFloatArray();
+                    seen[1] = q.toFloatArray();
+                    return q;
+                });
+        net.forward(
+                new ParameterStore(manager, false),
+                new NDList(manager.randomNormal(new Shape(2, 3, 32, 32))),
+                false);
+        relu.setOutputTransform(quantizer);
+        return seen;
     }
 
     @Test

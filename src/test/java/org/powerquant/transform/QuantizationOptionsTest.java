@@ -197,15 +197,7 @@ class QuantizationOptionsTest {
                                     .rounding(rounding)
                                     .biasCorrection(correct)
                                     .build();
-                    // directly, through toBuilder, and through a comparison's other settings
-                    for (QuantizationOptions o :
-                            List.of(
-                                    options,
-                                    options.toBuilder().build(),
-                                    Comparison.options(
-                                            options,
-                                            QuantizationSetting.parse("w6"),
-                                            QuantizationMethod.UNIFORM))) {
+                    for (QuantizationOptions o : carriedOver(options, "w6")) {
                         PowerQuantTransform t = o.transform();
                         String what = clip + " " + rounding + " " + correct;
                         assertEquals(clip, t.weightQuantizer().clipping(), what);
@@ -220,20 +212,25 @@ class QuantizationOptionsTest {
         }
     }
 
+    /** Options as given, through {@code toBuilder}, and through a comparison's other setting. */
+    private static List<QuantizationOptions> carriedOver(
+            QuantizationOptions options, String otherSetting) {
+        return List.of(
+                options,
+                options.toBuilder().build(),
+                Comparison.options(
+                        options,
+                        QuantizationSetting.parse(otherSetting),
+                        QuantizationMethod.UNIFORM));
+    }
+
     @Test
     void theActivationRoundingReachesTheTransformAndCarriesOver() {
         assertEquals(CodeRounding.POWER_DOMAIN, w4a4().build().activationRounding());
         assertEquals(CodeRounding.POWER_DOMAIN, w4a4().build().transform().activationRounding());
         for (CodeRounding rounding : CodeRounding.values()) {
             QuantizationOptions options = w4a4().activationRounding(rounding).build();
-            for (QuantizationOptions o :
-                    List.of(
-                            options,
-                            options.toBuilder().build(),
-                            Comparison.options(
-                                    options,
-                                    QuantizationSetting.parse("w6a6"),
-                                    QuantizationMethod.UNIFORM))) {
+            for (QuantizationOptions o : carriedOver(options, "w6a6")) {
                 assertEquals(rounding, o.activationRounding());
                 assertEquals(rounding, o.transform().activationRounding());
             }
