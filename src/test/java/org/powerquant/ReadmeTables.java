@@ -19,6 +19,7 @@ import org.powerquant.eval.Comparison;
 import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
@@ -36,10 +37,10 @@ import org.powerquant.transform.QuantizationSetting;
  * <p>System properties: {@code tables} (comma-separated names, default all: see {@link #TABLES}),
  * {@code images} (first test images, default 2000), {@code readme} (default {@code README.md}),
  * {@code powerquant.shared} (default {@code ../shared}), {@code options} (ablation option sets,
- * comma-separated, each a {@code +}-joined subset of {@code squant}, {@code level}, {@code bias},
- * {@code clip}, or {@code none}; also for {@code targets} and {@code mobilenetv2-options}) and
- * {@code settings} (overrides a table's settings, e.g. {@code w4a4}; rows already in the block for
- * other settings are kept).
+ * comma-separated, each a {@code +}-joined subset of {@code squant}, {@code level}, {@code alevel},
+ * {@code bias}, {@code clip}, or {@code none}; also for {@code targets} and {@code
+ * mobilenetv2-options}) and {@code settings} (overrides a table's settings, e.g. {@code w4a4}; rows
+ * already in the block for other settings are kept).
  */
 public final class ReadmeTables {
 
@@ -255,7 +256,8 @@ public final class ReadmeTables {
      * The options an ablation label stands for.
      *
      * @param label {@code none} or a {@code +}-joined subset of {@code squant} (error-aware
-     *     rounding), {@code level} (nearest-level rounding), {@code bias}, {@code clip}
+     *     rounding), {@code level} (nearest-level weight rounding), {@code alevel} (nearest-level
+     *     activation rounding), {@code bias}, {@code clip}
      * @return the options
      */
     public static QuantizationOptions options(String label) {
@@ -265,6 +267,7 @@ public final class ReadmeTables {
                 case "none" -> {}
                 case "squant" -> builder.rounding(WeightRounding.ERROR_AWARE);
                 case "level" -> builder.rounding(WeightRounding.NEAREST_LEVEL);
+                case "alevel" -> builder.activationRounding(CodeRounding.NEAREST_LEVEL);
                 case "bias" -> builder.biasCorrection(true);
                 case "clip" -> builder.clipping(true);
                 default -> throw new IllegalArgumentException("unknown option " + part);
