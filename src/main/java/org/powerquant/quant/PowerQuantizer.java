@@ -26,6 +26,7 @@ public final class PowerQuantizer {
     private final double exponent;
     private final double inverseExponent;
     private final CodeRounding rounding;
+    private final double[] levels;
 
     private PowerQuantizer(int bits, boolean signed, double exponent, CodeRounding rounding) {
         BitWidth.check(bits, "quantizer bits");
@@ -39,6 +40,16 @@ public final class PowerQuantizer {
         this.exponent = exponent;
         this.inverseExponent = 1.0 / exponent;
         this.rounding = java.util.Objects.requireNonNull(rounding, "code rounding");
+        // Nearest-level codes and thresholds read two levels each: computed once here, with the
+        // same formula as levelOf, so that every value is the same double.
+        if (rounding == CodeRounding.NEAREST_LEVEL) {
+            this.levels = new double[maxCode + 1];
+            for (int k = 0; k <= maxCode; k++) {
+                levels[k] = levelOf(k);
+            }
+        } else {
+            this.levels = null;
+        }
     }
 
     /**
@@ -151,6 +162,13 @@ public final class PowerQuantizer {
      * @return {@code (code / N)^(1/a)}
      */
     public double level(int code) {
+        if (levels != null) {
+            return levels[Math.max(0, Math.min(maxCode, code))];
+        }
+        return levelOf(code);
+    }
+
+    private double levelOf(int code) {
         if (code <= 0) {
             return 0;
         }

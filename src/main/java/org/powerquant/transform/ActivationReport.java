@@ -1,5 +1,6 @@
 package org.powerquant.transform;
 
+import java.util.Objects;
 import org.powerquant.quant.CodeRounding;
 
 /**
@@ -32,7 +33,7 @@ public record ActivationReport(
      * @throws NullPointerException if the rounding is null
      */
     public ActivationReport {
-        java.util.Objects.requireNonNull(rounding, "rounding");
+        Objects.requireNonNull(rounding, "rounding");
     }
 
     /**
