@@ -1,5 +1,6 @@
 package org.powerquant.quant;
 
+import java.util.Objects;
 import org.powerquant.Role;
 
 /**
@@ -42,7 +43,7 @@ public record ActivationGrid(
      * @throws NullPointerException if the rounding is null
      */
     public ActivationGrid {
-        java.util.Objects.requireNonNull(rounding, "activation rounding");
+        Objects.requireNonNull(rounding, "activation rounding");
         BitWidth.check(bits, Role.ACTIVATION_BITS);
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
             throw new IllegalArgumentException(

@@ -1,5 +1,7 @@
 package org.powerquant.quant;
 
+import java.util.Objects;
+
 /**
  * The grid of one power quantizer: a bit width, a sign convention and an exponent {@code a}.
  *
@@ -39,7 +41,7 @@ public final class PowerQuantizer {
         this.maxCode = signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
         this.exponent = exponent;
         this.inverseExponent = 1.0 / exponent;
-        this.rounding = java.util.Objects.requireNonNull(rounding, "code rounding");
+        this.rounding = Objects.requireNonNull(rounding, "code rounding");
         // Nearest-level codes and thresholds read two levels each: computed once here, with the
         // same formula as levelOf, so that every value is the same double.
         if (rounding == CodeRounding.NEAREST_LEVEL) {

@@ -35,37 +35,4 @@ public record ActivationReport(
     public ActivationReport {
         Objects.requireNonNull(rounding, "rounding");
     }
-
-    /**
-     * A row of a grid rounded in the power domain, as in the paper.
-     *
-     * @param name the site's name
-     * @param bits the bit width
-     * @param lower the smallest representable value
-     * @param range the clipping range
-     * @param exponent the exponent
-     * @param expectedError the expected squared error per element
-     * @param uniformExpectedError the same for a uniform grid
-     * @param mode how the grid was found
-     */
-    public ActivationReport(
-            String name,
-            int bits,
-            double lower,
-            double range,
-            double exponent,
-            double expectedError,
-            double uniformExpectedError,
-            String mode) {
-        this(
-                name,
-                bits,
-                lower,
-                range,
-                exponent,
-                expectedError,
-                uniformExpectedError,
-                mode,
-                CodeRounding.POWER_DOMAIN);
-    }
 }
