@@ -25,7 +25,9 @@ package org.powerquant.quant;
  * </ol>
  *
  * <p>Every step strictly lowers the error it targets, so both passes end; codes never leave the
- * grid (each weight takes one of its two bracketing levels). Deterministic; pure Java.
+ * grid (each weight takes one of its two bracketing levels). Deterministic; pure Java. {@link
+ * #kernelError} is the measure by which {@link WeightQuantizer} decides whether a layer's searched
+ * exponent, once rounded this way, still beats {@code a = 1}.
  */
 public final class ErrorAwareRounding {
 
@@ -142,6 +144,43 @@ public final class ErrorAwareRounding {
             out[i] = grid.dequantize(codes[i], scale);
         }
         return out;
+    }
+
+    /**
+     * The error by which a grid under error-aware rounding is judged: the squared rounding error
+     * plus each kernel's summed rounding error squared, {@code sum_i e_i^2 + sum_k (sum_{i in k}
+     * e_i)^2} with {@code e = w_q - w}. It is a kernel's expected squared output error, summed over
+     * kernels, when its input positions share a common part (the local mean) with as much energy as
+     * their independent fluctuation: for {@code x = m + n_i}, {@code E[m^2] = E[n_i^2] = v}, {@code
+     * E[(sum_i e_i x_i)^2] = v (sum_i e_i^2 + (sum_i e_i)^2)}. Nearest rounding minimises the first
+     * term alone; error-aware rounding trades a little of it for the second. For kernels of one
+     * weight (rank 1 and 2) it is twice the squared error.
+     *
+     * @param shape the shape, output channel first, kernels as in {@link #codes}
+     * @param values the weights, row-major
+     * @param quantized their quantized values, same order
+     * @return the error, in squared weight units
+     */
+    public static double kernelError(long[] shape, float[] values, float[] quantized) {
+        if (values.length != quantized.length) {
+            throw new IllegalArgumentException(
+                    values.length + " weights but " + quantized.length + " quantized values");
+        }
+        int kernelLength = 1;
+        for (int d = 2; d < shape.length; d++) {
+            kernelLength *= (int) shape[d];
+        }
+        double total = 0;
+        for (int from = 0; from < values.length; from += kernelLength) {
+            double sum = 0;
+            for (int i = from; i < from + kernelLength; i++) {
+                double e = (double) quantized[i] - values[i];
+                total += e * e;
+                sum += e;
+            }
+            total += sum * sum;
+        }
+        return total;
     }
 
     private static void flip(

@@ -141,7 +141,21 @@ public final class WeightQuantizer {
         float[] quantized;
         double error = result.error();
         if (rounding == WeightRounding.ERROR_AWARE) {
-            quantized = new ErrorAwareRounding(true).dequantize(grid, shape, values, scales);
+            ErrorAwareRounding errorAware = new ErrorAwareRounding(true);
+            quantized = errorAware.dequantize(grid, shape, values, scales);
+            if (result.exponent() != 1.0) {
+                // The exponent was searched under nearest rounding; once both grids are rounded
+                // error-aware, keep it only if it is still no worse than a = 1 by the error that
+                // rounding is judged by.
+                float[] atOne = errorAware.dequantize(uniform, shape, values, scales);
+                if (ErrorAwareRounding.kernelError(shape, values, atOne)
+                        < ErrorAwareRounding.kernelError(shape, values, quantized)) {
+                    quantized = atOne;
+                    result =
+                            new ExponentSearch.Result(
+                                    1.0, result.uniformError(), result.uniformError());
+                }
+            }
             error = squaredError(values, quantized);
         } else if (clip < 1) {
             quantized = new float[values.length];

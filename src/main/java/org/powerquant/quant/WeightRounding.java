@@ -16,6 +16,9 @@ public enum WeightRounding {
     /**
      * SQuant-style error-aware rounding ({@link ErrorAwareRounding}): some weights take the level
      * on their other side so that each kernel's and each channel's summed rounding error is small.
+     * Under {@link QuantizationMethod#POWER} a layer keeps its searched exponent only if, both
+     * rounded this way, its grid's {@link ErrorAwareRounding#kernelError} is no larger than that of
+     * {@code a = 1}; otherwise the layer gets {@code a = 1}.
      */
     ERROR_AWARE;
 

@@ -79,6 +79,85 @@ class WeightQuantizerTest {
     }
 
     @Test
+    void errorAwarePowerQuantKeepsTheSearchedExponentOnlyWhereItsKernelErrorIsNoWorse() {
+        Random random = new Random(35);
+        int kept = 0;
+        int fellBack = 0;
+        for (int trial = 0; trial < 120; trial++) {
+            int bits = 3 + random.nextInt(2);
+            int channels = 1 + random.nextInt(16);
+            int inputs = 1 + random.nextInt(3);
+            long[] shape = {channels, inputs, 3, 3};
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, inputs * 9);
+            double searched =
+                    WeightQuantizer.builder()
+                            .bits(bits)
+                            .build()
+                            .quantize("conv", shape, w)
+                            .exponent();
+            WeightQuantizer.Builder builder =
+                    WeightQuantizer.builder().bits(bits).rounding(WeightRounding.ERROR_AWARE);
+            QuantizedWeights power = builder.build().quantize("conv", shape, w);
+            QuantizedWeights uniform =
+                    builder.method(QuantizationMethod.UNIFORM).build().quantize("conv", shape, w);
+            float[] atSearched =
+                    new ErrorAwareRounding(true)
+                            .dequantize(
+                                    PowerQuantizer.signed(bits, searched),
+                                    shape,
+                                    w,
+                                    power.scales());
+            double searchedError = ErrorAwareRounding.kernelError(shape, w, atSearched);
+            double uniformError = ErrorAwareRounding.kernelError(shape, w, uniform.values());
+            if (searchedError <= uniformError) {
+                kept++;
+                assertEquals(searched, power.exponent(), "trial " + trial);
+                assertArrayEquals(atSearched, power.values(), 0.0f, "trial " + trial);
+            } else {
+                fellBack++;
+                assertEquals(1.0, power.exponent(), "trial " + trial);
+                assertArrayEquals(uniform.values(), power.values(), 0.0f, "trial " + trial);
+            }
+        }
+        assertTrue(kept > 0 && fellBack > 0, kept + " kept, " + fellBack + " fell back to a = 1");
+    }
+
+    @Test
+    void kernelErrorIsTheSquaredErrorPlusEachKernelsSummedErrorSquared() {
+        Random random = new Random(36);
+        for (int trial = 0; trial < 30; trial++) {
+            int channels = 1 + random.nextInt(5);
+            int inputs = 1 + random.nextInt(4);
+            int side = 1 + random.nextInt(3);
+            long[] conv = {channels, inputs, side, side};
+            int n = channels * inputs * side * side;
+            float[] w = RandomTensors.draw(random, RandomTensors.Kind.GAUSSIAN, 1, n);
+            float[] q = RandomTensors.draw(random, RandomTensors.Kind.GAUSSIAN, 1, n);
+            // e^T (I + K) e, K the block matrix of ones over each kernel's positions
+            int kernel = side * side;
+            double expected = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    double kij = (i == j ? 1 : 0) + (i / kernel == j / kernel ? 1 : 0);
+                    expected += ((double) q[i] - w[i]) * kij * ((double) q[j] - w[j]);
+                }
+            }
+            assertEquals(
+                    expected, ErrorAwareRounding.kernelError(conv, w, q), 1e-9 * (1 + expected));
+            double squared = 0;
+            for (int i = 0; i < n; i++) {
+                squared += ((double) q[i] - w[i]) * ((double) q[i] - w[i]);
+            }
+            assertEquals(
+                    2 * squared,
+                    ErrorAwareRounding.kernelError(new long[] {channels, n / channels}, w, q),
+                    1e-9 * (1 + squared),
+                    "a dense layer's kernels are single weights");
+        }
+    }
+
+    @Test
     void reportedErrorsAreThoseOfTheValues() {
         Random random = new Random(32);
         float[] w = RandomTensors.draw(random, RandomTensors.Kind.LAPLACE, 16, 400);
