@@ -19,7 +19,8 @@ import org.powerquant.transform.QuantizationSetting;
  * table with {@link ReadmeTables} re-pins it: no figure is written here. Pinned: the ablation's
  * weights-only W4 (nearest rounding) and W3 (error-aware and nearest-level rounding) rows and its
  * W4A4 row with the default options, both methods, on the first 2,000 test images (the count the
- * table states); the shared MobileNetV2's W6A6 and W4A8 rows with nearest-level rounding.
+ * table states); the shared MobileNetV2's W6A6 and W4A8 rows with nearest-level rounding and its
+ * weights-only W3 row with error-aware rounding.
  */
 class ReadmeTablesIT {
 
@@ -44,6 +45,12 @@ class ReadmeTablesIT {
     void mobileNetV2WithNearestLevelRounding() throws Exception {
         SharedFixtures.mobileNetV2();
         check("mobilenetv2-options", "fmnist_mobilenet_v2.pt", "w6a6,w4a8", "level");
+    }
+
+    @Test
+    void mobileNetV2WithErrorAwareRounding() throws Exception {
+        SharedFixtures.mobileNetV2();
+        check("mobilenetv2-options", "fmnist_mobilenet_v2.pt", "w3", "squant");
     }
 
     /** Measures the settings with both methods and compares each row with the README's. */

@@ -151,10 +151,10 @@ public final class ErrorAwareRounding {
      * plus each kernel's summed rounding error squared, {@code sum_i e_i^2 + sum_k (sum_{i in k}
      * e_i)^2} with {@code e = w_q - w}. It is a kernel's expected squared output error, summed over
      * kernels, when its input positions share a common part (the local mean) with as much energy as
-     * their independent fluctuation: for {@code x = m + n_i}, {@code E[m^2] = E[n_i^2] = v}, {@code
-     * E[(sum_i e_i x_i)^2] = v (sum_i e_i^2 + (sum_i e_i)^2)}. Nearest rounding minimises the first
-     * term alone; error-aware rounding trades a little of it for the second. For kernels of one
-     * weight (rank 1 and 2) it is twice the squared error.
+     * their independent fluctuation: for {@code x_i = m + n_i}, {@code E[m^2] = E[n_i^2] = v},
+     * {@code E[(sum_i e_i x_i)^2] = v (sum_i e_i^2 + (sum_i e_i)^2)}. Nearest rounding minimises
+     * the first term alone; error-aware rounding trades a little of it for the second. For kernels
+     * of one weight (rank 1 and 2) it is twice the squared error.
      *
      * @param shape the shape, output channel first, kernels as in {@link #codes}
      * @param values the weights, row-major

@@ -10,7 +10,9 @@ import java.util.Map;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.PowerQuantTransform;
+import org.powerquant.transform.QuantizationSetting;
 
 /**
  * Measures the trained DJL zoo fixtures on the first 2,000 Fashion-MNIST test images: float, and
@@ -23,6 +25,9 @@ import org.powerquant.transform.PowerQuantTransform;
  * java -Dai.djl.offline=true -cp target/classes:target/test-classes:$(cat /tmp/cp.txt) \
  *     org.powerquant.zoo.ZooAccuracy [resnet|mobilenetv1|mobilenetv2 ...]
  * </pre>
+ *
+ * <p>{@code -Dsettings=w4,w3} measures those settings instead, both methods, and {@code
+ * -Drounding=error-aware} rounds their weights so.
  */
 public final class ZooAccuracy {
 
@@ -40,6 +45,47 @@ public final class ZooAccuracy {
         settings.put("W4A4 uniform", transform(4, 4, QuantizationMethod.UNIFORM));
         settings.put("W4A4 power", transform(4, 4, QuantizationMethod.POWER));
         return settings;
+    }
+
+    /**
+     * The settings of a run: {@link #settings()}, or with {@code -Dsettings=w4,w3} those settings
+     * with both methods, with {@code -Drounding=error-aware} (or {@code nearest-level}) for the
+     * weights.
+     */
+    private static Map<String, PowerQuantTransform> asked() {
+        String settings = System.getProperty("settings");
+        if (settings == null) {
+            return settings();
+        }
+        WeightRounding rounding =
+                WeightRounding.valueOf(
+                        System.getProperty("rounding", "nearest")
+                                .toUpperCase(Locale.ROOT)
+                                .replace('-', '_'));
+        Map<String, PowerQuantTransform> asked = new LinkedHashMap<>();
+        for (QuantizationSetting setting : QuantizationSetting.parseList(settings)) {
+            if (setting.isFloat()) {
+                asked.put("fp32", null);
+                continue;
+            }
+            for (QuantizationMethod m : QuantizationMethod.values()) {
+                PowerQuantTransform.Builder builder =
+                        PowerQuantTransform.builder()
+                                .weightBits(setting.weightBits())
+                                .method(m)
+                                .rounding(rounding)
+                                .imageSize(ZooFixtures.SIDE, ZooFixtures.SIDE);
+                if (setting.quantizesActivations()) {
+                    builder.activationBits(setting.activationBits());
+                }
+                asked.put(
+                        setting.label().toUpperCase(Locale.ROOT)
+                                + " "
+                                + m.name().toLowerCase(Locale.ROOT),
+                        builder.build());
+            }
+        }
+        return asked;
     }
 
     static PowerQuantTransform transform(int weightBits, int activationBits, QuantizationMethod m) {
@@ -95,7 +141,7 @@ public final class ZooAccuracy {
             if (!asked || ZooFixtures.directory(network) == null) {
                 continue;
             }
-            for (Map.Entry<String, PowerQuantTransform> s : settings().entrySet()) {
+            for (Map.Entry<String, PowerQuantTransform> s : asked().entrySet()) {
                 long start = System.nanoTime();
                 double top1 = top1(network, test, s.getValue());
                 System.out.printf(
