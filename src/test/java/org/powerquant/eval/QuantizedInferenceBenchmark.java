@@ -35,10 +35,10 @@ import org.powerquant.transform.PowerQuantTransform;
  * parameters, not the work per element.
  *
  * <p>A fourth column runs the same W4A4 PowerQuant model with the activation quantizers of the
- * previous version installed instead, built without an owner so that they copy their tables into
- * the engine on every call (the same grids and operations otherwise): a same-run baseline for the
- * native tables held per device, robust to the load of the machine. The two sets of quantizers are
- * swapped on the one network before each of its rounds, in alternating order.
+ * previous version installed instead, {@link ActivationQuantizer#engineOnly()}, which look their
+ * levels up with the engine's operations rather than in Java (the same grids and outputs): a
+ * same-run baseline for the Java lookup, robust to the load of the machine. The two sets of
+ * quantizers are swapped on the one network before each of its rounds, in alternating order.
  *
  * <p>Not a test (surefire skips it): {@code java -Dai.djl.offline=true -cp ...
  * org.powerquant.eval.QuantizedInferenceBenchmark [rounds] [imagesPerRound] [batchSize]}.
@@ -69,7 +69,7 @@ public final class QuantizedInferenceBenchmark {
             "float",
             "W4A4 uniform",
             "W4A4 PowerQuant",
-            "W4A4 PowerQuant, tables copied per call (before)"
+            "W4A4 PowerQuant, engine operations only (before)"
         };
         try (ZooModel<NDList, NDList> floatModel =
                         new ZooModel<>(
@@ -84,7 +84,7 @@ public final class QuantizedInferenceBenchmark {
             long exact = 0;
             for (Map.Entry<String, UnaryOperator<NDArray>> e : owned.entrySet()) {
                 ActivationQuantizer q = (ActivationQuantizer) e.getValue();
-                perCall.put(e.getKey(), new ActivationQuantizer(q.grid()));
+                perCall.put(e.getKey(), q.engineOnly());
                 exact += q.codesExact() ? 1 : 0;
             }
             List<Map<String, UnaryOperator<NDArray>>> installs =
@@ -114,8 +114,8 @@ public final class QuantizedInferenceBenchmark {
                 ownedOverPerCall[r] = rate[2][r] / rate[3][r];
                 System.out.printf(
                         Locale.ROOT,
-                        "round %d: float %.1f, uniform %.1f, power %.1f, power with tables copied"
-                                + " per call %.1f images/s%n",
+                        "round %d: float %.1f, uniform %.1f, power %.1f, power with engine operations"
+                                + " only %.1f images/s%n",
                         r + 1,
                         rate[0][r],
                         rate[1][r],
@@ -141,7 +141,7 @@ public final class QuantizedInferenceBenchmark {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "W4A4 PowerQuant / the same with tables copied per call: %.3f (median per"
+                    "W4A4 PowerQuant / the same with engine operations only: %.3f (median per"
                             + " round)%n",
                     median(ownedOverPerCall));
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
@@ -140,6 +141,61 @@ class ActivationQuantizerTest {
             }
         }
         return near;
+    }
+
+    @Test
+    void theJavaLookupGivesTheEngineOperationsOutputsElementForElement() {
+        Random random = new Random(17);
+        int tables = 0;
+        try (NDManager owner = NDManager.newBaseManager();
+                NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 40; trial++) {
+                int bits = 2 + random.nextInt(7);
+                double a = 0.25 + random.nextDouble() * 1.25;
+                double range = Math.exp(random.nextGaussian());
+                ActivationGrid grid = new ActivationGrid(bits, a, 0, range, 0, 0);
+                ActivationQuantizer java = new ActivationQuantizer(grid, owner);
+                ActivationQuantizer engine = java.engineOnly();
+                if (!java.codesExact()) {
+                    continue; // no table: both take the engine's pow path
+                }
+                tables++;
+                PowerQuantizer q = grid.quantizer();
+                // large enough for the lookup to be split between threads
+                float[] values = new float[70_000];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) ((random.nextDouble() * 1.6 - 0.3) * range);
+                }
+                for (int k = 0; k < q.maxCode(); k++) { // on and next to every threshold
+                    int t = Float.floatToIntBits((float) (q.threshold(k) * range));
+                    for (int d = -3; d <= 3; d++) {
+                        values[random.nextInt(values.length)] = Float.intBitsToFloat(t + d);
+                    }
+                }
+                NDArray flat = manager.create(values);
+                NDArray[] inputs = {
+                    flat,
+                    flat.reshape(70, 1000).transpose(), // not contiguous
+                    flat.reshape(7, 10, 20, 50).toType(DataType.FLOAT64, false),
+                    flat.get("500:1500"), // a view at an offset
+                    flat.get("0:0")
+                };
+                for (NDArray y : inputs) {
+                    String where = "trial " + trial + " (" + grid + "), shape " + y.getShape();
+                    assertTrue(java.looksUpInJava(y), where + ": the Java lookup runs on the CPU");
+                    assertTrue(!engine.looksUpInJava(y), where);
+                    NDArray fromJava = java.apply(y);
+                    NDArray fromEngine = engine.apply(y);
+                    assertEquals(y.getDataType(), fromJava.getDataType(), where);
+                    assertEquals(y.getShape(), fromJava.getShape(), where);
+                    assertArrayEquals(
+                            fromEngine.toType(DataType.FLOAT32, false).toFloatArray(),
+                            fromJava.toType(DataType.FLOAT32, false).toFloatArray(),
+                            where);
+                }
+            }
+        }
+        assertTrue(tables >= 30, tables + " of 40 grids on the table path");
     }
 
     @Test
