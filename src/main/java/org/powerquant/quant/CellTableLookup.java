@@ -67,7 +67,7 @@ public final class CellTableLookup {
         // y >= threshold exactly when y - threshold is +0 or above: no branch to mispredict
         int atOrAbove = 1 - (Float.floatToRawIntBits(y - table[m]) >>> 31);
         float value = table[m + 1 + atOrAbove];
-        return x == x ? value : x;
+        return Float.isNaN(x) ? x : value;
     }
 
     /**
