@@ -1,12 +1,12 @@
 package org.powerquant.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 
 /**
- * A ReLU clipped at 6 ({@code min(max(x, 0), 6)}, PyTorch's {@code ReLU6}) as a block of its own
- * type, with the same output hook as {@link Relu}: every walk that finds ReLU outputs finds these
- * too, and knows ({@code instanceof Relu6}) that the values never exceed {@link #UPPER_BOUND}.
+ * A ReLU clipped at 6 ({@code min(max(x, 0), 6)}, PyTorch's {@code ReLU6}, computed as DJL's {@link
+ * ai.djl.nn.Activation#relu6} does) as a block of its own type, with the same output hook as {@link
+ * Relu}: every walk that finds ReLU outputs finds these too, and knows ({@code instanceof Relu6})
+ * that the values never exceed {@link #UPPER_BOUND}.
  */
 public class Relu6 extends Relu {
 
@@ -19,7 +19,16 @@ public class Relu6 extends Relu {
     /** {@inheritDoc} */
     @Override
     protected NDArray activate(NDArray x) {
-        return Activation.relu6(x);
+        // Activation.relu6(x) is minimum(relu(x), 6) with a scalar that PyTorch's engine creates
+        // over a Java buffer and closes at once. Autograd keeps that operand for the backward pass,
+        // and the garbage collector may free its buffer before then: the backward pass then reads
+        // freed memory. Here the bound is an engine-owned copy that lives as long as x's manager.
+        // Same operator, same outputs.
+        NDArray bound;
+        try (NDArray borrowed = x.getManager().create((float) UPPER_BOUND)) {
+            bound = borrowed.duplicate();
+        }
+        return x.getNDArrayInternal().relu().minimum(bound);
     }
 
     /** {@inheritDoc} */
