@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Maps float32 inputs to the levels of their codes in one pass of plain Java, by a {@link
  * ThresholdCells} table: the scaled input's cell, one comparison with the cell's threshold, and the
- * level below or at the threshold. The engine needs seven operations and two gathers for the same
- * result.
+ * level below or at the threshold. The engine needs seven operations, two of them gathers, for the
+ * same result.
  *
  * <p>For every input {@code x} but NaN the output is exactly {@code
  * levels[codes[cells.index(clip(x, 0, upper))]]}; NaN stays NaN. The clip is done on the cell

@@ -79,21 +79,21 @@ public final class QuantizedInferenceBenchmark {
                 QuantizedModel<NDList, NDList> power = quantize(QuantizationMethod.POWER)) {
             Model[] models = {floatModel, uniform.model(), power.model(), power.model()};
             ConvNetwork network = (ConvNetwork) power.model().getBlock();
-            Map<String, UnaryOperator<NDArray>> owned = transforms(network);
-            Map<String, UnaryOperator<NDArray>> perCall = new LinkedHashMap<>();
+            Map<String, UnaryOperator<NDArray>> javaLookup = transforms(network);
+            Map<String, UnaryOperator<NDArray>> engineOnly = new LinkedHashMap<>();
             long exact = 0;
-            for (Map.Entry<String, UnaryOperator<NDArray>> e : owned.entrySet()) {
+            for (Map.Entry<String, UnaryOperator<NDArray>> e : javaLookup.entrySet()) {
                 ActivationQuantizer q = (ActivationQuantizer) e.getValue();
-                perCall.put(e.getKey(), q.engineOnly());
+                engineOnly.put(e.getKey(), q.engineOnly());
                 exact += q.codesExact() ? 1 : 0;
             }
             List<Map<String, UnaryOperator<NDArray>>> installs =
-                    Arrays.asList(null, null, owned, perCall);
+                    Arrays.asList(null, null, javaLookup, engineOnly);
             System.out.printf(
                     Locale.ROOT,
                     "W4A4 PowerQuant: %d of %d activation sites on the exact table path%n",
                     exact,
-                    owned.size());
+                    javaLookup.size());
             int n = models.length;
             for (int m = 0; m < n; m++) { // warm-up
                 install(network, installs.get(m));
@@ -101,7 +101,7 @@ public final class QuantizedInferenceBenchmark {
             }
             double[][] rate = new double[n][rounds];
             double[][] ratio = new double[n][rounds];
-            double[] ownedOverPerCall = new double[rounds];
+            double[] javaOverEngine = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 int[] order = r % 2 == 0 ? new int[] {0, 1, 2, 3} : new int[] {0, 1, 3, 2};
                 for (int m : order) {
@@ -111,7 +111,7 @@ public final class QuantizedInferenceBenchmark {
                 for (int m = 0; m < n; m++) {
                     ratio[m][r] = rate[m][r] / rate[0][r];
                 }
-                ownedOverPerCall[r] = rate[2][r] / rate[3][r];
+                javaOverEngine[r] = rate[2][r] / rate[3][r];
                 System.out.printf(
                         Locale.ROOT,
                         "round %d: float %.1f, uniform %.1f, power %.1f, power with engine operations"
@@ -143,7 +143,7 @@ public final class QuantizedInferenceBenchmark {
                     Locale.ROOT,
                     "W4A4 PowerQuant / the same with engine operations only: %.3f (median per"
                             + " round)%n",
-                    median(ownedOverPerCall));
+                    median(javaOverEngine));
         }
     }
 
