@@ -9,19 +9,22 @@ package org.powerquant.quant;
  * grow with the kernel's size.
  *
  * <p>Each weight {@code w} lies between two adjacent levels of its grid ({@link
- * PowerQuantizer#dequantize(int, float)} of neighbouring codes under its channel's scale): nearest
- * rounding takes the closer one, a <em>flip</em> takes the other (a weight exactly on a level, or
- * beyond the largest level, has no flip). Errors are in the weights' own units, {@code e = w_q -
- * w}, so the unequal gaps of a power grid count as they are. Two passes:
+ * PowerQuantizer#dequantize(int, float)} of neighbouring codes under its channel's scale): the
+ * grid's own rounding ({@link PowerQuantizer#quantize(float, float)}) takes one of them, a
+ * <em>flip</em> takes the other (a weight exactly on a level, or beyond the largest level, has no
+ * flip). The start is that rounding, the paper's in the power domain unless the grid rounds to the
+ * nearest level: for {@code a = 1} both are the closer level, for {@code a < 1} the paper's takes
+ * the upper level a little more often. Errors are in the weights' own units, {@code e = w_q - w},
+ * so the unequal gaps of a power grid count as they are. Two passes:
  *
  * <ol>
  *   <li><b>kernel</b>: while some flip inside a kernel (the weights of one output and one input
  *       channel) makes the kernel's summed error {@code |E_k|} strictly smaller, the one that adds
  *       the least squared error is applied (SQuant's order: the largest residuals first). It stops
- *       when no single flip lowers {@code |E_k|}, which never exceeds its nearest-rounding value;
+ *       when no single flip lowers {@code |E_k|}, which never exceeds its value at the start;
  *   <li><b>channel</b>: the same over an output channel's summed error {@code |E_c|}, admitting
- *       only flips that keep every kernel's {@code |E_k|} within its nearest-rounding value. Sweeps
- *       of the admissible flips, cheapest first, repeat until one applies none.
+ *       only flips that keep every kernel's {@code |E_k|} within its value at the start. Sweeps of
+ *       the admissible flips, cheapest first, repeat until one applies none.
  * </ol>
  *
  * <p>Every step strictly lowers the error it targets, so both passes end; codes never leave the
