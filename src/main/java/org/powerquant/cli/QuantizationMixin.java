@@ -83,7 +83,7 @@ final class QuantizationMixin {
     @Option(
             names = "--exponent-max",
             paramLabel = "A",
-            defaultValue = "1.5",
+            defaultValue = "1.0",
             description = "Largest exponent searched. Default: ${DEFAULT-VALUE}.")
     double exponentMax;
 

@@ -306,7 +306,10 @@ public final class WeightQuantizer {
         private int bits = 4;
         private ScaleMode scaleMode = ScaleMode.PER_CHANNEL;
         private QuantizationMethod method = QuantizationMethod.POWER;
-        private ExponentSearch search = ExponentSearch.builder().build();
+        private ExponentSearch search =
+                ExponentSearch.builder()
+                        .bounds(ExponentSearch.DEFAULT_LOWER, ExponentSearch.WEIGHT_UPPER)
+                        .build();
         private boolean clipping;
         private double minClip = ClippingSearch.DEFAULT_MIN_CLIP;
         private WeightRounding rounding = WeightRounding.NEAREST;

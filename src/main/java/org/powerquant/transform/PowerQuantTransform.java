@@ -133,7 +133,7 @@ public final class PowerQuantTransform {
     }
 
     /**
-     * @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1.5] to 1e-3
+     * @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1] to 1e-3
      */
     public static Builder builder() {
         return new Builder();
@@ -494,7 +494,7 @@ public final class PowerQuantTransform {
         private ScaleMode scaleMode = ScaleMode.PER_CHANNEL;
         private QuantizationMethod method = QuantizationMethod.POWER;
         private double lowerExponent = ExponentSearch.DEFAULT_LOWER;
-        private double upperExponent = ExponentSearch.DEFAULT_UPPER;
+        private double upperExponent = ExponentSearch.WEIGHT_UPPER;
         private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
         private Predicate<String> skip = name -> false;
         private final Map<String, Pattern> skipPatterns = new LinkedHashMap<>();

@@ -102,7 +102,7 @@ public final class QuantizationOptions {
 
     /**
      * @return a builder: float weights and activations (set {@link Builder#weightBits}),
-     *     PowerQuant, per channel, exponent in [0.2, 1.5] to 1e-3, seed 0, input size unknown
+     *     PowerQuant, per channel, exponent in [0.2, 1] to 1e-3, seed 0, input size unknown
      */
     public static Builder builder() {
         return new Builder();
@@ -428,7 +428,7 @@ public final class QuantizationOptions {
         private boolean perTensor;
         private List<String> skip = new ArrayList<>();
         private double exponentMin = ExponentSearch.DEFAULT_LOWER;
-        private double exponentMax = ExponentSearch.DEFAULT_UPPER;
+        private double exponentMax = ExponentSearch.WEIGHT_UPPER;
         private double tolerance = ExponentSearch.DEFAULT_TOLERANCE;
         private CalibrationMode calibrationMode;
         private CalibrationImages calibrationData;

@@ -83,6 +83,38 @@ class ExponentSearchTest {
     }
 
     @Test
+    void theWeightsUpperBoundOfOneMovesNoLayerWhoseBestExponentIsBelowIt() {
+        ExponentSearch weights =
+                ExponentSearch.builder()
+                        .bounds(ExponentSearch.DEFAULT_LOWER, ExponentSearch.WEIGHT_UPPER)
+                        .build();
+        Random random = new Random(24);
+        int below = 0;
+        int above = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            int channels = 1 + random.nextInt(32);
+            // Down to a handful of weights per channel, where the error can be least above 1.
+            int perChannel = 1 + random.nextInt(random.nextBoolean() ? 16 : 400);
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            SortedMagnitudes sorted = SortedMagnitudes.of(w, channels, ScaleMode.PER_CHANNEL);
+            int bits = 2 + random.nextInt(7);
+            ExponentSearch.Result wide = search.minimize(sorted, bits);
+            ExponentSearch.Result bounded = weights.minimize(sorted, bits);
+            String what = "trial " + trial + ": " + wide + " against " + bounded;
+            if (wide.exponent() < 0.95) {
+                below++;
+                assertEquals(wide.exponent(), bounded.exponent(), 0.0, what);
+                assertEquals(wide.error(), bounded.error(), 0.0, what);
+            } else if (wide.exponent() > 1) {
+                above++;
+            }
+        }
+        // Both kinds of layer occur, so the bound is exercised where it acts and where it must not.
+        assertTrue(below > 0 && above > 0, below + " below 0.95, " + above + " above 1");
+    }
+
+    @Test
     void respectsConfiguredBounds() {
         ExponentSearch narrow = ExponentSearch.builder().bounds(0.5, 0.8).tolerance(1e-4).build();
         ExponentSearch.Result r = narrow.minimize(a -> (a - 0.3) * (a - 0.3));
