@@ -44,9 +44,10 @@ public final class ExponentSearch {
      * than uniform near zero, as bell-shaped weights need. A layer whose error is least above 1 is
      * not bell-shaped; it has been seen only in small layers (72 to 1,296 weights), where that
      * minimum lowered the error by a few percent and cost accuracy, up to 8 points. Such a layer
-     * gets the best exponent of {@code [lower, 1]}, usually 1 (uniform). The first scan's exponents
-     * are those of {@code [0.2, 1.5]} below 1, so a layer whose best exponent is below 1 gets the
-     * same one as with the wider bounds.
+     * gets the best exponent of {@code [lower, 1]}: often 1 (uniform), or a second, lower dip of
+     * its error below 1, which so small a layer can have. The first scan's exponents are those of
+     * {@code [0.2, 1.5]} below 1, so a layer whose best exponent is below 1 gets the same one as
+     * with the wider bounds.
      */
     public static final double WEIGHT_UPPER = 1.0;
 
