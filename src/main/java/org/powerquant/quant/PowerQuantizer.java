@@ -22,6 +22,13 @@ import java.util.Objects;
  */
 public final class PowerQuantizer {
 
+    /**
+     * Relative distance from a rounding threshold beyond which {@link #codeExceeds} settles the
+     * comparison with the threshold alone (divided by the exponent when it is below one): the
+     * powers behind a code are within an ulp or two, some seven orders of magnitude closer.
+     */
+    private static final double SETTLED_MARGIN = 1e-9;
+
     private final int bits;
     private final boolean signed;
     private final int maxCode;
@@ -29,6 +36,8 @@ public final class PowerQuantizer {
     private final double inverseExponent;
     private final CodeRounding rounding;
     private final double[] levels;
+    private final double[] thresholds;
+    private final double margin;
 
     private PowerQuantizer(int bits, boolean signed, double exponent, CodeRounding rounding) {
         BitWidth.check(bits, "quantizer bits");
@@ -42,16 +51,21 @@ public final class PowerQuantizer {
         this.exponent = exponent;
         this.inverseExponent = 1.0 / exponent;
         this.rounding = Objects.requireNonNull(rounding, "code rounding");
-        // Nearest-level codes and thresholds read two levels each: computed once here, with the
-        // same formula as levelOf, so that every value is the same double.
-        if (rounding == CodeRounding.NEAREST_LEVEL) {
-            this.levels = new double[maxCode + 1];
-            for (int k = 0; k <= maxCode; k++) {
-                levels[k] = levelOf(k);
-            }
-        } else {
-            this.levels = null;
+        // Levels and thresholds are read once per run by every exact error evaluation, thousands
+        // of times per grid in a range search: computed once here (one pow each), with the same
+        // formulas, so that every value is the same double as when it was computed on demand.
+        this.levels = new double[maxCode + 1];
+        for (int k = 0; k <= maxCode; k++) {
+            levels[k] = levelOf(k);
         }
+        this.thresholds = new double[maxCode];
+        for (int k = 0; k < maxCode; k++) {
+            thresholds[k] =
+                    rounding == CodeRounding.NEAREST_LEVEL
+                            ? (levels[k] + levels[k + 1]) / 2
+                            : StrictMath.pow((k + 0.5) / maxCode, inverseExponent);
+        }
+        this.margin = SETTLED_MARGIN * Math.max(1.0, inverseExponent);
     }
 
     /**
@@ -164,10 +178,7 @@ public final class PowerQuantizer {
      * @return {@code (code / N)^(1/a)}
      */
     public double level(int code) {
-        if (levels != null) {
-            return levels[Math.max(0, Math.min(maxCode, code))];
-        }
-        return levelOf(code);
+        return levels[Math.max(0, Math.min(maxCode, code))];
     }
 
     private double levelOf(int code) {
@@ -191,10 +202,48 @@ public final class PowerQuantizer {
      * @return the threshold, in normalised magnitude
      */
     public double threshold(int k) {
-        if (rounding == CodeRounding.NEAREST_LEVEL) {
-            return (level(k) + level(k + 1)) / 2;
+        return thresholds[k];
+    }
+
+    /**
+     * Whether a normalised magnitude's code exceeds {@code k}: always {@code code(x) > k}, but
+     * without a power unless {@code x} lies within a relative {@code 1e-9} of {@link
+     * #threshold(int) threshold(k)} (more for exponents below one), where only {@link
+     * #code(double)} itself can settle it.
+     *
+     * @param x a normalised magnitude
+     * @param k a code in {@code [0, N]}
+     * @return {@code code(x) > k}
+     */
+    public boolean codeExceeds(double x, int k) {
+        if (k >= maxCode) {
+            return false;
         }
-        return StrictMath.pow((k + 0.5) / maxCode, inverseExponent);
+        double t = thresholds[k];
+        if (x > t * (1 + margin)) {
+            return true;
+        }
+        if (x < t * (1 - margin)) {
+            return false;
+        }
+        return code(x) > k;
+    }
+
+    /**
+     * The code of a normalised magnitude known to have a code of at least {@code floor}: the same
+     * as {@link #code(double)}, found by stepping up from {@code floor} with {@link #codeExceeds}
+     * (cheap when the code is close to {@code floor}, as for the next run of sorted magnitudes).
+     *
+     * @param x a normalised magnitude with {@code code(x) >= floor}
+     * @param floor a code in {@code [0, N]}
+     * @return {@code code(x)}
+     */
+    public int codeFrom(double x, int floor) {
+        int k = Math.max(0, floor);
+        while (codeExceeds(x, k)) {
+            k++;
+        }
+        return k;
     }
 
     /**

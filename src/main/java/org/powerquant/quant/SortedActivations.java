@@ -144,8 +144,10 @@ public final class SortedActivations {
         }
         double error = 0;
         int start = 0;
+        int k = -1;
         while (start < n) {
-            int k = code(quantizer, start, clip);
+            // The sample opening a run has a code above the previous run's.
+            k = quantizer.codeFrom(PowerQuantizer.normalise(sorted[start], clip), k + 1);
             int end = endOfRun(quantizer, k, start, clip);
             double level = quantizer.level(k) * clip;
             double count = end - start;
@@ -172,8 +174,8 @@ public final class SortedActivations {
         return quantizer.level(quantizer.code(PowerQuantizer.normalise(x, clip))) * clip;
     }
 
-    private int code(PowerQuantizer quantizer, int sortedIndex, float clip) {
-        return quantizer.code(PowerQuantizer.normalise(sorted[sortedIndex], clip));
+    private boolean codeExceeds(PowerQuantizer quantizer, int sortedIndex, float clip, int k) {
+        return quantizer.codeExceeds(PowerQuantizer.normalise(sorted[sortedIndex], clip), k);
     }
 
     private int endOfRun(PowerQuantizer quantizer, int k, int from, float clip) {
@@ -193,10 +195,10 @@ public final class SortedActivations {
             }
         }
         int end = lo;
-        while (end > from + 1 && code(quantizer, end - 1, clip) > k) {
+        while (end > from + 1 && codeExceeds(quantizer, end - 1, clip, k)) {
             end--;
         }
-        while (end < n && code(quantizer, end, clip) <= k) {
+        while (end < n && !codeExceeds(quantizer, end, clip, k)) {
             end++;
         }
         return end;

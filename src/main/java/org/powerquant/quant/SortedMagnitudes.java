@@ -177,8 +177,10 @@ public final class SortedMagnitudes {
         checkClip(clip);
         double error = 0;
         int start = 0;
+        int k = -1;
         while (start < size) {
-            int k = code(quantizer, clip, start);
+            // The magnitude opening a run has a code above the previous run's.
+            k = quantizer.codeFrom(magnitude(start) / clip, k + 1);
             int end = endOfRun(quantizer, clip, k, start);
             error += runError(start, end, clip * quantizer.level(k));
             start = end;
@@ -192,8 +194,8 @@ public final class SortedMagnitudes {
         }
     }
 
-    private int code(PowerQuantizer quantizer, double clip, int sortedIndex) {
-        return quantizer.code(magnitude(sortedIndex) / clip);
+    private boolean codeExceeds(PowerQuantizer quantizer, double clip, int sortedIndex, int k) {
+        return quantizer.codeExceeds(magnitude(sortedIndex) / clip, k);
     }
 
     /**
@@ -253,8 +255,9 @@ public final class SortedMagnitudes {
 
     private void forEachRun(PowerQuantizer quantizer, RunVisitor visitor) {
         int start = 0;
+        int k = -1;
         while (start < size) {
-            int k = code(quantizer, 1.0, start);
+            k = quantizer.codeFrom(magnitude(start), k + 1);
             int end = endOfRun(quantizer, 1.0, k, start);
             visitor.visit(start, end, k);
             start = end;
@@ -289,10 +292,10 @@ public final class SortedMagnitudes {
         int hi = Math.max(lo, Math.min(size, block << SAMPLE_SHIFT));
         lo = firstAtLeast(entries, lo, hi, key);
         int end = lo;
-        while (end > from + 1 && code(quantizer, clip, end - 1) > k) {
+        while (end > from + 1 && codeExceeds(quantizer, clip, end - 1, k)) {
             end--;
         }
-        while (end < size && code(quantizer, clip, end) <= k) {
+        while (end < size && !codeExceeds(quantizer, clip, end, k)) {
             end++;
         }
         return end;

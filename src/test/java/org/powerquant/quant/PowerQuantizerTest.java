@@ -113,6 +113,43 @@ class PowerQuantizerTest {
     }
 
     @Test
+    void codeExceedsAndCodeFromAgreeWithTheCodeEvenAnUlpFromAThreshold() {
+        Random random = new Random(6);
+        for (int i = 0; i < CASES; i++) {
+            int bits = 2 + random.nextInt(7);
+            double a = 0.02 + 3 * random.nextDouble();
+            PowerQuantizer q =
+                    (random.nextBoolean()
+                                    ? PowerQuantizer.signed(bits, a)
+                                    : PowerQuantizer.unsigned(bits, a))
+                            .withRounding(CodeRounding.values()[random.nextInt(2)]);
+            int k = random.nextInt(q.maxCode() + 1);
+            double t = q.threshold(Math.min(k, q.maxCode() - 1));
+            // Beside a threshold at every scale, from one ulp to far beyond the settled margin,
+            // as a float (codes are taken from floats) and as a double; and anywhere at all.
+            double offset =
+                    (random.nextBoolean() ? 1 : -1) * Math.pow(10, -17 + 16 * random.nextDouble());
+            double near = t * (1 + offset);
+            double[] xs = {
+                near,
+                (float) near,
+                Math.nextUp(t),
+                Math.nextDown(t),
+                (float) t,
+                Math.nextUp((float) t),
+                Math.nextDown((float) t),
+                1.2 * random.nextDouble()
+            };
+            for (double x : xs) {
+                int code = q.code(x);
+                assertEquals(code > k, q.codeExceeds(x, k), () -> q + " x = " + x + " k = " + k);
+                int floor = random.nextInt(code + 1);
+                assertEquals(code, q.codeFrom(x, floor), () -> q + " x = " + x + " from " + floor);
+            }
+        }
+    }
+
+    @Test
     void unsignedQuantizerClipsNegativesAndLargeValues() {
         PowerQuantizer q = PowerQuantizer.unsigned(4, 0.5);
         assertEquals(15, q.maxCode());
