@@ -6,6 +6,7 @@ python3-torch and python3-torchvision (PyTorch 1.13). See examples/README.md.
 """
 import argparse
 import gzip
+import os
 import time
 
 import numpy as np
@@ -80,5 +81,8 @@ for epoch in range(args.epochs):
                 for k in range(0, 10000, 500)]
     print(f'epoch {epoch} test top-1 {sum(hits) / 100:.2f} % first 2,000 {sum(hits[:4]) / 20:.2f} %', flush=True)
 model.eval()
-torch.jit.trace(model, prep(x_test[:2])).save(args.out)
+# Written beside the target, then renamed: an interrupted run never leaves a partial model.
+partial = args.out + '.partial'
+torch.jit.trace(model, prep(x_test[:2])).save(partial)
+os.replace(partial, args.out)
 print(f'saved {args.out}', flush=True)
