@@ -157,7 +157,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     private ActivationQuantizer(Supplier<NDManager> owner, ActivationGrid grid, boolean inJava) {
         this.owner = owner;
         this.grid = Objects.requireNonNull(grid, "grid");
-        this.maxCode = grid.quantizer().maxCode();
+        PowerQuantizer quantizer = grid.quantizer();
+        this.maxCode = quantizer.maxCode();
         this.uniform = grid.exponent() == 1.0;
         this.lower = (float) grid.lower();
         this.upper = (float) (grid.lower() + grid.range());
@@ -166,7 +167,7 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         this.levelScale = (float) (grid.range() / maxCode);
         this.levels = new float[maxCode + 1];
         for (int k = 0; k <= maxCode; k++) {
-            levels[k] = (float) (grid.lower() + grid.range() * grid.quantizer().level(k));
+            levels[k] = (float) (grid.lower() + grid.range() * quantizer.level(k));
         }
         this.cells = uniform ? null : ThresholdCells.of(grid).orElse(null);
         boolean nearest =
