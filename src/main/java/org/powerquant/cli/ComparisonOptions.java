@@ -86,6 +86,11 @@ final class ComparisonOptions {
     /** Prints the table, then writes the JSON and the chart where asked, as one unit. */
     void report(PrintWriter out, ComparisonTable table, String subtitle) throws IOException {
         out.print(table.toText());
+        String contrasts = table.contrastText();
+        if (!contrasts.isEmpty()) {
+            out.println();
+            out.print(contrasts);
+        }
         out.flush();
         try (OutputSet outputs = OutputSet.create()) {
             if (json != null) {

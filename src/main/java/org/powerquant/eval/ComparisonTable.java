@@ -10,6 +10,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -144,7 +145,74 @@ public final class ComparisonTable {
                                 : String.format(Locale.ROOT, "%.2f", drop == 0 ? 0.0 : drop)
                     });
         }
-        int[] widths = new int[header.length];
+        return aligned(cells, 2);
+    }
+
+    /**
+     * The image-by-image contrasts of this table: within each setting, every method row against the
+     * setting's first method row (for {@code compare} and {@code demo}: power against uniform),
+     * where both know which images they got right.
+     *
+     * @return the contrasts, in row order
+     */
+    public List<Contrast> contrasts() {
+        List<Contrast> out = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Row row = rows.get(i);
+            if (FLOAT.equals(row.method()) || row.top1Hits == null) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                Row first = rows.get(j);
+                if (first.setting().equals(row.setting()) && !FLOAT.equals(first.method())) {
+                    if (first.top1Hits != null && !first.method().equals(row.method())) {
+                        out.add(
+                                new Contrast(
+                                        row.setting(),
+                                        row.method(),
+                                        first.method(),
+                                        McNemarTest.of(first.top1Hits, row.top1Hits)));
+                    }
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Formats {@link #contrasts()} as aligned text under a one-line heading: per setting, the
+     * images the method gets right and its baseline gets wrong ("gained"), the reverse ("lost"),
+     * and the exact McNemar p-value of that split.
+     *
+     * @return the text, ending with a newline, or an empty string without contrasts
+     */
+    public String contrastText() {
+        List<Contrast> contrasts = contrasts();
+        if (contrasts.isEmpty()) {
+            return "";
+        }
+        List<String[]> cells = new ArrayList<>();
+        cells.add(new String[] {"setting", "method", "versus", "gained", "lost", "p"});
+        for (Contrast c : contrasts) {
+            cells.add(
+                    new String[] {
+                        c.setting(),
+                        c.method(),
+                        c.versus(),
+                        Integer.toString(c.test().gained()),
+                        Integer.toString(c.test().lost()),
+                        String.format(Locale.ROOT, "%.3f", c.test().pValue())
+                    });
+        }
+        return "image by image: gained = right only with the method, lost = right only with"
+                + " versus, p = exact McNemar test\n"
+                + aligned(cells, 3);
+    }
+
+    /** Columns padded to their widest cell, the first {@code textColumns} left-aligned. */
+    private static String aligned(List<String[]> cells, int textColumns) {
+        int[] widths = new int[cells.get(0).length];
         for (String[] line : cells) {
             for (int i = 0; i < line.length; i++) {
                 widths[i] = Math.max(widths[i], line[i].length());
@@ -154,7 +222,7 @@ public final class ComparisonTable {
         for (int l = 0; l < cells.size(); l++) {
             String[] line = cells.get(l);
             for (int i = 0; i < line.length; i++) {
-                boolean text = i < 2;
+                boolean text = i < textColumns;
                 String pad = " ".repeat(widths[i] - line[i].length());
                 sb.append(i == 0 ? "" : "  ").append(text ? line[i] + pad : pad + line[i]);
             }
@@ -173,7 +241,9 @@ public final class ComparisonTable {
     /**
      * Returns the table as JSON: {@code reference} (the float row, or null) and {@code rows}, each
      * with {@code setting}, {@code method}, {@code top1}, {@code top5} (fractions) and {@code
-     * top1Drop}, {@code top5Drop} (percentage points below the reference, absent without one).
+     * top1Drop}, {@code top5Drop} (percentage points below the reference, absent without one);
+     * then, if there are any, the {@link #contrasts()}: {@code setting}, {@code method}, {@code
+     * versus}, {@code gained}, {@code lost} and {@code pValue}.
      *
      * @return the JSON tree
      */
@@ -191,6 +261,21 @@ public final class ComparisonTable {
             array.add(row);
         }
         o.add("rows", array);
+        List<Contrast> contrasts = contrasts();
+        if (!contrasts.isEmpty()) {
+            JsonArray list = new JsonArray();
+            for (Contrast c : contrasts) {
+                JsonObject e = new JsonObject();
+                e.addProperty("setting", c.setting());
+                e.addProperty("method", c.method());
+                e.addProperty("versus", c.versus());
+                e.addProperty("gained", c.test().gained());
+                e.addProperty("lost", c.test().lost());
+                e.addProperty("pValue", c.test().pValue());
+                list.add(e);
+            }
+            o.add("contrasts", list);
+        }
         return o;
     }
 
@@ -223,6 +308,17 @@ public final class ComparisonTable {
         return row;
     }
 
+    /**
+     * One method against another on the same images at one setting.
+     *
+     * @param setting the setting, e.g. {@code w4a4}
+     * @param method the method contrasted, e.g. {@code power}
+     * @param versus the setting's first method, e.g. {@code uniform}
+     * @param test the image-by-image test; {@code gained} counts the images {@code method} gets
+     *     right and {@code versus} wrong
+     */
+    public record Contrast(String setting, String method, String versus, McNemarTest test) {}
+
     /** One setting and method with its accuracy. */
     public static final class Row {
 
@@ -230,6 +326,7 @@ public final class ComparisonTable {
         private final String method;
         private final double top1;
         private final double top5;
+        private final BitSet top1Hits;
 
         /**
          * Creates a row.
@@ -240,10 +337,15 @@ public final class ComparisonTable {
          * @param top5 the top-5 accuracy in [0, 1]
          */
         public Row(String setting, String method, double top1, double top5) {
+            this(setting, method, top1, top5, null);
+        }
+
+        private Row(String setting, String method, double top1, double top5, BitSet top1Hits) {
             this.setting = requireName(setting, "setting");
             this.method = requireName(method, "method");
             this.top1 = requireFraction(top1, "top-1");
             this.top5 = requireFraction(top5, "top-5");
+            this.top1Hits = top1Hits;
         }
 
         /**
@@ -332,7 +434,14 @@ public final class ComparisonTable {
          * @return this builder
          */
         public Builder add(String setting, String method, EvaluationResult result) {
-            return add(setting, method, result.top1(), result.top5());
+            rows.add(
+                    new Row(
+                            setting,
+                            method,
+                            result.top1(),
+                            result.top5(),
+                            result.top1Hits().orElse(null)));
+            return this;
         }
 
         /**

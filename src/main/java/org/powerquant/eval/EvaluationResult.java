@@ -3,8 +3,10 @@ package org.powerquant.eval;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.powerquant.data.SkippedImage;
 
 /**
@@ -19,6 +21,7 @@ public final class EvaluationResult {
     private final int top5Correct;
     private final double seconds;
     private final List<SkippedImage> skippedImages;
+    private final BitSet top1Hits;
 
     /**
      * Creates a result.
@@ -37,6 +40,43 @@ public final class EvaluationResult {
             int top5Correct,
             double seconds,
             List<SkippedImage> skippedImages) {
+        this(dataset, images, top1Correct, top5Correct, seconds, skippedImages, null);
+    }
+
+    /**
+     * Creates a result that knows which images were right, so that two models evaluated on the same
+     * images can be compared image by image ({@link McNemarTest}).
+     *
+     * @param dataset a description of the data set (e.g. {@code idx:a.gz,b.gz})
+     * @param images the number of images scored (skipped images excluded)
+     * @param top1Correct how many images had the true class as the highest logit
+     * @param top5Correct how many images had the true class among the five highest logits
+     * @param seconds the wall-clock duration of the evaluation
+     * @param skippedImages the images that could not be read
+     * @param top1Hits the scored images (in data set order, skipped ones left out) whose top-1
+     *     prediction was right: {@code top1Correct} bits below {@code images}; null if unknown
+     */
+    public EvaluationResult(
+            String dataset,
+            int images,
+            int top1Correct,
+            int top5Correct,
+            double seconds,
+            List<SkippedImage> skippedImages,
+            BitSet top1Hits) {
+        if (top1Hits != null
+                && (top1Hits.cardinality() != top1Correct || top1Hits.length() > images)) {
+            throw new IllegalArgumentException(
+                    "per-image top-1 hits ("
+                            + top1Hits.cardinality()
+                            + " below "
+                            + top1Hits.length()
+                            + ") do not match "
+                            + top1Correct
+                            + " right of "
+                            + images
+                            + " images");
+        }
         if (images < 0 || top1Correct < 0 || top1Correct > top5Correct || top5Correct > images) {
             throw new IllegalArgumentException(
                     "inconsistent counts: images "
@@ -52,6 +92,7 @@ public final class EvaluationResult {
         this.top5Correct = top5Correct;
         this.seconds = seconds;
         this.skippedImages = Collections.unmodifiableList(List.copyOf(skippedImages));
+        this.top1Hits = top1Hits == null ? null : (BitSet) top1Hits.clone();
     }
 
     /**
@@ -133,6 +174,15 @@ public final class EvaluationResult {
      */
     public List<SkippedImage> skippedImages() {
         return skippedImages;
+    }
+
+    /**
+     * Returns which images had a right top-1 prediction, when the evaluation recorded it.
+     *
+     * @return bit {@code i} set if the {@code i}-th scored image was right; empty if unknown
+     */
+    public Optional<BitSet> top1Hits() {
+        return Optional.ofNullable(top1Hits).map(h -> (BitSet) h.clone());
     }
 
     /**

@@ -201,7 +201,8 @@ public final class Evaluator {
                 scorer.top1(),
                 scorer.top5(),
                 (end - start) / 1e9,
-                skipped);
+                skipped,
+                scorer.top1Hits());
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.powerquant.eval;
 
+import java.util.BitSet;
+
 /**
  * Scores rows of logits against true labels: the rank of the true class is the number of logits
  * above it plus the number of equal logits at a lower index (the order {@code argmax} and {@code
@@ -10,6 +12,7 @@ final class TopKScorer {
     private int images;
     private int top1;
     private int top5;
+    private final BitSet top1Hits = new BitSet();
 
     /**
      * Scores a batch of logits.
@@ -22,10 +25,11 @@ final class TopKScorer {
     void score(float[] logits, int width, int[] labels, int rows) {
         for (int r = 0; r < rows; r++) {
             int rank = rank(logits, r * width, width, labels[r]);
-            images++;
             if (rank == 0) {
                 top1++;
+                top1Hits.set(images);
             }
+            images++;
             if (rank < 5) {
                 top5++;
             }
@@ -57,5 +61,10 @@ final class TopKScorer {
 
     int top5() {
         return top5;
+    }
+
+    /** The images scored so far whose top-1 prediction was right, by their order of scoring. */
+    BitSet top1Hits() {
+        return (BitSet) top1Hits.clone();
     }
 }

@@ -29,6 +29,9 @@ class DemoCommandIT {
     private static final String HEADER =
             "| setting | method | top-1 % | top-5 % | top-1 drop (pts) |";
 
+    private static final String CONTRAST_HEADER =
+            "| setting | method | versus | gained | lost | p |";
+
     @Test
     void theReadmeDemoTableIsWhatTheDemoPrintsAndTheChartIsWritten(@TempDir Path dir)
             throws IOException {
@@ -36,12 +39,14 @@ class DemoCommandIT {
         CliRun run = CliRun.of("demo", "--quiet", "--plot", chart.toString());
         assertEquals(0, run.exitCode(), run.err());
 
-        List<String[]> readme = readmeRows();
-        List<String[]> printed = printedRows(run.out());
         assertEquals(
-                readme.stream().map(Arrays::toString).toList(),
-                printed.stream().map(Arrays::toString).toList(),
+                readmeRows(HEADER).stream().map(Arrays::toString).toList(),
+                printedRows(run.out(), "top-1 drop").stream().map(Arrays::toString).toList(),
                 "README demo table vs what demo printed:\n" + run.out());
+        assertEquals(
+                readmeRows(CONTRAST_HEADER).stream().map(Arrays::toString).toList(),
+                printedRows(run.out(), "gained").stream().map(Arrays::toString).toList(),
+                "README image-by-image table vs what demo printed:\n" + run.out());
 
         String quantizationLine =
                 run.out().lines().filter(l -> l.startsWith("quantization: ")).findFirst().get();
@@ -63,8 +68,8 @@ class DemoCommandIT {
         return Files.readString(Path.of("README.md"));
     }
 
-    /** The rows of the first table after the README's demo paragraph. */
-    private static List<String[]> readmeRows() throws IOException {
+    /** The rows of the first table with this header after the README's demo paragraph. */
+    private static List<String[]> readmeRows(String tableHeader) throws IOException {
         List<String> lines = Files.readAllLines(Path.of("README.md"));
         int marker = -1;
         for (int i = 0; i < lines.size() && marker < 0; i++) {
@@ -73,8 +78,8 @@ class DemoCommandIT {
             }
         }
         assertTrue(marker >= 0, "the README has the demo paragraph " + README_MARKER);
-        int header = lines.subList(marker, lines.size()).indexOf(HEADER);
-        assertTrue(header >= 0, "the demo paragraph is followed by the table " + HEADER);
+        int header = lines.subList(marker, lines.size()).indexOf(tableHeader);
+        assertTrue(header >= 0, "the demo paragraph is followed by the table " + tableHeader);
         List<String[]> rows = new ArrayList<>();
         for (int i = marker + header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             String line = lines.get(i).strip();
@@ -88,12 +93,15 @@ class DemoCommandIT {
         return rows;
     }
 
-    /** The rows of the table {@code demo} printed (columns separated by two or more spaces). */
-    private static List<String[]> printedRows(String out) {
+    /**
+     * The rows of the table {@code demo} printed whose header holds a word (columns separated by
+     * two or more spaces).
+     */
+    private static List<String[]> printedRows(String out, String headerWord) {
         List<String> lines = out.lines().toList();
         int header = -1;
         for (int i = 0; i < lines.size() && header < 0; i++) {
-            if (lines.get(i).startsWith("setting ") && lines.get(i).contains("top-1 drop")) {
+            if (lines.get(i).startsWith("setting ") && lines.get(i).contains(headerWord)) {
                 header = i;
             }
         }

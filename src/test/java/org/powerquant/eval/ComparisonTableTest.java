@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
@@ -78,6 +79,53 @@ class ComparisonTableTest {
         try (var s = Files.list(dir)) {
             assertEquals(1, s.count(), "no temporary file left behind");
         }
+    }
+
+    @Test
+    void eachMethodIsContrastedImageByImageWithItsSettingsFirstMethod() throws IOException {
+        BitSet floatHits = hits(0, 90);
+        BitSet uniform = hits(0, 80); // images 0-79 right
+        BitSet power = hits(5, 90); // images 5-89 right: 10 gained, 5 lost
+        ComparisonTable t =
+                ComparisonTable.builder()
+                        .add("fp32", "float", result(floatHits))
+                        .add("w4", "uniform", result(uniform))
+                        .add("w4", "power", result(power))
+                        .add("w8", "power", result(power)) // no other method at w8
+                        .add("w6", "uniform", 0.9, 0.99) // per-image outcomes unknown
+                        .add("w6", "power", result(power))
+                        .build();
+        List<ComparisonTable.Contrast> contrasts = t.contrasts();
+        assertEquals(1, contrasts.size(), contrasts.toString());
+        ComparisonTable.Contrast c = contrasts.get(0);
+        assertEquals("w4", c.setting());
+        assertEquals("power", c.method());
+        assertEquals("uniform", c.versus());
+        assertEquals(new McNemarTest(10, 5), c.test());
+        String text = t.contrastText();
+        assertTrue(
+                text.lines()
+                        .anyMatch(l -> l.matches("w4\\s+power\\s+uniform\\s+10\\s+5\\s+0\\.302")),
+                text);
+        Path file = dir.resolve("contrasts.json");
+        t.writeJson(file);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"contrasts\"") && json.contains("\"gained\": 10"), json);
+        // JSON keeps accuracies, not images: a table read back has nothing to contrast
+        ComparisonTable back = ComparisonTable.fromJson(new StringReader(json));
+        assertTrue(back.contrasts().isEmpty());
+        assertEquals("", back.contrastText());
+    }
+
+    private static BitSet hits(int from, int to) {
+        BitSet b = new BitSet();
+        b.set(from, to);
+        return b;
+    }
+
+    private static EvaluationResult result(BitSet hits) {
+        return new EvaluationResult(
+                "test", 100, hits.cardinality(), hits.cardinality(), 1.0, List.of(), hits);
     }
 
     @Test

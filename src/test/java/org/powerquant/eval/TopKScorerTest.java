@@ -2,6 +2,8 @@ package org.powerquant.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -42,10 +44,12 @@ class TopKScorerTest {
         int[] labels = new int[rows];
         int top1 = 0;
         int top5 = 0;
+        BitSet hits = new BitSet();
         for (int r = 0; r < rows; r++) {
             labels[r] = random.nextInt(width);
             int rank = random.nextInt(width);
             top1 += rank == 0 ? 1 : 0;
+            hits.set(r, rank == 0);
             top5 += rank < 5 ? 1 : 0;
             System.arraycopy(
                     TestLogits.withRank(random, width, labels[r], rank),
@@ -55,9 +59,17 @@ class TopKScorerTest {
                     width);
         }
         TopKScorer scorer = new TopKScorer();
-        scorer.score(logits, width, labels, rows);
+        // in two batches: an image's bit is its place in the whole sequence
+        int half = rows / 2;
+        scorer.score(logits, width, labels, half);
+        scorer.score(
+                Arrays.copyOfRange(logits, half * width, rows * width),
+                width,
+                Arrays.copyOfRange(labels, half, rows),
+                rows - half);
         assertEquals(rows, scorer.images());
         assertEquals(top1, scorer.top1());
         assertEquals(top5, scorer.top5());
+        assertEquals(hits, scorer.top1Hits());
     }
 }
