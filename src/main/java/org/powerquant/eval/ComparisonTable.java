@@ -151,7 +151,7 @@ public final class ComparisonTable {
     /**
      * The image-by-image contrasts of this table: within each setting, every method row against the
      * setting's first method row (for {@code compare} and {@code demo}: power against uniform),
-     * where both know which images they got right.
+     * where both know which images they got right and scored as many images.
      *
      * @return the contrasts, in row order
      */
@@ -165,7 +165,9 @@ public final class ComparisonTable {
             for (int j = 0; j < i; j++) {
                 Row first = rows.get(j);
                 if (first.setting().equals(row.setting()) && !FLOAT.equals(first.method())) {
-                    if (first.top1Hits != null && !first.method().equals(row.method())) {
+                    if (first.top1Hits != null
+                            && first.images == row.images
+                            && !first.method().equals(row.method())) {
                         out.add(
                                 new Contrast(
                                         row.setting(),
@@ -329,6 +331,7 @@ public final class ComparisonTable {
         private final double top1;
         private final double top5;
         private final BitSet top1Hits;
+        private final int images;
 
         /**
          * Creates a row.
@@ -339,15 +342,22 @@ public final class ComparisonTable {
          * @param top5 the top-5 accuracy in [0, 1]
          */
         public Row(String setting, String method, double top1, double top5) {
-            this(setting, method, top1, top5, null);
+            this(setting, method, top1, top5, null, -1);
         }
 
-        private Row(String setting, String method, double top1, double top5, BitSet top1Hits) {
+        private Row(
+                String setting,
+                String method,
+                double top1,
+                double top5,
+                BitSet top1Hits,
+                int images) {
             this.setting = requireName(setting, "setting");
             this.method = requireName(method, "method");
             this.top1 = requireFraction(top1, "top-1");
             this.top5 = requireFraction(top5, "top-5");
             this.top1Hits = top1Hits;
+            this.images = images;
         }
 
         /**
@@ -442,7 +452,8 @@ public final class ComparisonTable {
                             method,
                             result.top1(),
                             result.top5(),
-                            result.top1Hits().orElse(null)));
+                            result.top1Hits().orElse(null),
+                            result.images()));
             return this;
         }
 

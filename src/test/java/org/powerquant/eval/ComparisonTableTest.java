@@ -94,6 +94,12 @@ class ComparisonTableTest {
                         .add("w8", "power", result(power)) // no other method at w8
                         .add("w6", "uniform", 0.9, 0.99) // per-image outcomes unknown
                         .add("w6", "power", result(power))
+                        .add("w2", "uniform", result(uniform))
+                        .add( // other images: not contrasted
+                                "w2",
+                                "power",
+                                new EvaluationResult(
+                                        "test", 90, 85, 85, 1.0, List.of(), hits(5, 90)))
                         .build();
         List<ComparisonTable.Contrast> contrasts = t.contrasts();
         assertEquals(1, contrasts.size(), contrasts.toString());
