@@ -129,8 +129,15 @@ public final class ReadmeTables {
                                     "top-1 %",
                                     "top-5 %",
                                     "top-1 drop (points)");
-                    case "ablation", "targets", "mobilenetv2-options" ->
+                    case "ablation", "mobilenetv2-options" ->
                             List.of("setting", "options", "uniform top-1 %", "PowerQuant top-1 %");
+                    case "targets" ->
+                            List.of(
+                                    "setting",
+                                    "options",
+                                    "uniform top-1 %",
+                                    "PowerQuant top-1 %",
+                                    "PowerQuant vs uniform: images gained / lost (McNemar p)");
                     default ->
                             List.of(
                                     "setting",
@@ -191,9 +198,10 @@ public final class ReadmeTables {
                 List<List<String>> fresh =
                         switch (name) {
                             case "weights" -> byRow(table);
-                            case "ablation", "targets", "mobilenetv2-options" ->
-                                    byMethod(table, label, Map.of());
-                            default -> byMethod(table, null, MOBILENET_V2_REFERENCE);
+                            case "ablation", "mobilenetv2-options" ->
+                                    byMethod(table, label, Map.of(), false);
+                            case "targets" -> byMethod(table, label, Map.of(), true);
+                            default -> byMethod(table, null, MOBILENET_V2_REFERENCE, false);
                         };
                 merge(rows, fresh, keyColumns);
                 if (name.equals("weights")) {
@@ -302,9 +310,12 @@ public final class ReadmeTables {
                         });
     }
 
-    /** One row per setting: uniform and power side by side, then an optional reference. */
+    /**
+     * One row per setting: uniform and power side by side, then an optional reference, then if
+     * asked the image-by-image contrast of power against uniform.
+     */
     private static List<List<String>> byMethod(
-            ComparisonTable table, String label, Map<String, String> reference) {
+            ComparisonTable table, String label, Map<String, String> reference, boolean contrast) {
         List<List<String>> rows = new ArrayList<>();
         for (ComparisonTable.Row r : table.rows()) {
             if (r.method().equals("power")) {
@@ -332,6 +343,26 @@ public final class ReadmeTables {
             row.add(power);
             if (!reference.isEmpty()) {
                 row.add(reference.getOrDefault(r.setting(), "-"));
+            }
+            if (contrast) {
+                row.add(
+                        table.contrasts().stream()
+                                .filter(c -> c.setting().equals(r.setting()))
+                                .map(
+                                        c ->
+                                                String.format(
+                                                        Locale.ROOT,
+                                                        "%d / %d (%s)",
+                                                        c.test().gained(),
+                                                        c.test().lost(),
+                                                        c.test().pValue() < 1e-3
+                                                                ? "< 0.001"
+                                                                : String.format(
+                                                                        Locale.ROOT,
+                                                                        "%.3f",
+                                                                        c.test().pValue())))
+                                .findFirst()
+                                .orElse("-"));
             }
             rows.add(row);
         }
