@@ -39,6 +39,8 @@ public final class InvalidInputException extends IllegalArgumentException {
     }
 
     /**
+     * Returns what is at fault.
+     *
      * @return what is at fault
      */
     public Role role() {
@@ -46,6 +48,8 @@ public final class InvalidInputException extends IllegalArgumentException {
     }
 
     /**
+     * Returns what is wrong, without the role's name.
+     *
      * @return what is wrong, without the role's name
      */
     public String problem() {

@@ -80,6 +80,8 @@ public enum Role {
     DEVICE;
 
     /**
+     * Returns the role in words, e.g. {@code weight bits}.
+     *
      * @return the role in words, e.g. {@code weight bits}
      */
     public String label() {

@@ -55,6 +55,8 @@ public final class FashionMnistTestSet {
     }
 
     /**
+     * Returns the number of images.
+     *
      * @return the number of images
      */
     public int size() {

@@ -72,6 +72,8 @@ public record ReadmeBlock(String name, String body) {
     }
 
     /**
+     * Returns the number of test images the stamp names, if any.
+     *
      * @return the number of test images the stamp names, if any
      */
     public OptionalInt images() {
@@ -82,6 +84,8 @@ public record ReadmeBlock(String name, String body) {
     }
 
     /**
+     * Returns the table's header cells, or an empty list if the block has no table.
+     *
      * @return the table's header cells, or an empty list if the block has no table
      */
     public List<String> header() {
@@ -90,6 +94,8 @@ public record ReadmeBlock(String name, String body) {
     }
 
     /**
+     * Returns the table's rows below the header and the separator, cells stripped of bold marks.
+     *
      * @return the table's rows below the header and the separator, cells stripped of bold marks
      */
     public List<List<String>> rows() {

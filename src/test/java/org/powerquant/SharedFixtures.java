@@ -24,6 +24,9 @@ public final class SharedFixtures {
     private SharedFixtures() {}
 
     /**
+     * Returns the shared folder, from the system property {@code powerquant.shared} or {@code
+     * ../shared}.
+     *
      * @return the shared folder, from the system property {@code powerquant.shared} or {@code
      *     ../shared}
      */
@@ -32,6 +35,8 @@ public final class SharedFixtures {
     }
 
     /**
+     * Returns the shared TorchScript ResNet-18 trained on Fashion-MNIST, or skips the test.
+     *
      * @return the shared TorchScript ResNet-18 trained on Fashion-MNIST, or skips the test
      */
     public static Path resnet18() {
@@ -43,6 +48,8 @@ public final class SharedFixtures {
     }
 
     /**
+     * Returns the shared TorchScript MobileNetV2 trained on Fashion-MNIST, or skips the test.
+     *
      * @return the shared TorchScript MobileNetV2 trained on Fashion-MNIST, or skips the test
      */
     public static Path mobileNetV2() {
@@ -54,6 +61,8 @@ public final class SharedFixtures {
     }
 
     /**
+     * Returns the shared Fashion-MNIST folder, or skips the test.
+     *
      * @return the shared Fashion-MNIST folder, or skips the test
      */
     public static Path fashionMnist() {

@@ -71,6 +71,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns the site's name.
+     *
      * @return the site's name
      */
     public String name() {
@@ -78,6 +80,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns the kind of tensor.
+     *
      * @return the kind of tensor
      */
     public Kind kind() {
@@ -85,6 +89,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns the bit width.
+     *
      * @return the bit width
      */
     public int bits() {
@@ -92,6 +98,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns how the tensor's values are rounded to their codes.
+     *
      * @return how the tensor's values are rounded to their codes
      */
     public CodeRounding rounding() {
@@ -99,6 +107,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns the largest value the tensor takes: 6 for a ReLU6 output, {@code +∞} otherwise.
+     *
      * @return the largest value the tensor takes: 6 for a ReLU6 output, {@code +∞} otherwise
      */
     public double upperBound() {
@@ -106,6 +116,8 @@ public final class ActivationSite {
     }
 
     /**
+     * Returns whether the tensor is non-negative (a ReLU output or pooled ReLU outputs).
+     *
      * @return whether the tensor is non-negative (a ReLU output or pooled ReLU outputs)
      */
     public boolean isNonNegative() {

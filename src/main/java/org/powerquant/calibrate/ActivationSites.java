@@ -129,6 +129,8 @@ public final class ActivationSites implements Iterable<ActivationSite> {
     }
 
     /**
+     * Returns the activation bit width of the ReLU sites.
+     *
      * @return the activation bit width of the ReLU sites
      */
     public int bits() {
@@ -136,6 +138,8 @@ public final class ActivationSites implements Iterable<ActivationSite> {
     }
 
     /**
+     * Returns the sites in forward order.
+     *
      * @return the sites in forward order
      */
     public List<ActivationSite> list() {

@@ -8,11 +8,15 @@ package org.powerquant.calibrate;
 public interface CalibrationImages {
 
     /**
+     * Returns how many images there are.
+     *
      * @return how many images there are
      */
     int size();
 
     /**
+     * Returns the shape of one image: {@code {channels, height, width}}.
+     *
      * @return the shape of one image: {@code {channels, height, width}}
      */
     int[] imageShape();
@@ -26,6 +30,8 @@ public interface CalibrationImages {
     float[] image(int index);
 
     /**
+     * Returns a short description for reports and messages (e.g. the file it reads).
+     *
      * @return a short description for reports and messages (e.g. the file it reads)
      */
     String description();

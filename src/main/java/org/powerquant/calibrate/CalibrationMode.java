@@ -22,6 +22,8 @@ public enum CalibrationMode {
     }
 
     /**
+     * Returns the label as reports write it: {@code synthetic}, {@code bn-model} or {@code data}.
+     *
      * @return the label as reports write it: {@code synthetic}, {@code bn-model} or {@code data}
      */
     public String label() {

@@ -24,6 +24,8 @@ public record CalibrationWarning(Kind kind, String images, int requested, int av
     }
 
     /**
+     * Returns the warning in words, naming roles, never flags.
+     *
      * @return the warning in words, naming roles, never flags
      */
     public String message() {

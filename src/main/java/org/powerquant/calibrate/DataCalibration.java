@@ -83,6 +83,8 @@ public final class DataCalibration implements ActivationCalibration {
     }
 
     /**
+     * Returns the warning when fewer images were available than asked for, if so.
+     *
      * @return the warning when fewer images were available than asked for, if so
      */
     public Optional<CalibrationWarning> shortfall() {
@@ -93,6 +95,8 @@ public final class DataCalibration implements ActivationCalibration {
     }
 
     /**
+     * Returns how many images were asked for.
+     *
      * @return how many images were asked for
      */
     public int requestedImages() {
@@ -100,6 +104,8 @@ public final class DataCalibration implements ActivationCalibration {
     }
 
     /**
+     * Returns how many images are used: the request or the data set's size, whichever is smaller.
+     *
      * @return how many images are used: the request or the data set's size, whichever is smaller
      */
     public int usedImages() {

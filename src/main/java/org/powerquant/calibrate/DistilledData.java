@@ -58,6 +58,8 @@ public final class DistilledData {
     }
 
     /**
+     * Returns a builder: 16 images, 40 Adam iterations at learning rate 0.5, seed 0.
+     *
      * @return a builder: 16 images, 40 Adam iterations at learning rate 0.5, seed 0
      */
     public static Builder builder() {
@@ -65,6 +67,8 @@ public final class DistilledData {
     }
 
     /**
+     * Returns the number of images generated.
+     *
      * @return the number of images generated
      */
     public int batchSize() {
@@ -72,6 +76,8 @@ public final class DistilledData {
     }
 
     /**
+     * Returns the number of optimisation steps.
+     *
      * @return the number of optimisation steps
      */
     public int iterations() {
@@ -79,6 +85,8 @@ public final class DistilledData {
     }
 
     /**
+     * Returns the seed of the initial noise.
+     *
      * @return the seed of the initial noise
      */
     public long seed() {
@@ -291,6 +299,8 @@ public final class DistilledData {
             double seconds) {
 
         /**
+         * Returns how many times smaller the final mismatch is than the initial one.
+         *
          * @return how many times smaller the final mismatch is than the initial one
          */
         public double reduction() {
@@ -364,6 +374,8 @@ public final class DistilledData {
         }
 
         /**
+         * Returns the generator.
+         *
          * @return the generator
          */
         public DistilledData build() {

@@ -43,6 +43,9 @@ public final class SyntheticCalibration implements ActivationCalibration {
     }
 
     /**
+     * Returns a builder: {@link DistilledData}'s defaults, the default range search; the image size
+     * must be set.
+     *
      * @return a builder: {@link DistilledData}'s defaults, the default range search; the image size
      *     must be set
      */
@@ -51,6 +54,8 @@ public final class SyntheticCalibration implements ActivationCalibration {
     }
 
     /**
+     * Returns the generator of the synthetic batch.
+     *
      * @return the generator of the synthetic batch
      */
     public DistilledData distiller() {

@@ -49,6 +49,8 @@ final class Flags {
     private Flags() {}
 
     /**
+     * Returns the flag of a role, or the role's name when no flag sets it.
+     *
      * @return the flag of a role, or the role's name when no flag sets it
      */
     static String of(Role role) {
@@ -56,6 +58,8 @@ final class Flags {
     }
 
     /**
+     * Returns the error as the command line says it: the flag, then the problem.
+     *
      * @return the error as the command line says it: the flag, then the problem
      */
     static String message(InvalidInputException e) {
@@ -63,6 +67,8 @@ final class Flags {
     }
 
     /**
+     * Returns a refusal naming a role's flag.
+     *
      * @return a refusal naming a role's flag
      */
     static InvalidInputException refuse(Role role, String problem) {

@@ -99,6 +99,9 @@ final class PreprocessingOptions {
     }
 
     /**
+     * Returns whether the network's input size was given ({@code --image-size} or {@code
+     * --center-crop}), rather than taken from the ImageNet defaults.
+     *
      * @return whether the network's input size was given ({@code --image-size} or {@code
      *     --center-crop}), rather than taken from the ImageNet defaults
      */

@@ -10,6 +10,8 @@ final class Progress {
     private Progress() {}
 
     /**
+     * Returns a listener printing each line to stderr, or one that drops them when quiet.
+     *
      * @return a listener printing each line to stderr, or one that drops them when quiet
      */
     static Consumer<String> lines(PrintWriter err, boolean quiet) {
@@ -23,6 +25,8 @@ final class Progress {
     }
 
     /**
+     * Returns a stream onto stderr for the evaluator's progress bar, or null when quiet.
+     *
      * @return a stream onto stderr for the evaluator's progress bar, or null when quiet
      */
     static PrintStream stream(PrintWriter err, boolean quiet) {

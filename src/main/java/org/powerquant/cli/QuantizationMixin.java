@@ -208,6 +208,8 @@ final class QuantizationMixin {
     }
 
     /**
+     * Returns the options, checked, with the input size and calibration images given.
+     *
      * @return the options, checked, with the input size and calibration images given
      */
     QuantizationOptions options(int[] inputSize, CalibrationImages calibrationData) {
@@ -227,6 +229,8 @@ final class QuantizationMixin {
     }
 
     /**
+     * Returns the calibration images that stand in for the data set while the flags are checked.
+     *
      * @return the calibration images that stand in for the data set while the flags are checked
      */
     CalibrationImages placeholder() {
@@ -263,6 +267,8 @@ final class QuantizationMixin {
     }
 
     /**
+     * Returns the calibration images, preprocessed exactly as evaluation images, or null.
+     *
      * @return the calibration images, preprocessed exactly as evaluation images, or null
      */
     CalibrationImages openCalibration(Preprocessing preprocessing) throws java.io.IOException {
@@ -271,6 +277,8 @@ final class QuantizationMixin {
     }
 
     /**
+     * Returns the calibration data set's specification, or null.
+     *
      * @return the calibration data set's specification, or null
      */
     DatasetSpec calibrationSpec() {
@@ -278,6 +286,9 @@ final class QuantizationMixin {
     }
 
     /**
+     * Returns whether a bit width, a size budget or a method was given (an artifact takes none: it
+     * is quantized).
+     *
      * @return whether a bit width, a size budget or a method was given (an artifact takes none: it
      *     is quantized)
      */

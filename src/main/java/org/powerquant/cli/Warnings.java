@@ -35,6 +35,8 @@ final class Warnings {
     }
 
     /**
+     * Returns e.g. "2 unreadable images skipped: a.png (reason), b.png (reason)".
+     *
      * @return e.g. "2 unreadable images skipped: a.png (reason), b.png (reason)"
      */
     static String skipped(List<SkippedImage> skipped) {

@@ -68,6 +68,8 @@ public final class Comparison {
     }
 
     /**
+     * Returns a builder: settings fp32, w8, w6, w4; methods uniform and power.
+     *
      * @return a builder: settings fp32, w8, w6, w4; methods uniform and power
      */
     public static Builder builder() {
@@ -325,6 +327,8 @@ public final class Comparison {
         }
 
         /**
+         * Returns the comparison.
+         *
          * @return the comparison
          */
         public Comparison build() {

@@ -238,6 +238,8 @@ public final class Evaluator {
     }
 
     /**
+     * Returns the preprocessing applied to every image.
+     *
      * @return the preprocessing applied to every image
      */
     public Preprocessing preprocessing() {
@@ -245,6 +247,8 @@ public final class Evaluator {
     }
 
     /**
+     * Returns the batch size asked for (see {@link #effectiveBatchSize}).
+     *
      * @return the batch size asked for (see {@link #effectiveBatchSize})
      */
     public int batchSize() {

@@ -45,6 +45,8 @@ public record McNemarTest(int gained, int lost) {
     }
 
     /**
+     * Returns the number of discordant images, {@code gained + lost}.
+     *
      * @return the number of discordant images, {@code gained + lost}
      */
     public int discordant() {

@@ -17,6 +17,8 @@ import org.powerquant.importer.TorchvisionImporter;
 public interface ModelSource {
 
     /**
+     * Returns a short name for messages and tables.
+     *
      * @return a short name for messages and tables
      */
     String name();

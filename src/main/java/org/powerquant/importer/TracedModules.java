@@ -112,6 +112,8 @@ final class TracedModules {
     @FunctionalInterface
     interface ModuleCheck {
         /**
+         * Returns the mismatch, or null if the module agrees or is not this check's concern.
+         *
          * @return the mismatch, or null if the module agrees or is not this check's concern
          */
         Mismatch check(String moduleName, ai.djl.nn.Block block, String source);

@@ -49,6 +49,9 @@ public final class OutputSet implements AutoCloseable {
     }
 
     /**
+     * Returns an empty set, with a shutdown hook that cleans up if the process stops before {@link
+     * #close()}.
+     *
      * @return an empty set, with a shutdown hook that cleans up if the process stops before {@link
      *     #close()}
      */

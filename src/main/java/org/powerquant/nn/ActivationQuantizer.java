@@ -289,6 +289,8 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
     }
 
     /**
+     * Returns the grid.
+     *
      * @return the grid
      */
     public ActivationGrid grid() {

@@ -16,6 +16,8 @@ public record FoldedBatchNorm(
         String convName, String batchNormName, float epsilon, float[] mean, float[] std) {
 
     /**
+     * Returns the number of channels.
+     *
      * @return the number of channels
      */
     public int channels() {

@@ -114,6 +114,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the convolution/batch-norm pairs folding merges, in forward order.
+     *
      * @return the convolution/batch-norm pairs folding merges, in forward order
      */
     public List<ConvBatchNormPair> foldPairs() {
@@ -121,6 +123,9 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of the hookable activations ({@link Relu}, {@link Relu6}), in
+     * forward order.
+     *
      * @return the dotted names of the hookable activations ({@link Relu}, {@link Relu6}), in
      *     forward order
      */
@@ -129,6 +134,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of the {@link Relu6} activations, whose outputs never exceed 6.
+     *
      * @return the dotted names of the {@link Relu6} activations, whose outputs never exceed 6
      */
     public List<String> relu6Activations() {
@@ -136,6 +143,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of DJL lambda ReLUs, which cannot carry a quantizer.
+     *
      * @return the dotted names of DJL lambda ReLUs, which cannot carry a quantizer
      */
     public List<String> unhookedActivations() {
@@ -143,6 +152,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of the residual joins (units whose input is added to their output).
+     *
      * @return the dotted names of the residual joins (units whose input is added to their output)
      */
     public List<String> joins() {
@@ -150,6 +161,10 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of the joins that are DJL {@link ParallelBlock}s, whose join
+     * function (an add, possibly followed by an activation, as in DJL's {@code ResNetV1}) cannot be
+     * seen.
+     *
      * @return the dotted names of the joins that are DJL {@link ParallelBlock}s, whose join
      *     function (an add, possibly followed by an activation, as in DJL's {@code ResNetV1})
      *     cannot be seen
@@ -159,6 +174,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted names of the pooling layers.
+     *
      * @return the dotted names of the pooling layers
      */
     public List<String> pools() {
@@ -166,6 +183,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns the dotted name of the classifier (the last dense layer), or null if there is none.
+     *
      * @return the dotted name of the classifier (the last dense layer), or null if there is none
      */
     public String classifier() {
@@ -173,6 +192,8 @@ public final class NetworkGraph {
     }
 
     /**
+     * Returns every block the walk does not understand, as {@code name (type)}.
+     *
      * @return every block the walk does not understand, as {@code name (type)}
      */
     public List<String> unknownBlocks() {

@@ -74,6 +74,8 @@ public class Relu extends AbstractBlock {
     }
 
     /**
+     * Returns the largest value {@link #activate} outputs.
+     *
      * @return the largest value {@link #activate} outputs
      */
     protected double upperBound() {

@@ -33,6 +33,8 @@ public final class ShapeOnly extends AbstractBlock {
     }
 
     /**
+     * Returns the wrapped block.
+     *
      * @return the wrapped block
      */
     public Block getInner() {

@@ -83,6 +83,9 @@ public record ActivationGrid(
     }
 
     /**
+     * Returns the unsigned quantizer of this grid (codes in {@code [0, 2^bits - 1]}), with its
+     * rounding.
+     *
      * @return the unsigned quantizer of this grid (codes in {@code [0, 2^bits - 1]}), with its
      *     rounding
      */

@@ -55,6 +55,8 @@ public final class ActivationGridSearch {
     }
 
     /**
+     * Returns the exponent search.
+     *
      * @return the exponent search
      */
     public ExponentSearch exponentSearch() {

@@ -31,6 +31,10 @@ public final class ActivationRangeSearch {
     }
 
     /**
+     * Returns a builder: exponent in {@code [0.2, 1.5]} (basin step 0.005, tolerance 1e-3), range
+     * scanned over 48 geometric steps from 1 % of the largest sample to the largest, refined to a
+     * relative 1e-4.
+     *
      * @return a builder: exponent in {@code [0.2, 1.5]} (basin step 0.005, tolerance 1e-3), range
      *     scanned over 48 geometric steps from 1 % of the largest sample to the largest, refined to
      *     a relative 1e-4
@@ -221,6 +225,8 @@ public final class ActivationRangeSearch {
         }
 
         /**
+         * Returns the search.
+         *
          * @return the search
          */
         public ActivationRangeSearch build() {

@@ -47,6 +47,8 @@ public final class ClippingSearch {
     }
 
     /**
+     * Returns the smallest clipping ratio searched.
+     *
      * @return the smallest clipping ratio searched
      */
     public double minClip() {

@@ -21,6 +21,9 @@ public enum CodeRounding {
     NEAREST_LEVEL;
 
     /**
+     * Returns the rounding's label in files and on the command line: {@code power-domain} or {@code
+     * nearest-level}.
+     *
      * @return the rounding's label in files and on the command line: {@code power-domain} or {@code
      *     nearest-level}
      */

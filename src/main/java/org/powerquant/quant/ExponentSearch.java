@@ -68,6 +68,8 @@ public final class ExponentSearch {
     }
 
     /**
+     * Returns a builder with the defaults: {@code [0.2, 1.5]}, tolerance {@code 1e-3}.
+     *
      * @return a builder with the defaults: {@code [0.2, 1.5]}, tolerance {@code 1e-3}
      */
     public static Builder builder() {
@@ -75,6 +77,8 @@ public final class ExponentSearch {
     }
 
     /**
+     * Returns the lower bound.
+     *
      * @return the lower bound
      */
     public double lower() {
@@ -82,6 +86,8 @@ public final class ExponentSearch {
     }
 
     /**
+     * Returns the upper bound.
+     *
      * @return the upper bound
      */
     public double upper() {
@@ -89,6 +95,8 @@ public final class ExponentSearch {
     }
 
     /**
+     * Returns the absolute tolerance on the exponent.
+     *
      * @return the absolute tolerance on the exponent
      */
     public double tolerance() {
@@ -226,6 +234,8 @@ public final class ExponentSearch {
         }
 
         /**
+         * Returns the search.
+         *
          * @return the search
          */
         public ExponentSearch build() {

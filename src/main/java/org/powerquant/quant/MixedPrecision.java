@@ -51,6 +51,8 @@ public final class MixedPrecision {
     }
 
     /**
+     * Returns the candidate widths.
+     *
      * @return the candidate widths
      */
     public int[] candidates() {

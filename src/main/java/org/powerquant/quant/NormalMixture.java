@@ -100,6 +100,8 @@ public final class NormalMixture {
     }
 
     /**
+     * Returns the number of components.
+     *
      * @return the number of components
      */
     public int size() {
@@ -107,6 +109,8 @@ public final class NormalMixture {
     }
 
     /**
+     * Returns whether the components are rectified.
+     *
      * @return whether the components are rectified
      */
     public boolean isRectified() {
@@ -114,6 +118,8 @@ public final class NormalMixture {
     }
 
     /**
+     * Returns a copy of the component means (before rectification).
+     *
      * @return a copy of the component means (before rectification)
      */
     public double[] means() {
@@ -121,6 +127,8 @@ public final class NormalMixture {
     }
 
     /**
+     * Returns a copy of the component standard deviations (before rectification).
+     *
      * @return a copy of the component standard deviations (before rectification)
      */
     public double[] stds() {

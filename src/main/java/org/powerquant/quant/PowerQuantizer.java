@@ -113,6 +113,8 @@ public final class PowerQuantizer {
     }
 
     /**
+     * Returns where magnitudes are rounded to their codes.
+     *
      * @return where magnitudes are rounded to their codes
      */
     public CodeRounding rounding() {
@@ -120,6 +122,8 @@ public final class PowerQuantizer {
     }
 
     /**
+     * Returns the bit width.
+     *
      * @return the bit width
      */
     public int bits() {
@@ -127,6 +131,8 @@ public final class PowerQuantizer {
     }
 
     /**
+     * Returns whether codes carry a sign.
+     *
      * @return whether codes carry a sign
      */
     public boolean isSigned() {
@@ -134,6 +140,8 @@ public final class PowerQuantizer {
     }
 
     /**
+     * Returns {@code N}, the largest magnitude code.
+     *
      * @return {@code N}, the largest magnitude code
      */
     public int maxCode() {
@@ -141,6 +149,8 @@ public final class PowerQuantizer {
     }
 
     /**
+     * Returns the exponent {@code a}.
+     *
      * @return the exponent {@code a}
      */
     public double exponent() {

@@ -25,6 +25,8 @@ public record QuantizedWeights(
         float[] values) {
 
     /**
+     * Returns the number of weights.
+     *
      * @return the number of weights
      */
     public int count() {
@@ -32,6 +34,8 @@ public record QuantizedWeights(
     }
 
     /**
+     * Returns the mean squared error per weight.
+     *
      * @return the mean squared error per weight
      */
     public double meanSquaredError() {
@@ -39,6 +43,8 @@ public record QuantizedWeights(
     }
 
     /**
+     * Returns the mean squared error per weight of the uniform grid.
+     *
      * @return the mean squared error per weight of the uniform grid
      */
     public double uniformMeanSquaredError() {

@@ -54,6 +54,8 @@ public final class ScanThenBrent {
     }
 
     /**
+     * Returns a builder: 21 scan points, no basin scan, basin margin 0.25, tolerance {@code 1e-3}.
+     *
      * @return a builder: 21 scan points, no basin scan, basin margin 0.25, tolerance {@code 1e-3}
      */
     public static Builder builder() {
@@ -61,6 +63,8 @@ public final class ScanThenBrent {
     }
 
     /**
+     * Returns the absolute tolerance on the minimiser.
+     *
      * @return the absolute tolerance on the minimiser
      */
     public double tolerance() {
@@ -246,6 +250,8 @@ public final class ScanThenBrent {
         }
 
         /**
+         * Returns the minimiser.
+         *
          * @return the minimiser
          */
         public ScanThenBrent build() {

@@ -79,6 +79,8 @@ public final class SortedActivations {
     }
 
     /**
+     * Returns the number of samples, zeros included.
+     *
      * @return the number of samples, zeros included
      */
     public long count() {
@@ -86,6 +88,8 @@ public final class SortedActivations {
     }
 
     /**
+     * Returns the number of samples equal to zero.
+     *
      * @return the number of samples equal to zero
      */
     public long zeros() {
@@ -93,6 +97,8 @@ public final class SortedActivations {
     }
 
     /**
+     * Returns the largest sample (0 if there is none).
+     *
      * @return the largest sample (0 if there is none)
      */
     public float max() {
@@ -118,6 +124,8 @@ public final class SortedActivations {
     }
 
     /**
+     * Returns the sum of squared samples: the error of quantizing everything to zero.
+     *
      * @return the sum of squared samples: the error of quantizing everything to zero
      */
     public double sumOfSquares() {

@@ -137,6 +137,8 @@ public final class SortedMagnitudes {
     }
 
     /**
+     * Returns the number of weights.
+     *
      * @return the number of weights
      */
     public int size() {
@@ -144,6 +146,8 @@ public final class SortedMagnitudes {
     }
 
     /**
+     * Returns the scales, one per channel in per-channel mode, one in per-tensor mode (a copy).
+     *
      * @return the scales, one per channel in per-channel mode, one in per-tensor mode (a copy)
      */
     public float[] scales() {

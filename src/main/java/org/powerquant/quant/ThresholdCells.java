@@ -157,6 +157,8 @@ public final class ThresholdCells {
     }
 
     /**
+     * Returns the scale {@code 2^p} that maps an input to its cell coordinate {@code y}.
+     *
      * @return the scale {@code 2^p} that maps an input to its cell coordinate {@code y}
      */
     public float scale() {
@@ -164,6 +166,8 @@ public final class ThresholdCells {
     }
 
     /**
+     * Returns the number of cells; {@link #codes()} has one entry more.
+     *
      * @return the number of cells; {@link #codes()} has one entry more
      */
     public int cells() {

@@ -39,6 +39,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns a builder: 4 bits, per channel, PowerQuant with the default search.
+     *
      * @return a builder: 4 bits, per channel, PowerQuant with the default search
      */
     public static Builder builder() {
@@ -46,6 +48,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns the bit width.
+     *
      * @return the bit width
      */
     public int bits() {
@@ -53,6 +57,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns the scale mode.
+     *
      * @return the scale mode
      */
     public ScaleMode scaleMode() {
@@ -60,6 +66,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns the method.
+     *
      * @return the method
      */
     public QuantizationMethod method() {
@@ -67,6 +75,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns the exponent search.
+     *
      * @return the exponent search
      */
     public ExponentSearch search() {
@@ -74,6 +84,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns whether each layer's range is clipped, the clip searched with the exponent.
+     *
      * @return whether each layer's range is clipped, the clip searched with the exponent
      */
     public boolean clipping() {
@@ -81,6 +93,8 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns how weights are rounded to their grid.
+     *
      * @return how weights are rounded to their grid
      */
     public WeightRounding rounding() {
@@ -181,6 +195,9 @@ public final class WeightQuantizer {
     }
 
     /**
+     * Returns the grid this quantizer searches, at {@code a = 1}: its width, signed, rounding codes
+     * as its {@link #rounding()} does.
+     *
      * @return the grid this quantizer searches, at {@code a = 1}: its width, signed, rounding codes
      *     as its {@link #rounding()} does
      */
@@ -396,6 +413,8 @@ public final class WeightQuantizer {
         }
 
         /**
+         * Returns the quantizer.
+         *
          * @return the quantizer
          */
         public WeightQuantizer build() {

@@ -23,6 +23,8 @@ public enum WeightRounding {
     ERROR_AWARE;
 
     /**
+     * Returns how this rounding chooses the codes the exponent search evaluates.
+     *
      * @return how this rounding chooses the codes the exponent search evaluates
      */
     public CodeRounding codeRounding() {

@@ -8,6 +8,8 @@ public enum LayerKind {
     DENSE;
 
     /**
+     * Returns the lower-case name used in reports ({@code conv} or {@code dense}).
+     *
      * @return the lower-case name used in reports ({@code conv} or {@code dense})
      */
     public String label() {

@@ -27,6 +27,8 @@ public record LayerReport(
         double uniformSquaredError) {
 
     /**
+     * Returns the mean squared error per weight.
+     *
      * @return the mean squared error per weight
      */
     public double mse() {
@@ -34,6 +36,8 @@ public record LayerReport(
     }
 
     /**
+     * Returns the uniform grid's mean squared error per weight.
+     *
      * @return the uniform grid's mean squared error per weight
      */
     public double uniformMse() {

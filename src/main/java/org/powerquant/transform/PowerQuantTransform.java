@@ -133,6 +133,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1] to 1e-3.
+     *
      * @return a builder: 4-bit weights, per channel, PowerQuant, exponent in [0.2, 1] to 1e-3
      */
     public static Builder builder() {
@@ -140,6 +142,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns whether biases are corrected for the weights' expected output shift.
+     *
      * @return whether biases are corrected for the weights' expected output shift
      */
     public boolean biasCorrection() {
@@ -147,6 +151,9 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns the mixed precision that chooses each layer's width, or null when every layer gets
+     * the weight bit width.
+     *
      * @return the mixed precision that chooses each layer's width, or null when every layer gets
      *     the weight bit width
      */
@@ -155,6 +162,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns the activation bit width, or 0 if activations stay float.
+     *
      * @return the activation bit width, or 0 if activations stay float
      */
     public int activationBits() {
@@ -162,6 +171,9 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns whether this transform needs the model as DJL-native blocks (a TorchScript model
+     * imported with {@code TorchvisionImporter}): activation bits and bias correction do.
+     *
      * @return whether this transform needs the model as DJL-native blocks (a TorchScript model
      *     imported with {@code TorchvisionImporter}): activation bits and bias correction do
      */
@@ -170,6 +182,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns the bit width of the final dense layer's input (used only with activation bits).
+     *
      * @return the bit width of the final dense layer's input (used only with activation bits)
      */
     public int lastLayerBits() {
@@ -177,6 +191,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns whether the image input is quantized (used only with activation bits).
+     *
      * @return whether the image input is quantized (used only with activation bits)
      */
     public boolean quantizeInput() {
@@ -184,6 +200,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns the activation calibration (used only with activation bits).
+     *
      * @return the activation calibration (used only with activation bits)
      */
     public ActivationCalibration calibration() {
@@ -191,6 +209,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns how activations are rounded to their grid's codes (used only with activation bits).
+     *
      * @return how activations are rounded to their grid's codes (used only with activation bits)
      */
     public CodeRounding activationRounding() {
@@ -198,6 +218,8 @@ public final class PowerQuantTransform {
     }
 
     /**
+     * Returns the weight quantizer this transform applies to each layer.
+     *
      * @return the weight quantizer this transform applies to each layer
      */
     public WeightQuantizer weightQuantizer() {

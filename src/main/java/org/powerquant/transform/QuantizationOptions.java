@@ -101,6 +101,9 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns a builder: float weights and activations (set {@link Builder#weightBits}),
+     * PowerQuant, per channel, exponent in [0.2, 1] to 1e-3, seed 0, input size unknown.
+     *
      * @return a builder: float weights and activations (set {@link Builder#weightBits}),
      *     PowerQuant, per channel, exponent in [0.2, 1] to 1e-3, seed 0, input size unknown
      */
@@ -109,6 +112,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns a builder holding these settings.
+     *
      * @return a builder holding these settings
      */
     public Builder toBuilder() {
@@ -250,6 +255,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns whether nothing is quantized (no weight bits).
+     *
      * @return whether nothing is quantized (no weight bits)
      */
     public boolean isFloat() {
@@ -257,6 +264,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4}).
+     *
      * @return the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4})
      */
     public QuantizationSetting setting() {
@@ -268,6 +277,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the weight bit width, 0 for float.
+     *
      * @return the weight bit width, 0 for float
      */
     public int weightBits() {
@@ -275,6 +286,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the activation bit width, 0 for float.
+     *
      * @return the activation bit width, 0 for float
      */
     public int activationBits() {
@@ -282,6 +295,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the final dense layer's input bits, 0 for the default {@code max(A, 8)}.
+     *
      * @return the final dense layer's input bits, 0 for the default {@code max(A, 8)}
      */
     public int lastLayerBits() {
@@ -289,6 +304,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns whether the image input is quantized.
+     *
      * @return whether the image input is quantized
      */
     public boolean quantizeInput() {
@@ -296,6 +313,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns power or uniform.
+     *
      * @return power or uniform
      */
     public QuantizationMethod method() {
@@ -303,6 +322,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns whether scales are per tensor.
+     *
      * @return whether scales are per tensor
      */
     public boolean perTensor() {
@@ -310,6 +331,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the name patterns of weights left in float.
+     *
      * @return the name patterns of weights left in float
      */
     public List<String> skip() {
@@ -317,6 +340,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the smallest exponent searched.
+     *
      * @return the smallest exponent searched
      */
     public double exponentMin() {
@@ -324,6 +349,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the largest exponent searched.
+     *
      * @return the largest exponent searched
      */
     public double exponentMax() {
@@ -331,6 +358,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the exponent search's tolerance.
+     *
      * @return the exponent search's tolerance
      */
     public double tolerance() {
@@ -338,6 +367,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the calibration mode in effect, or null without activation bits.
+     *
      * @return the calibration mode in effect, or null without activation bits
      */
     public CalibrationMode calibrationMode() {
@@ -345,6 +376,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the real calibration images, or null.
+     *
      * @return the real calibration images, or null
      */
     public CalibrationImages calibrationData() {
@@ -352,6 +385,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns how many calibration images are asked for.
+     *
      * @return how many calibration images are asked for
      */
     public int calibrationImages() {
@@ -359,6 +394,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the seed of the synthetic images' noise.
+     *
      * @return the seed of the synthetic images' noise
      */
     public long seed() {
@@ -366,6 +403,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns whether each layer's weight range is clipped, the ratio searched with the exponent.
+     *
      * @return whether each layer's weight range is clipped, the ratio searched with the exponent
      */
     public boolean clipping() {
@@ -373,6 +412,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns how weights are rounded to their grid.
+     *
      * @return how weights are rounded to their grid
      */
     public WeightRounding rounding() {
@@ -380,6 +421,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns how activations are rounded to their grid's codes.
+     *
      * @return how activations are rounded to their grid's codes
      */
     public CodeRounding activationRounding() {
@@ -387,6 +430,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns whether biases are corrected for the weights' expected output shift.
+     *
      * @return whether biases are corrected for the weights' expected output shift
      */
     public boolean biasCorrection() {
@@ -394,6 +439,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the average code bits per weight of mixed precision, or 0 for uniform width.
+     *
      * @return the average code bits per weight of mixed precision, or 0 for uniform width
      */
     public double sizeBudget() {
@@ -401,6 +448,8 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Returns the network's input (height, width), or null when unknown.
+     *
      * @return the network's input (height, width), or null when unknown
      */
     public int[] inputSize() {

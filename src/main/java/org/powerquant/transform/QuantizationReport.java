@@ -104,6 +104,9 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns false when activation grids were calibrated on real data; weights are always
+     * data-free.
+     *
      * @return false when activation grids were calibrated on real data; weights are always
      *     data-free
      */
@@ -112,6 +115,9 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns what the activation calibration warned about (e.g. fewer calibration images than
+     * asked for).
+     *
      * @return what the activation calibration warned about (e.g. fewer calibration images than
      *     asked for)
      */
@@ -120,6 +126,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the activation quantizers, in forward order; empty if activations stay float.
+     *
      * @return the activation quantizers, in forward order; empty if activations stay float
      */
     public List<ActivationReport> activations() {
@@ -144,6 +152,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns {@code power} or {@code uniform}.
+     *
      * @return {@code power} or {@code uniform}
      */
     public String method() {
@@ -151,6 +161,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the weight bit width.
+     *
      * @return the weight bit width
      */
     public int weightBits() {
@@ -158,6 +170,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the seconds spent quantizing.
+     *
      * @return the seconds spent quantizing
      */
     public double seconds() {
@@ -165,6 +179,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the quantized layers, in model order.
+     *
      * @return the quantized layers, in model order
      */
     public List<LayerReport> layers() {
@@ -172,6 +188,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the weights left in float by the layer filter.
+     *
      * @return the weights left in float by the layer filter
      */
     public List<String> skipped() {
@@ -179,6 +197,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the number of quantized weights.
+     *
      * @return the number of quantized weights
      */
     public long totalWeights() {
@@ -186,6 +206,9 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the code bits per quantized weight on average, {@code sum weights * bits / sum
+     * weights} (the weight bits when every layer has them; 0 without quantized layers).
+     *
      * @return the code bits per quantized weight on average, {@code sum weights * bits / sum
      *     weights} (the weight bits when every layer has them; 0 without quantized layers)
      */
@@ -197,6 +220,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns whether the layers have different bit widths (mixed precision).
+     *
      * @return whether the layers have different bit widths (mixed precision)
      */
     public boolean isMixedPrecision() {
@@ -204,6 +229,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the total squared error over all quantized weights.
+     *
      * @return the total squared error over all quantized weights
      */
     public double totalSquaredError() {
@@ -211,6 +238,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the total squared error uniform quantization would have given.
+     *
      * @return the total squared error uniform quantization would have given
      */
     public double totalUniformSquaredError() {
@@ -233,6 +262,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns an aligned text table, one row per layer, then the totals.
+     *
      * @return an aligned text table, one row per layer, then the totals
      */
     public String toTable() {
@@ -396,6 +427,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the report as a JSON object.
+     *
      * @return the report as a JSON object
      */
     public JsonObject toJsonObject() {
@@ -461,6 +494,8 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the report as pretty-printed JSON.
+     *
      * @return the report as pretty-printed JSON
      */
     public String toJson() {

@@ -72,6 +72,8 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
     }
 
     /**
+     * Returns whether this is the float model.
+     *
      * @return whether this is the float model
      */
     public boolean isFloat() {
@@ -79,6 +81,8 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
     }
 
     /**
+     * Returns whether activations are quantized.
+     *
      * @return whether activations are quantized
      */
     public boolean quantizesActivations() {

@@ -14,6 +14,8 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /**
+     * Returns the error output without native-library warnings that libtorch prints on its own.
+     *
      * @return the error output without native-library warnings that libtorch prints on its own
      */
     String errorLines() {

@@ -66,6 +66,8 @@ public final class ZooFixtures {
         }
 
         /**
+         * Returns the model's name: its folder and its parameter file's prefix.
+         *
          * @return the model's name: its folder and its parameter file's prefix
          */
         public String modelName() {
@@ -73,6 +75,8 @@ public final class ZooFixtures {
         }
 
         /**
+         * Returns a new, uninitialised block of this architecture.
+         *
          * @return a new, uninitialised block of this architecture
          */
         public Block newBlock() {
@@ -96,6 +100,10 @@ public final class ZooFixtures {
         }
 
         /**
+         * Returns what {@code serving.properties} holds: for the ResNet, DJL's {@code
+         * ResnetBlockFactory} and its scalar arguments (the image shape, a list, is passed by the
+         * {@code Criteria}).
+         *
          * @return what {@code serving.properties} holds: for the ResNet, DJL's {@code
          *     ResnetBlockFactory} and its scalar arguments (the image shape, a list, is passed by
          *     the {@code Criteria})
