@@ -8,7 +8,7 @@ import java.util.Random;
  * Benchmark of the exact activation error that {@link ActivationRangeSearch} evaluates thousands of
  * times per site (not a test: run it by hand, see BENCHMARKS.md). In one run and one thread, on the
  * same samples, it times {@link SortedActivations#squaredError} against the former evaluation, kept
- * here (the record {@code FormerSamples}): the same runs, but every run's code, level and threshold
+ * here (the class {@code FormerSamples}): the same runs, but every run's code, level and threshold
  * taken from a power and both of its boundary samples settled by {@link PowerQuantizer#code}. The
  * current one reads levels and thresholds computed once per grid and settles a boundary by one
  * comparison unless the sample lies within a relative {@code 1e-9} of the threshold. It also checks
@@ -117,7 +117,17 @@ public final class ActivationErrorBenchmark {
      * former exact error: {@link SortedActivations}'s runs with a power for every run's first code,
      * level and threshold, and {@link PowerQuantizer#code} on both neighbours of the threshold.
      */
-    private record FormerSamples(float[] sorted, PrefixSums sums, PrefixSums squares) {
+    private static final class FormerSamples {
+
+        private final float[] sorted;
+        private final PrefixSums sums;
+        private final PrefixSums squares;
+
+        private FormerSamples(float[] sorted, PrefixSums sums, PrefixSums squares) {
+            this.sorted = sorted;
+            this.sums = sums;
+            this.squares = squares;
+        }
 
         static FormerSamples of(float[] values) {
             float[] positive = new float[values.length];
