@@ -129,9 +129,9 @@ public final class ReadmeTables {
                                     "top-1 %",
                                     "top-5 %",
                                     "top-1 drop (points)");
-                    case "ablation", "mobilenetv2-options" ->
+                    case "mobilenetv2-options" ->
                             List.of("setting", "options", "uniform top-1 %", "PowerQuant top-1 %");
-                    case "targets" ->
+                    case "ablation", "targets" ->
                             List.of(
                                     "setting",
                                     "options",
@@ -198,9 +198,8 @@ public final class ReadmeTables {
                 List<List<String>> fresh =
                         switch (name) {
                             case "weights" -> byRow(table);
-                            case "ablation", "mobilenetv2-options" ->
-                                    byMethod(table, label, Map.of(), false);
-                            case "targets" -> byMethod(table, label, Map.of(), true);
+                            case "mobilenetv2-options" -> byMethod(table, label, Map.of(), false);
+                            case "ablation", "targets" -> byMethod(table, label, Map.of(), true);
                             default -> byMethod(table, null, MOBILENET_V2_REFERENCE, false);
                         };
                 merge(rows, fresh, keyColumns);
