@@ -354,12 +354,7 @@ public final class ReadmeTables {
                                                         "%d / %d (%s)",
                                                         c.test().gained(),
                                                         c.test().lost(),
-                                                        c.test().pValue() < 1e-3
-                                                                ? "< 0.001"
-                                                                : String.format(
-                                                                        Locale.ROOT,
-                                                                        "%.3f",
-                                                                        c.test().pValue())))
+                                                        c.test().pValueText()))
                                 .findFirst()
                                 .orElse("-"));
             }

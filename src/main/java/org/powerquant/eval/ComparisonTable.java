@@ -185,7 +185,7 @@ public final class ComparisonTable {
     /**
      * Formats {@link #contrasts()} as aligned text under a one-line heading: per setting, the
      * images the method gets right and its baseline gets wrong ("gained"), the reverse ("lost"),
-     * and the exact McNemar p-value of that split (to three decimals, {@code <0.001} below them).
+     * and the exact McNemar p-value of that split ({@link McNemarTest#pValueText()}).
      *
      * @return the text, ending with a newline, or an empty string without contrasts
      */
@@ -204,9 +204,7 @@ public final class ComparisonTable {
                         c.versus(),
                         Integer.toString(c.test().gained()),
                         Integer.toString(c.test().lost()),
-                        c.test().pValue() < 1e-3
-                                ? "<0.001"
-                                : String.format(Locale.ROOT, "%.3f", c.test().pValue())
+                        c.test().pValueText()
                     });
         }
         return "image by image: gained = right only with the method, lost = right only with"

@@ -1,6 +1,7 @@
 package org.powerquant.eval;
 
 import java.util.BitSet;
+import java.util.Locale;
 import org.apache.commons.math3.distribution.BinomialDistribution;
 
 /**
@@ -67,5 +68,15 @@ public record McNemarTest(int gained, int lost) {
         // No random generator: only the distribution's exact probabilities are used.
         BinomialDistribution split = new BinomialDistribution(null, n, 0.5);
         return Math.min(1.0, 2 * split.cumulativeProbability(Math.min(gained, lost)));
+    }
+
+    /**
+     * The p-value as tables print it: three decimals, or {@code <0.001} below that.
+     *
+     * @return the p-value in words
+     */
+    public String pValueText() {
+        double p = pValue();
+        return p < 1e-3 ? "<0.001" : String.format(Locale.ROOT, "%.3f", p);
     }
 }
