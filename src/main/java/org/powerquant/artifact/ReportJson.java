@@ -47,6 +47,7 @@ final class ReportJson {
                             o.get("bits").getAsInt(),
                             o.get("exponent").getAsDouble(),
                             o.get("scaleMode").getAsString(),
+                            o.has("clip") ? o.get("clip").getAsDouble() : 1.0,
                             scales,
                             o.get("weights").getAsLong(),
                             o.get("squaredError").getAsDouble(),

@@ -8,6 +8,8 @@ package org.powerquant.quant;
  * @param bits the bit width
  * @param scaleMode per-channel or per-tensor
  * @param exponent the exponent used ({@code 1} for uniform)
+ * @param clip the clipping ratio {@code c <= 1} the scales include ({@code s = c * max|w|}; 1
+ *     without clipping)
  * @param scales the scales, one per channel or one for the tensor
  * @param squaredError the squared error of the quantized tensor, {@code sum (w - w_q)^2}
  * @param uniformSquaredError the squared error the uniform grid ({@code a = 1}) would have given
@@ -19,6 +21,7 @@ public record QuantizedWeights(
         int bits,
         ScaleMode scaleMode,
         double exponent,
+        double clip,
         float[] scales,
         double squaredError,
         double uniformSquaredError,

@@ -188,6 +188,7 @@ public final class WeightQuantizer {
                 bits,
                 scaleMode,
                 result.exponent(),
+                clip,
                 scales,
                 error,
                 result.uniformError(),

@@ -9,7 +9,8 @@ package org.powerquant.transform;
  * @param bits the bit width
  * @param exponent the exponent chosen ({@code 1} for uniform)
  * @param scaleMode {@code per-channel} or {@code per-tensor}
- * @param scales the scales ({@code max|w|} per channel, or one)
+ * @param clip the clipping ratio {@code c <= 1} ({@code 1} unless clipping was searched)
+ * @param scales the scales ({@code c * max|w|} per channel, or one)
  * @param weights the number of weights
  * @param squaredError the squared error of the quantized weights
  * @param uniformSquaredError the squared error of uniform quantization at the same bit width
@@ -21,6 +22,7 @@ public record LayerReport(
         int bits,
         double exponent,
         String scaleMode,
+        double clip,
         float[] scales,
         long weights,
         double squaredError,

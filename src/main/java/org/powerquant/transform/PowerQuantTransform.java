@@ -392,6 +392,7 @@ public final class PowerQuantTransform {
                             q.bits(),
                             q.exponent(),
                             q.scaleMode() == ScaleMode.PER_CHANNEL ? "per-channel" : "per-tensor",
+                            q.clip(),
                             q.scales(),
                             q.count(),
                             q.squaredError(),

@@ -267,51 +267,60 @@ public final class QuantizationReport {
      * @return an aligned text table, one row per layer, then the totals
      */
     public String toTable() {
+        // The clipping ratio gets a column only when clipping was searched.
+        boolean clipped = isClipped();
         List<String[]> rows = new ArrayList<>();
         rows.add(
-                new String[] {
-                    "layer",
-                    "kind",
-                    "shape",
-                    "bits",
-                    "exponent",
-                    "scales",
-                    "mse",
-                    "uniform mse",
-                    "ratio"
-                });
+                withClip(
+                        clipped,
+                        "clip",
+                        "layer",
+                        "kind",
+                        "shape",
+                        "bits",
+                        "exponent",
+                        "scales",
+                        "mse",
+                        "uniform mse",
+                        "ratio"));
         for (LayerReport l : layers) {
             rows.add(
-                    new String[] {
-                        l.name(),
-                        l.kind().label(),
-                        shape(l.shape()),
-                        Integer.toString(l.bits()),
-                        fmt("%.3f", l.exponent()),
-                        l.scaleMode(),
-                        fmt("%.3e", l.mse()),
-                        fmt("%.3e", l.uniformMse()),
-                        fmt("%.3f", ratio(l.squaredError(), l.uniformSquaredError()))
-                    });
+                    withClip(
+                            clipped,
+                            fmt("%.3f", l.clip()),
+                            l.name(),
+                            l.kind().label(),
+                            shape(l.shape()),
+                            Integer.toString(l.bits()),
+                            fmt("%.3f", l.exponent()),
+                            l.scaleMode(),
+                            fmt("%.3e", l.mse()),
+                            fmt("%.3e", l.uniformMse()),
+                            fmt("%.3f", ratio(l.squaredError(), l.uniformSquaredError()))));
         }
         rows.add(
-                new String[] {
-                    "total (" + layers.size() + " layers)",
-                    "",
-                    totalWeights() + " weights",
-                    isMixedPrecision()
-                            ? fmt("%.3f avg", averageBits())
-                            : Integer.toString(weightBits),
-                    "",
-                    "",
-                    fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
-                    fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
-                    fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))
-                });
+                withClip(
+                        clipped,
+                        "",
+                        "total (" + layers.size() + " layers)",
+                        "",
+                        totalWeights() + " weights",
+                        isMixedPrecision()
+                                ? fmt("%.3f avg", averageBits())
+                                : Integer.toString(weightBits),
+                        "",
+                        "",
+                        fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
+                        fmt("%.3e", totalUniformSquaredError() / Math.max(1, totalWeights())),
+                        fmt("%.3f", ratio(totalSquaredError(), totalUniformSquaredError()))));
         int totalRow = rows.size() - 1;
+        int scalesColumn = clipped ? 6 : 5;
         StringBuilder sb =
                 new StringBuilder(
-                        render(rows, i -> i < 3 || i == 5, r -> r == 0 || r == totalRow - 1));
+                        render(
+                                rows,
+                                i -> i < 3 || i == scalesColumn,
+                                r -> r == 0 || r == totalRow - 1));
         if (!activations.isEmpty()) {
             sb.append(System.lineSeparator()).append(activationTable());
             long nearest =
@@ -456,6 +465,7 @@ public final class QuantizationReport {
             o.add("shape", shape);
             o.addProperty("bits", l.bits());
             o.addProperty("exponent", l.exponent());
+            o.addProperty("clip", l.clip());
             o.addProperty("scaleMode", l.scaleMode());
             o.addProperty("weights", l.weights());
             o.addProperty("mse", l.mse());
@@ -532,6 +542,28 @@ public final class QuantizationReport {
             sb.append(i == 0 ? "" : ", ").append(shape[i]);
         }
         return sb.append(')').toString();
+    }
+
+    /**
+     * Whether clipping was searched for some layer: whether a layer's range is below its largest
+     * weight.
+     *
+     * @return whether a layer's clipping ratio is below 1
+     */
+    public boolean isClipped() {
+        return layers.stream().anyMatch(l -> l.clip() < 1);
+    }
+
+    /** A row with the clip cell after the exponent (the fifth cell) when the table has one. */
+    private static String[] withClip(boolean clipped, String clip, String... cells) {
+        if (!clipped) {
+            return cells;
+        }
+        String[] out = new String[cells.length + 1];
+        System.arraycopy(cells, 0, out, 0, 5);
+        out[5] = clip;
+        System.arraycopy(cells, 5, out, 6, cells.length - 5);
+        return out;
     }
 
     private static String fmt(String format, Object... args) {

@@ -190,6 +190,43 @@ class WeightQuantizerTest {
     }
 
     @Test
+    void clippingReportsTheRatioItsScalesCarryAndNeverLosesToTheFullRange() {
+        Random random = new Random(37);
+        for (int trial = 0; trial < 40; trial++) {
+            int bits = 2 + random.nextInt(5);
+            int channels = 1 + random.nextInt(12);
+            int perChannel = 2 + random.nextInt(150);
+            float[] w =
+                    RandomTensors.draw(random, RandomTensors.anyKind(random), channels, perChannel);
+            long[] shape = {channels, perChannel};
+            QuantizationMethod method =
+                    random.nextBoolean() ? QuantizationMethod.POWER : QuantizationMethod.UNIFORM;
+            WeightQuantizer.Builder builder = WeightQuantizer.builder().bits(bits).method(method);
+            QuantizedWeights full = builder.build().quantize("layer", shape, w);
+            QuantizedWeights clipped = builder.clipping(true).build().quantize("layer", shape, w);
+            String where = "trial " + trial + " (" + method + ", " + bits + " bits)";
+            assertEquals(1.0, full.clip(), 0.0, where + ": no clip without clipping");
+            assertTrue(
+                    clipped.clip() >= ClippingSearch.DEFAULT_MIN_CLIP && clipped.clip() <= 1,
+                    where + ": clip " + clipped.clip());
+            for (int c = 0; c < channels; c++) {
+                assertEquals(
+                        (float) (clipped.clip() * full.scales()[c]),
+                        clipped.scales()[c],
+                        0.0f,
+                        where + ": channel " + c + "'s range is not the reported clip of its max");
+            }
+            assertTrue(
+                    clipped.squaredError() <= full.squaredError() * (1 + 1e-6),
+                    where
+                            + ": clipped error "
+                            + clipped.squaredError()
+                            + " > "
+                            + full.squaredError());
+        }
+    }
+
+    @Test
     void perTensorModeHasOneScale() {
         float[] w = RandomTensors.draw(new Random(34), RandomTensors.Kind.GAUSSIAN, 8, 50);
         QuantizedWeights q =

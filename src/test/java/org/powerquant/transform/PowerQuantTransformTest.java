@@ -194,6 +194,34 @@ class PowerQuantTransformTest {
     }
 
     @Test
+    void aClippedReportShowsEachLayersClipInItsTableAndJson() {
+        try (Model model = smallNetwork()) {
+            QuantizationReport plain =
+                    PowerQuantTransform.builder().weightBits(3).build().apply(model);
+            assertFalse(plain.isClipped());
+            assertFalse(plain.toTable().lines().findFirst().orElseThrow().contains("clip"));
+        }
+        try (Model model = smallNetwork()) {
+            QuantizationReport report =
+                    PowerQuantTransform.builder().weightBits(3).clipping(true).build().apply(model);
+            assertTrue(report.isClipped(), "no layer of the small network was clipped at 3 bits");
+            String header = report.toTable().lines().findFirst().orElseThrow();
+            assertTrue(header.matches(".*exponent +clip +scales.*"), header);
+            com.google.gson.JsonArray layers =
+                    com.google.gson.JsonParser.parseString(report.toJson())
+                            .getAsJsonObject()
+                            .getAsJsonArray("layers");
+            for (int i = 0; i < layers.size(); i++) {
+                assertEquals(
+                        report.layers().get(i).clip(),
+                        layers.get(i).getAsJsonObject().get("clip").getAsDouble(),
+                        0.0,
+                        report.layers().get(i).name());
+            }
+        }
+    }
+
+    @Test
     void nativeModelSavesAndReloadsWithQuantizedWeights(@TempDir Path dir) throws Exception {
         try (Model model = smallNetwork()) {
             PowerQuantTransform.builder().weightBits(4).build().apply(model);
