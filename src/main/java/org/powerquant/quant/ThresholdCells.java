@@ -63,15 +63,14 @@ public final class ThresholdCells {
             if (cells > MAX_CELLS) {
                 return Optional.empty();
             }
-            Optional<ThresholdCells> table = tryScale(thresholds, upper, p, (int) cells);
+            Optional<ThresholdCells> table = tryScale(thresholds, p, (int) cells);
             if (table.isPresent()) {
                 return table;
             }
         }
     }
 
-    private static Optional<ThresholdCells> tryScale(
-            float[] thresholds, float upper, int p, int cells) {
+    private static Optional<ThresholdCells> tryScale(float[] thresholds, int p, int cells) {
         float s = Math.scalb(1f, p);
         long previous = Long.MIN_VALUE;
         for (float t : thresholds) { // at most one threshold in each (m, m + 1]
