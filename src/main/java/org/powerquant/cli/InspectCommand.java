@@ -13,6 +13,7 @@ import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.transform.ActivationReport;
 import org.powerquant.transform.QuantizationReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -38,9 +39,16 @@ public final class InspectCommand implements Callable<Integer> {
             description = "The artifact directory (written by quantize --output DIR).")
     private Path directory;
 
+    // --quiet has nothing to silence here (inspect prints no progress); it is accepted like every
+    // command's, so one set of run flags works everywhere.
+    @Mixin private RunOptions run;
+
     @Override
     public Integer call() throws IOException {
         ArtifactManifest manifest = ArtifactManifest.read(directory);
+        if (run.dryRun) {
+            return 0; // the directory holds a readable, sealed manifest; the files are not hashed
+        }
         manifest.verifyFiles();
         QuantizationReport report = QuantizedArtifact.readReport(directory);
         PrintWriter out = spec.commandLine().getOut();

@@ -129,6 +129,19 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void inspectTakesTheRunFlagsOfEveryCommand() {
+        CliRun quiet = CliRun.of("inspect", artifact.toString(), "--quiet");
+        assertEquals(0, quiet.exitCode(), quiet.err());
+        assertTrue(quiet.out().contains("checksum ok"), quiet.out());
+        CliRun dry = CliRun.of("inspect", artifact.toString(), "--dry-run");
+        assertEquals(0, dry.exitCode(), dry.err());
+        assertEquals("", dry.out());
+        CliRun missing = CliRun.of("inspect", dir.resolve("missing").toString(), "--dry-run");
+        assertEquals(PowerQuantCli.BAD_INPUT, missing.exitCode(), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+    }
+
+    @Test
     void everyCommandRefusesACorruptedArtifactWithOneLineNamingTheFile() throws Exception {
         Path copy = dir.resolve("corrupted");
         Files.createDirectories(copy);
