@@ -27,13 +27,32 @@ public final class ArtifactBlockFactory implements BlockFactory {
 
     private static final long serialVersionUID = 1L;
 
+    /** The {@code serving.properties} key that names a model's block factory. */
+    private static final String BLOCK_FACTORY = "blockFactory";
+
     /** Creates the factory (DJL instantiates it by name). */
     public ArtifactBlockFactory() {}
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>DJL also calls a factory it was not asked for: loading any model whose directory holds a
+     * jar (or a {@code classes} folder) that contains this class, such as a TorchScript file kept
+     * beside {@code powerquant-cli.jar}, it scans them for a {@code BlockFactory} and calls the
+     * first it finds. Such a directory is not an artifact, and no {@code serving.properties} named
+     * this factory, so it returns null and DJL loads the model as it would without the plugin. A
+     * directory whose {@code serving.properties} names this factory must be an artifact, and is
+     * refused otherwise.
+     *
+     * @return the artifact's block, or null for a directory that is neither an artifact nor
+     *     declares itself one
+     */
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments)
             throws IOException {
+        if (!arguments.containsKey(BLOCK_FACTORY) && !QuantizedArtifact.isArtifact(modelPath)) {
+            return null;
+        }
         try {
             return QuantizedArtifact.loadBlock(model, modelPath);
         } catch (IOException | RuntimeException e) {

@@ -28,6 +28,39 @@ class EvaluateCommandIT {
     }
 
     @Test
+    void aModelKeptBesideThePluginLoadsAsItself() throws Exception {
+        // DJL scans a model's directory for jars and a classes folder holding a BlockFactory and
+        // calls the first it finds: with powerquant-cli.jar beside a .pt, that was the artifact
+        // factory, and every command refused the .pt as "not a PowerQuant artifact".
+        Path beside = dir.resolve("models");
+        Path factory = beside.resolve("classes/org/powerquant/artifact/ArtifactBlockFactory.class");
+        Files.createDirectories(factory.getParent());
+        try (var in =
+                org.powerquant.artifact.ArtifactBlockFactory.class.getResourceAsStream(
+                        "ArtifactBlockFactory.class")) {
+            Files.copy(in, factory);
+        }
+        Path model = Files.copy(SharedFixtures.resnet18(), beside.resolve("model.pt"));
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        fashionMnistTestSet(),
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--limit",
+                        "64",
+                        "--quiet");
+        assertEquals(0, run.exitCode(), run.err());
+    }
+
+    @Test
     void evaluatesAQuantizedModelAndWritesJson() throws Exception {
         Path model = SharedFixtures.resnet18();
         Path json = dir.resolve("eval.json");
