@@ -3,14 +3,39 @@ package org.powerquant.cli;
 import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
+import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.eval.ModelSource;
 
 /** Opening models for the commands, with load failures reported as bad input naming the model. */
 final class CliModels {
 
     private CliModels() {}
+
+    /**
+     * Refuses a {@code --model} that cannot be the float TorchScript file a command quantizes: a
+     * quantized artifact (quantizing it again would treat its grid values as float weights), or any
+     * other directory.
+     */
+    static void checkTorchScriptFile(Path model, String command) {
+        if (QuantizedArtifact.isArtifact(model)) {
+            throw Flags.refuse(
+                    Role.MODEL,
+                    model
+                            + " is a quantized artifact: "
+                            + command
+                            + " takes a float TorchScript model (.pt); evaluate the artifact with"
+                            + " evaluate --model "
+                            + model);
+        }
+        if (Files.isDirectory(model)) {
+            throw Flags.refuse(
+                    Role.MODEL, model + " is a directory, not a TorchScript model file (.pt)");
+        }
+    }
 
     static Model open(ModelSource source, boolean nativeGraph) throws IOException {
         try {

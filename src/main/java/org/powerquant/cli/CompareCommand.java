@@ -57,6 +57,7 @@ public final class CompareCommand implements Callable<Integer> {
         evaluation.check();
         Preprocessing pre = preprocessing.preprocessing();
         DatasetSpec data = evaluation.datasetSpec();
+        CliModels.checkTorchScriptFile(model, "compare");
         FileChecks files =
                 quantization.calibrationInputs(
                         new FileChecks().input("--model", model).inputs("--dataset", data.files()));

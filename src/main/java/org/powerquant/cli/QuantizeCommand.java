@@ -83,6 +83,7 @@ public final class QuantizeCommand implements Callable<Integer> {
                     Role.INPUT_SIZE,
                     "is needed: calibration images are preprocessed to the network's input size");
         }
+        CliModels.checkTorchScriptFile(model, "quantize");
         FileChecks files = quantization.calibrationInputs(new FileChecks().input("--model", model));
         boolean artifact =
                 output != null && (activations || !output.getFileName().toString().endsWith(".pt"));

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +126,30 @@ class ArtifactCommandsTest {
                     "size on disk"
                 }) {
             assertTrue(out.contains(expected), expected + " in\n" + out);
+        }
+    }
+
+    @Test
+    void quantizeAndCompareRefuseAnArtifactOrAnyDirectoryAsTheirFloatModel() throws Exception {
+        Path plain = Files.createDirectories(dir.resolve("plain"));
+        for (Path model : List.of(artifact, plain)) {
+            for (CliRun run :
+                    List.of(
+                            CliRun.of(
+                                    "quantize", "--model", model.toString(), "--weight-bits", "4"),
+                            CliRun.of(
+                                    "compare",
+                                    "--model",
+                                    model.toString(),
+                                    "--dataset",
+                                    TEST_SET))) {
+                assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.out() + run.err());
+                assertEquals(1, run.err().strip().lines().count(), run.err());
+                assertTrue(run.err().contains("--model " + model), run.err());
+                assertTrue(
+                        run.err().contains(model == artifact ? "quantized artifact" : "directory"),
+                        run.err());
+            }
         }
     }
 
