@@ -69,12 +69,18 @@ public final class PowerQuantCli {
     private static int refuseParameters(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         String message = e.getMessage() == null ? "bad arguments" : e.getMessage();
+        String commands =
+                command.getSubcommands().isEmpty()
+                        ? ""
+                        : " (commands: "
+                                + String.join(", ", command.getSubcommands().keySet())
+                                + "; --help for usage)";
         command.getErr()
                 .println(
-                        "powerquant "
-                                + command.getCommandName()
+                        command.getCommandSpec().qualifiedName()
                                 + ": error: "
-                                + BadInputHandler.firstLine(message));
+                                + BadInputHandler.firstLine(message)
+                                + commands);
         command.getErr().flush();
         return BAD_INPUT;
     }
@@ -87,16 +93,14 @@ public final class PowerQuantCli {
         @Override
         public int handleExecutionException(
                 Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-            String command = commandLine.getCommandName();
+            String command = commandLine.getCommandSpec().qualifiedName();
             String message =
                     e instanceof org.powerquant.InvalidInputException invalid
                             ? Flags.message(invalid)
                             : e.getMessage() == null
                                     ? e.getClass().getSimpleName()
                                     : e.getMessage();
-            commandLine
-                    .getErr()
-                    .println("powerquant " + command + ": error: " + firstLine(message));
+            commandLine.getErr().println(command + ": error: " + firstLine(message));
             commandLine.getErr().flush();
             return isBadInput(e) ? BAD_INPUT : 1;
         }

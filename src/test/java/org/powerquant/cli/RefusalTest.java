@@ -55,6 +55,19 @@ class RefusalTest {
     }
 
     @Test
+    void eachErrorLineNamesTheCommandOnceAndANakedCallListsTheCommands() {
+        CliRun naked = CliRun.of();
+        assertEquals(PowerQuantCli.BAD_INPUT, naked.exitCode());
+        assertEquals(1, naked.err().lines().count(), naked.err());
+        assertTrue(naked.err().startsWith("powerquant: error: "), naked.err());
+        for (String command : List.of("quantize", "evaluate", "compare", "demo", "inspect")) {
+            assertTrue(naked.err().contains(command), command + " listed: " + naked.err());
+        }
+        CliRun sub = run("quantize", "--no-such-flag");
+        assertTrue(sub.err().startsWith("powerquant quantize: error: "), sub.err());
+    }
+
+    @Test
     void parseErrorsAreOneLineWithoutUsage() {
         for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
             assertOneLine(run(command, "--no-such-flag"), "--no-such-flag");
