@@ -46,10 +46,16 @@ import org.powerquant.nn.TorchvisionResNet;
 public final class ResNetImporter {
 
     private static final String RESNET_MODULE = "__torch__.torchvision.models.resnet.";
-    private static final String ADVICE =
-            "; activation quantization needs a DJL-native graph (only torchvision ResNets are"
-                    + " imported), while weight-only quantization still works on any TorchScript"
-                    + " model";
+
+    /** The TorchScript class of a torchvision ResNet's root module. */
+    static final String ROOT_CLASS = RESNET_MODULE + "ResNet";
+
+    /** What a refusal adds: what activation quantization needs, and what works without it. */
+    static final String ADVICE =
+            "; activation quantization needs a DJL-native graph (torchvision ResNets and"
+                    + " MobileNetV2s are imported), while weight-only quantization still works on"
+                    + " any TorchScript model";
+
     private static final Set<String> STEM_NAMES =
             Set.of("conv1", "bn1", "relu", "maxpool", "avgpool", "fc");
 
@@ -118,7 +124,7 @@ public final class ResNetImporter {
             throws UnsupportedModelException {
         Map<String, TorchModule> modules = archive.getModules();
         String rootClass = modules.get("").className();
-        if (!(RESNET_MODULE + "ResNet").equals(rootClass)) {
+        if (!ROOT_CLASS.equals(rootClass)) {
             throw unsupported(archive, "root module is " + rootClass);
         }
         List<Integer> layers = new ArrayList<>();

@@ -66,8 +66,18 @@ public final class TorchvisionImporter {
      */
     public static ConvNetwork importBlock(TorchScriptArchive archive, NDManager manager)
             throws UnsupportedModelException {
-        if (MobileNetV2Importer.ROOT_CLASS.equals(archive.getModules().get("").className())) {
+        String root = archive.getModules().get("").className();
+        if (MobileNetV2Importer.ROOT_CLASS.equals(root)) {
             return MobileNetV2Importer.importBlock(archive, manager);
+        }
+        if (!ResNetImporter.ROOT_CLASS.equals(root)) {
+            throw new UnsupportedModelException(
+                    archive.getFile()
+                            + ": neither a torchvision ResNet nor a torchvision MobileNetV2 (root"
+                            + " module is "
+                            + root
+                            + ")"
+                            + ResNetImporter.ADVICE);
         }
         return ResNetImporter.importBlock(archive, manager);
     }
