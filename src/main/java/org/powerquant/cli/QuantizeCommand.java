@@ -163,10 +163,12 @@ public final class QuantizeCommand implements Callable<Integer> {
         try {
             return PowerQuant.loadQuantized(criteria, transform);
         } catch (ModelException | ai.djl.engine.EngineException e) {
-            throw new InvalidInputException(
-                    Role.MODEL,
-                    model + " cannot be loaded as a TorchScript model: " + e.getMessage(),
-                    e);
+            // Bias correction imports the network even for a weights-only result.
+            String what =
+                    e instanceof org.powerquant.importer.UnsupportedModelException
+                            ? " cannot be imported as a torchvision network: "
+                            : " cannot be loaded as a TorchScript model: ";
+            throw new InvalidInputException(Role.MODEL, model + what + e.getMessage(), e);
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.powerquant.data.LabelledImageDataset;
+import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationOptions;
@@ -123,7 +124,8 @@ public final class Comparison {
             builder.lastLayerBits(0)
                     .quantizeInput(false)
                     .calibrationMode(null)
-                    .calibrationData(null);
+                    .calibrationData(null)
+                    .activationRounding(CodeRounding.POWER_DOMAIN);
         }
         return builder.build();
     }

@@ -52,9 +52,9 @@ public final class ResNetImporter {
 
     /** What a refusal adds: what activation quantization needs, and what works without it. */
     static final String ADVICE =
-            "; activation quantization needs a DJL-native graph (torchvision ResNets and"
-                    + " MobileNetV2s are imported), while weight-only quantization still works on"
-                    + " any TorchScript model";
+            "; activation quantization and bias correction need a DJL-native graph (torchvision"
+                    + " ResNets and MobileNetV2s are imported), while weight-only quantization still"
+                    + " works on any TorchScript model";
 
     private static final Set<String> STEM_NAMES =
             Set.of("conv1", "bn1", "relu", "maxpool", "avgpool", "fc");

@@ -722,6 +722,10 @@ public final class QuantizationOptions {
                 if (calibrationData != null) {
                     throw new InvalidInputException(Role.CALIBRATION_DATA, "needs activation bits");
                 }
+                if (activationRounding != CodeRounding.POWER_DOMAIN) {
+                    throw new InvalidInputException(
+                            Role.ACTIVATION_ROUNDING, "needs activation bits");
+                }
             }
             if (!Double.isFinite(exponentMin)
                     || !Double.isFinite(exponentMax)

@@ -46,7 +46,15 @@ class QuantizationMixinTest {
         assertEquals(CodeRounding.POWER_DOMAIN, parse("--weight-bits", "4").activationRounding());
         assertEquals(
                 CodeRounding.NEAREST_LEVEL,
-                parse("--weight-bits", "4", "--activation-rounding", "Nearest-Level")
+                parse(
+                                "--weight-bits",
+                                "4",
+                                "--activation-bits",
+                                "4",
+                                "--calibration-mode",
+                                "bn-model",
+                                "--activation-rounding",
+                                "Nearest-Level")
                         .activationRounding());
         assertEquals(
                 CodeRounding.POWER_DOMAIN,

@@ -77,6 +77,9 @@ class QuantizationOptionsTest {
         assertRefused(
                 Role.CALIBRATION_DATA,
                 b -> b.calibrationMode(CalibrationMode.DATA).calibrationData(null));
+        assertRefused(
+                Role.ACTIVATION_ROUNDING,
+                b -> b.activationBits(0).activationRounding(CodeRounding.NEAREST_LEVEL));
     }
 
     @Test
