@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.SharedFixtures;
@@ -27,6 +29,30 @@ class EvaluateCommandIT {
                 + data.resolve("t10k-labels-idx1-ubyte.gz");
     }
 
+    /**
+     * Runs a command on a model and data set with the shared ResNet-18's preprocessing, quietly.
+     */
+    private static CliRun onSharedModel(
+            String command, String model, String dataset, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                command,
+                                "--model",
+                                model,
+                                "--dataset",
+                                dataset,
+                                "--image-size",
+                                "64",
+                                "--mean",
+                                "0.2860",
+                                "--std",
+                                "0.3530",
+                                "--quiet"));
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(new String[0]));
+    }
+
     @Test
     void aModelKeptBesideThePluginLoadsAsItself() throws Exception {
         // DJL scans a model's directory for jars and a classes folder holding a BlockFactory and
@@ -42,21 +68,7 @@ class EvaluateCommandIT {
         }
         Path model = Files.copy(SharedFixtures.resnet18(), beside.resolve("model.pt"));
         CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        model.toString(),
-                        "--dataset",
-                        fashionMnistTestSet(),
-                        "--image-size",
-                        "64",
-                        "--mean",
-                        "0.2860",
-                        "--std",
-                        "0.3530",
-                        "--limit",
-                        "64",
-                        "--quiet");
+                onSharedModel("evaluate", model.toString(), fashionMnistTestSet(), "--limit", "64");
         assertEquals(0, run.exitCode(), run.err());
     }
 
@@ -65,23 +77,14 @@ class EvaluateCommandIT {
         Path model = SharedFixtures.resnet18();
         Path json = dir.resolve("eval.json");
         CliRun run =
-                CliRun.of(
+                onSharedModel(
                         "evaluate",
-                        "--model",
                         model.toString(),
-                        "--dataset",
                         fashionMnistTestSet(),
-                        "--image-size",
-                        "64",
-                        "--mean",
-                        "0.2860",
-                        "--std",
-                        "0.3530",
                         "--limit",
                         "256",
                         "--weight-bits",
                         "8",
-                        "--quiet",
                         "--json",
                         json.toString());
         assertEquals(0, run.exitCode(), run.err());
@@ -104,20 +107,7 @@ class EvaluateCommandIT {
             Fixtures.writeImage(
                     root.resolve("class" + (char) ('a' + c)).resolve("0.png"), c, 28, 28, false);
         }
-        CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        model.toString(),
-                        "--dataset",
-                        "folder:" + root,
-                        "--image-size",
-                        "64",
-                        "--mean",
-                        "0.2860",
-                        "--std",
-                        "0.3530",
-                        "--quiet");
+        CliRun run = onSharedModel("evaluate", model.toString(), "folder:" + root);
         assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
         assertEquals(1, run.errorLines().lines().count(), run.errorLines());
         assertTrue(run.errorLines().contains("11"), run.errorLines());
@@ -132,21 +122,8 @@ class EvaluateCommandIT {
         Files.writeString(root.resolve("b/broken.png"), "not an image");
         Path json = dir.resolve("mixed.json");
         CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        model.toString(),
-                        "--dataset",
-                        "folder:" + root,
-                        "--image-size",
-                        "64",
-                        "--mean",
-                        "0.2860",
-                        "--std",
-                        "0.3530",
-                        "--quiet",
-                        "--json",
-                        json.toString());
+                onSharedModel(
+                        "evaluate", model.toString(), "folder:" + root, "--json", json.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("1 unreadable"), run.out());
         JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
@@ -155,16 +132,7 @@ class EvaluateCommandIT {
         Path broken = dir.resolve("all-broken");
         Files.createDirectories(broken.resolve("a"));
         Files.writeString(broken.resolve("a/0.png"), "not an image");
-        CliRun none =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        model.toString(),
-                        "--dataset",
-                        "folder:" + broken,
-                        "--image-size",
-                        "64",
-                        "--quiet");
+        CliRun none = onSharedModel("evaluate", model.toString(), "folder:" + broken);
         assertEquals(PowerQuantCli.BAD_INPUT, none.exitCode(), none.err());
     }
 
@@ -174,23 +142,14 @@ class EvaluateCommandIT {
         Path json = dir.resolve("table.json");
         Path png = dir.resolve("table.png");
         CliRun run =
-                CliRun.of(
+                onSharedModel(
                         "compare",
-                        "--model",
                         model.toString(),
-                        "--dataset",
                         fashionMnistTestSet(),
-                        "--image-size",
-                        "64",
-                        "--mean",
-                        "0.2860",
-                        "--std",
-                        "0.3530",
                         "--limit",
                         "128",
-                        "--quiet",
                         "--settings",
-                        "fp32,w4a4",
+                        "fp32, w4a4",
                         "--json",
                         json.toString(),
                         "--plot",
