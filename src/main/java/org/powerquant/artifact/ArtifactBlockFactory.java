@@ -28,7 +28,7 @@ public final class ArtifactBlockFactory implements BlockFactory {
     private static final long serialVersionUID = 1L;
 
     /** The {@code serving.properties} key that names a model's block factory. */
-    private static final String BLOCK_FACTORY = "blockFactory";
+    static final String PROPERTY = "blockFactory";
 
     /** Creates the factory (DJL instantiates it by name). */
     public ArtifactBlockFactory() {}
@@ -50,7 +50,7 @@ public final class ArtifactBlockFactory implements BlockFactory {
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments)
             throws IOException {
-        if (!arguments.containsKey(BLOCK_FACTORY) && !QuantizedArtifact.isArtifact(modelPath)) {
+        if (!arguments.containsKey(PROPERTY) && !QuantizedArtifact.isArtifact(modelPath)) {
             return null;
         }
         try {

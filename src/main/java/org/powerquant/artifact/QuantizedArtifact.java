@@ -187,7 +187,8 @@ public final class QuantizedArtifact {
                 "# A PowerQuant artifact: plain DJL loads it with Criteria.optModelPath(this"
                         + " directory)\n"
                         + "engine=PyTorch\n"
-                        + "blockFactory="
+                        + ArtifactBlockFactory.PROPERTY
+                        + "="
                         + ArtifactBlockFactory.class.getName()
                         + "\n"
                         + "option.hasParameter=false\n",
