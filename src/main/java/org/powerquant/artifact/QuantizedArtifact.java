@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -22,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,6 +31,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.EngineMemory;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.ActivationReport;
 import org.powerquant.transform.BlockWalker;
@@ -293,6 +294,7 @@ public final class QuantizedArtifact {
                                 + " parameters");
             }
             int next = 0;
+            List<CodedTensor> coded = new ArrayList<>();
             for (JsonObject t : tensors) {
                 String name = t.get("parameter").getAsString();
                 Parameter parameter = parameters.remove(name);
@@ -301,19 +303,26 @@ public final class QuantizedArtifact {
                             manifestFile, "tensor " + name + " is not a parameter of the network");
                 }
                 Shape shape = new Shape(longsOf(t.getAsJsonArray("shape")));
-                int count = Math.toIntExact(shape.size());
                 if (CODES.equals(t.get("encoding").getAsString())) {
                     byte[] codes = list.get(next++).toByteArray();
                     float[] scales = list.get(next++).toFloatArray();
-                    float[] values =
-                            WeightCodes.decode(
+                    // sizes checked here, so that the parallel decoding has nothing to refuse
+                    WeightCodes.check(
+                            t.get("name").getAsString(),
+                            codes,
+                            Math.toIntExact(shape.size()),
+                            t.get("bits").getAsInt(),
+                            scales);
+                    coded.add(
+                            new CodedTensor(
+                                    name,
+                                    parameter,
                                     t.get("name").getAsString(),
+                                    shape,
                                     codes,
-                                    count,
                                     t.get("bits").getAsInt(),
                                     t.get("exponent").getAsDouble(),
-                                    scales);
-                    parameter.setArray(target.create(values, shape));
+                                    scales));
                 } else {
                     NDArray array = list.get(next++);
                     if (!array.getShape().equals(shape)) {
@@ -327,50 +336,34 @@ public final class QuantizedArtifact {
                                         + shape);
                     }
                     array.attach(target);
-                    parameter.setArray(array);
+                    parameter.setInitializer(new StoredArray(name, array));
                 }
             }
             if (next != list.size()) {
                 throw new ArtifactException(
                         parameterFile, list.size() + " arrays, the manifest accounts for " + next);
             }
-            // every parameter has its array: initializing only records the input shapes
+            List<NDArray> decoded =
+                    CodedTensor.decodeAll(coded, target, EngineMemory.isExposed(target));
+            for (int i = 0; i < coded.size(); i++) {
+                CodedTensor t = coded.get(i);
+                t.parameter().setInitializer(new StoredArray(t.name(), decoded.get(i)));
+            }
+            // DJL infers each layer's parameter shapes from the recorded input shape; every
+            // parameter is handed its stored array only if its layer asks for that shape
             block.initialize(target, DataType.FLOAT32, new Shape(manifest.inputShape()));
+        } catch (StoredArray.Mismatch e) {
+            throw new ArtifactException(
+                    manifestFile,
+                    "its parameters do not fit the network its architecture describes: "
+                            + e.getMessage(),
+                    e);
         } catch (ArtifactException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new ArtifactException(parameterFile, "cannot be decoded: " + e.getMessage(), e);
         }
-        checkFits(block, manifest, target);
         return block;
-    }
-
-    /**
-     * Runs the loaded block once on a zero image of the recorded input shape: parameters that do
-     * not fit the layers the architecture describes (a changed group count, a dropped layer whose
-     * neighbours' channels no longer match) fail here, naming the manifest, rather than at the
-     * first prediction.
-     */
-    private static void checkFits(Block block, ArtifactManifest manifest, NDManager target)
-            throws ArtifactException {
-        long[] dims = manifest.inputShape();
-        if (dims.length > 0) {
-            dims[0] = 1;
-        }
-        try (NDManager scope = target.newSubManager()) {
-            block.forward(
-                    new ParameterStore(scope, false),
-                    new NDList(scope.zeros(new Shape(dims))),
-                    false);
-        } catch (RuntimeException e) {
-            String message = String.valueOf(e.getMessage()).strip();
-            int newline = message.indexOf('\n');
-            throw new ArtifactException(
-                    manifest.file(),
-                    "its parameters do not fit the network its architecture describes: "
-                            + (newline < 0 ? message : message.substring(0, newline).strip()),
-                    e);
-        }
     }
 
     /**

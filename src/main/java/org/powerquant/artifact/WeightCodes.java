@@ -1,5 +1,6 @@
 package org.powerquant.artifact;
 
+import java.nio.FloatBuffer;
 import org.powerquant.quant.PowerQuantizer;
 
 /**
@@ -77,29 +78,87 @@ public final class WeightCodes {
      */
     public static float[] decode(
             String layer, byte[] packed, int count, int bits, double exponent, float[] scales) {
+        float[] out = new float[count];
+        decode(layer, packed, count, bits, exponent, scales, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Decodes packed codes into the weights they stand for, written to a buffer (such as the direct
+     * buffer an engine array is made from) from its position on; the position is left unchanged.
+     *
+     * @param layer the layer's name, for messages
+     * @param packed the packed codes
+     * @param count the number of weights
+     * @param bits the bit width
+     * @param exponent the layer's exponent
+     * @param scales the scales, one per channel or one for the tensor
+     * @param out where the {@code count} weights go, in row-major order
+     * @throws IllegalArgumentException naming the layer if the sizes do not fit
+     */
+    public static void decode(
+            String layer,
+            byte[] packed,
+            int count,
+            int bits,
+            double exponent,
+            float[] scales,
+            FloatBuffer out) {
+        check(layer, packed, count, bits, scales);
         PowerQuantizer grid = PowerQuantizer.signed(bits, exponent);
-        int channelLength = channelLength(layer, count, scales);
+        int channelLength = count / scales.length;
+        if (out.remaining() < count) {
+            throw new IllegalArgumentException(
+                    "layer " + layer + ": " + count + " weights, room for " + out.remaining());
+        }
+        int signBit = 1 << (bits - 1);
+        int mask = (1 << bits) - 1;
+        float[] patterns = new float[1 << bits];
+        float[] channel = new float[channelLength];
+        // the codes form one bit stream, read a byte at a time (one byte always completes a code)
+        int position = 0;
+        int buffer = 0;
+        int filled = 0;
+        int index = out.position();
+        for (float scale : scales) {
+            // every b-bit pattern is a valid code: magnitudes of b - 1 bits never exceed N
+            float[] table = levels(grid, scale);
+            for (int pattern = 0; pattern < patterns.length; pattern++) {
+                float magnitude = table[pattern & (signBit - 1)];
+                patterns[pattern] = (pattern & signBit) != 0 ? -magnitude : magnitude;
+            }
+            for (int i = 0; i < channelLength; i++) {
+                if (filled < bits) {
+                    buffer |= (packed[position++] & 0xFF) << filled;
+                    filled += 8;
+                }
+                channel[i] = patterns[buffer & mask];
+                buffer >>>= bits;
+                filled -= bits;
+            }
+            out.put(index, channel);
+            index += channelLength;
+        }
+    }
+
+    /**
+     * Checks that packed codes and scales fit a tensor of {@code count} weights, as {@link #decode}
+     * does first.
+     *
+     * @param layer the layer's name, for messages
+     * @param packed the packed codes
+     * @param count the number of weights
+     * @param bits the bit width
+     * @param scales the scales, one per channel or one for the tensor
+     * @throws IllegalArgumentException naming the layer if the sizes do not fit
+     */
+    public static void check(String layer, byte[] packed, int count, int bits, float[] scales) {
+        channelLength(layer, count, scales);
         try {
             PackedCodes.checkLength(packed, count, bits);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer " + layer + ": " + e.getMessage(), e);
         }
-        int signBit = 1 << (bits - 1);
-        float[] patterns = new float[1 << bits];
-        float[] out = new float[count];
-        for (int c = 0; c < scales.length; c++) {
-            // every b-bit pattern is a valid code: magnitudes of b - 1 bits never exceed N
-            float[] table = levels(grid, scales[c]);
-            for (int pattern = 0; pattern < patterns.length; pattern++) {
-                float magnitude = table[pattern & (signBit - 1)];
-                patterns[pattern] = (pattern & signBit) != 0 ? -magnitude : magnitude;
-            }
-            int end = (c + 1) * channelLength;
-            for (int i = c * channelLength; i < end; i++) {
-                out[i] = patterns[PackedCodes.pattern(packed, i, bits)];
-            }
-        }
-        return out;
     }
 
     /** The value of every magnitude code under one scale, as the quantizer stores it. */

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Objects;
@@ -222,25 +221,10 @@ public final class ActivationQuantizer implements UnaryOperator<NDArray> {
         NDManager manager = y.getManager();
         return memoryExposed.computeIfAbsent(
                 new EngineDevice(manager.getEngine().getEngineName(), y.getDevice()),
-                key -> exposesMemory(manager));
+                key -> EngineMemory.isExposed(manager));
     }
 
     private record EngineDevice(String engine, Device device) {}
-
-    /** Whether a write to an array's direct buffer reaches the array. */
-    private static boolean exposesMemory(NDManager manager) {
-        try (NDManager scratch = manager.newSubManager()) {
-            NDArray probe = scratch.create(new float[] {0f});
-            ByteBuffer view = probe.toByteBuffer(true);
-            if (!view.isDirect() || view.isReadOnly() || view.capacity() < Float.BYTES) {
-                return false;
-            }
-            view.putFloat(0, 1f);
-            return probe.toFloatArray()[0] == 1f;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
 
     /** The table path in one Java pass over the input's memory, into a new array's memory. */
     private NDArray lookUpInJava(NDArray y) {

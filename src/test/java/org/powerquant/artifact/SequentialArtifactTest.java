@@ -19,6 +19,11 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +90,55 @@ class SequentialArtifactTest {
         }
         ArtifactManifest manifest = ArtifactManifest.read(artifact);
         assertEquals(SequentialBlockCodec.KIND, manifest.architecture().get("kind").getAsString());
+    }
+
+    /**
+     * The check at load time is DJL's shape inference, not a forward pass: a classifier that reads
+     * a flattened feature map is told the size of that map from the recorded input shape, and an
+     * input shape that no longer gives the size its weights were saved for is refused, naming the
+     * manifest and the tensor.
+     */
+    @Test
+    void aFlattenedClassifierWhoseInputNoLongerFitsIsRefusedAtLoad() throws Exception {
+        Path artifact = dir.resolve("flattened-w4");
+        Shape input = new Shape(1, 2, 8, 8);
+        Model model = Model.newInstance("flattened");
+        SequentialBlock net = new SequentialBlock();
+        net.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build());
+        net.add(Activation.reluBlock());
+        net.add(Blocks.batchFlattenBlock());
+        net.add(Linear.builder().setUnits(3).build());
+        net.initialize(model.getNDManager(), DataType.FLOAT32, input);
+        model.setBlock(net);
+        ZooModel<NDList, NDList> zoo = new ZooModel<>(model, new NoopTranslator());
+        try (QuantizedModel<NDList, NDList> q =
+                new QuantizedModel<>(
+                        zoo, PowerQuantTransform.builder().weightBits(4).build().apply(zoo))) {
+            PowerQuant.save(q, artifact);
+        }
+        try (QuantizedModel<NDList, NDList> loaded = PowerQuant.load(artifact)) {
+            assertEquals(2, loaded.report().layers().size(), "unedited, it loads");
+        }
+        Path file = artifact.resolve(ArtifactManifest.FILE);
+        JsonObject manifest =
+                JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        JsonArray shape = new JsonArray();
+        for (long d : new long[] {1, 2, 10, 10}) {
+            shape.add(d);
+        }
+        manifest.add("inputShape", shape); // 6x6 feature maps become 8x8: 256 inputs, not 144
+        Files.writeString(file, ArtifactManifest.seal(manifest), StandardCharsets.UTF_8);
+        ArtifactException e =
+                assertThrows(ArtifactException.class, () -> PowerQuant.load(artifact));
+        assertEquals(file, e.file(), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "its parameters do not fit the network its architecture"
+                                        + " describes: tensor 04Linear_weight is (3, 144) float32, its layer"
+                                        + " needs (3, 256) float32"),
+                e.getMessage());
     }
 
     @Test

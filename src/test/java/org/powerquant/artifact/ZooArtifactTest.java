@@ -229,7 +229,9 @@ class ZooArtifactTest {
                     JsonObject depthwise = firstOfType(layers, "conv2d", 2);
                     depthwise.addProperty("groups", 1);
                 },
-                "its parameters do not fit the network its architecture describes");
+                "its parameters do not fit the network its architecture describes: tensor"
+                        + " 021_01Conv2d_weight is (8, 1, 3, 3) float32, its layer needs (8, 8, 3,"
+                        + " 3) float32");
     }
 
     private void refused(Path original, String name, Consumer<JsonArray> edit, String reason)
