@@ -21,24 +21,39 @@ public final class TorchvisionImporter {
     /**
      * Reads a TorchScript torchvision ResNet or MobileNetV2 and returns an equivalent DJL model on
      * the PyTorch engine, its block a {@link ConvNetwork} initialised with the archive's weights.
+     * Equivalent is checked: the file's own TorchScript forward and the imported network must agree
+     * on a probe image ({@link ForwardCheck}), so that a network whose {@code forward} was changed
+     * before tracing is refused rather than quantized as torchvision's.
      *
      * @param file the TorchScript {@code .pt} file; not modified
      * @param device the device of the model's parameters
      * @return a new model; the caller closes it
      * @throws IOException if the file cannot be read
      * @throws MalformedModelException if the file is not a readable TorchScript archive
-     * @throws UnsupportedModelException if the archive is neither network
+     * @throws UnsupportedModelException if the archive is neither network, or its forward computes
+     *     something else than the imported network
      */
     public static Model importModel(Path file, Device device)
             throws IOException, MalformedModelException, UnsupportedModelException {
-        return importModel(file, device, TorchvisionImporter::importBlock);
+        return importModel(
+                file,
+                device,
+                (archive, manager) -> {
+                    ConvNetwork net = importBlock(archive, manager);
+                    // an archive without code (written by hand, not by torch.jit.save) has no
+                    // forward of its own to compare with
+                    if (archive.getSource(archive.getModules().get("")).isPresent()) {
+                        ForwardCheck.check(archive, net, manager, device);
+                    }
+                    return net;
+                });
     }
 
     /** What builds a network from an archive. */
     @FunctionalInterface
     interface ArchiveImporter {
         Block importBlock(TorchScriptArchive archive, NDManager manager)
-                throws UnsupportedModelException;
+                throws UnsupportedModelException, IOException;
     }
 
     static Model importModel(Path file, Device device, ArchiveImporter importer)
@@ -49,7 +64,7 @@ public final class TorchvisionImporter {
         try {
             model.setBlock(importer.importBlock(archive, model.getNDManager()));
             return model;
-        } catch (UnsupportedModelException | RuntimeException e) {
+        } catch (UnsupportedModelException | IOException | RuntimeException e) {
             model.close();
             throw e;
         }
