@@ -21,6 +21,7 @@ final class CliModels {
      * other directory.
      */
     static void checkTorchScriptFile(Path model, String command) {
+        checkNotInsideArtifact(model);
         if (QuantizedArtifact.isArtifact(model)) {
             throw Flags.refuse(
                     Role.MODEL,
@@ -34,6 +35,23 @@ final class CliModels {
         if (Files.isDirectory(model)) {
             throw Flags.refuse(
                     Role.MODEL, model + " is a directory, not a TorchScript model file (.pt)");
+        }
+    }
+
+    /**
+     * Refuses a file inside an artifact directory: DJL loads a model file's directory, and an
+     * artifact's {@code serving.properties} would make any of its files load as the artifact,
+     * without its recorded preprocessing, as if it were a float model.
+     */
+    static void checkNotInsideArtifact(Path model) {
+        Path parent = model.toAbsolutePath().getParent();
+        if (!Files.isDirectory(model) && parent != null && QuantizedArtifact.isArtifact(parent)) {
+            throw Flags.refuse(
+                    Role.MODEL,
+                    model
+                            + " is a file of the quantized artifact "
+                            + parent
+                            + ": pass the artifact directory itself to evaluate --model");
         }
     }
 

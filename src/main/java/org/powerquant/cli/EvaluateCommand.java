@@ -9,8 +9,11 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.artifact.ArtifactManifest;
@@ -32,6 +35,7 @@ import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -67,17 +71,32 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the result as JSON.")
     private Path json;
 
+    /** The quantization and calibration options given on the command line, in order. */
+    private List<String> givenQuantizationOptions() {
+        Set<String> names =
+                spec.mixins().get("quantization").options().stream()
+                        .map(OptionSpec::longestName)
+                        .collect(Collectors.toSet());
+        return spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(OptionSpec::longestName)
+                .filter(names::contains)
+                .distinct()
+                .toList();
+    }
+
     @Override
     public Integer call() throws IOException, ModelException {
         evaluation.check();
+        CliModels.checkNotInsideArtifact(model);
         boolean artifact = QuantizedArtifact.isArtifact(model);
         if (artifact) {
-            if (quantization.quantizes()) {
+            List<String> given = givenQuantizationOptions();
+            if (!given.isEmpty()) {
                 throw new IllegalArgumentException(
                         "--model "
                                 + model
-                                + " is a quantized artifact: it takes no --weight-bits,"
-                                + " --activation-bits, --size-budget or --method");
+                                + " is a quantized artifact, its quantization fixed: it takes no "
+                                + String.join(", ", given));
             }
             Preprocessing recorded =
                     QuantizedArtifact.preprocessing(ArtifactManifest.read(model.toAbsolutePath()));

@@ -7,6 +7,7 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
 import org.powerquant.PowerQuant;
@@ -85,9 +86,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         CliModels.checkTorchScriptFile(model, "quantize");
         FileChecks files = quantization.calibrationInputs(new FileChecks().input("--model", model));
-        boolean artifact =
-                output != null && (activations || !output.getFileName().toString().endsWith(".pt"));
-        if (output != null && activations && !artifact) {
+        boolean torchScriptOutput =
+                output != null
+                        && output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".pt");
+        boolean artifact = output != null && !torchScriptOutput;
+        if (torchScriptOutput && activations) {
             throw new InvalidInputException(
                     Role.OUTPUT,
                     output

@@ -110,6 +110,55 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void evaluateRefusesEveryQuantizationOptionOnAnArtifactNamingIt() {
+        for (List<String> flags :
+                List.of(
+                        List.of("--rounding", "error-aware"),
+                        List.of("--skip", "fc.weight"),
+                        List.of("--per-tensor", "--bias-correction"))) {
+            List<String> args =
+                    new java.util.ArrayList<>(
+                            List.of(
+                                    "evaluate",
+                                    "--model",
+                                    artifact.toString(),
+                                    "--dataset",
+                                    TEST_SET,
+                                    "--dry-run"));
+            args.addAll(flags);
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+            assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), flags + ": " + run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+            for (String flag : flags) {
+                if (flag.startsWith("--")) {
+                    assertTrue(run.err().contains(flag), flag + " named in " + run.err());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFileInsideAnArtifactIsRefusedAsAModelByEveryCommand() {
+        Path inside = artifact.resolve("parameters.ndlist");
+        for (CliRun run :
+                List.of(
+                        CliRun.of(
+                                "evaluate",
+                                "--model",
+                                inside.toString(),
+                                "--dataset",
+                                TEST_SET,
+                                "--dry-run"),
+                        CliRun.of("quantize", "--model", inside.toString(), "--weight-bits", "4"),
+                        CliRun.of(
+                                "compare", "--model", inside.toString(), "--dataset", TEST_SET))) {
+            assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.out() + run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+            assertTrue(run.err().contains("is a file of the quantized artifact"), run.err());
+        }
+    }
+
+    @Test
     void inspectPrintsManifestAndReport() {
         CliRun run = CliRun.of("inspect", artifact.toString());
         assertEquals(0, run.exitCode(), run.err());

@@ -55,6 +55,26 @@ class RefusalTest {
     }
 
     @Test
+    void aTorchScriptOutputOfAnyCaseHoldsWeightsOnly() {
+        for (String name : List.of("q.pt", "q.PT")) {
+            CliRun run =
+                    run(
+                            "quantize",
+                            "--weight-bits",
+                            "4",
+                            "--activation-bits",
+                            "4",
+                            "--image-size",
+                            "28",
+                            "--dry-run",
+                            "--output",
+                            dir.resolve(name).toString());
+            assertOneLine(run, "--output");
+            assertTrue(run.err().contains("artifact directory, not a .pt file"), run.err());
+        }
+    }
+
+    @Test
     void eachErrorLineNamesTheCommandOnceAndANakedCallListsTheCommands() {
         CliRun naked = CliRun.of();
         assertEquals(PowerQuantCli.BAD_INPUT, naked.exitCode());
