@@ -1,13 +1,16 @@
 package org.powerquant.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,6 +18,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Images in a {@code DIR/<class>/<image>} tree, as torchvision's {@code ImageFolder} reads it: one
@@ -25,6 +30,9 @@ import javax.imageio.ImageIO;
  * partial copy of the validation set still scores against the right logits.
  */
 public final class ImageFolderDataset implements LabelledImageDataset {
+
+    /** Bytes a decoded pixel takes at most: an RGBA raster (4) and three float channels (12). */
+    private static final long BYTES_PER_PIXEL = 16;
 
     /** File extensions read as images (torchvision's list), lower case. */
     private static final Set<String> EXTENSIONS =
@@ -113,7 +121,8 @@ public final class ImageFolderDataset implements LabelledImageDataset {
         List<Integer> labels = new ArrayList<>();
         for (String folder : folders) {
             int label = index.get(folder);
-            try (Stream<Path> s = Files.walk(root.resolve(folder))) {
+            // links are followed, as torchvision's ImageFolder does: a class folder may be one
+            try (Stream<Path> s = Files.walk(root.resolve(folder), FileVisitOption.FOLLOW_LINKS)) {
                 List<Path> images =
                         s.filter(Files::isRegularFile)
                                 .filter(ImageFolderDataset::isImageFile)
@@ -123,6 +132,14 @@ public final class ImageFolderDataset implements LabelledImageDataset {
                     files.add(p);
                     labels.add(label);
                 }
+            } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof FileSystemLoopException loop) {
+                    throw new IllegalArgumentException(
+                            "a symbolic link loops back to a folder that holds it: "
+                                    + loop.getFile(),
+                            e);
+                }
+                throw e.getCause();
             }
         }
         if (files.isEmpty()) {
@@ -179,15 +196,48 @@ public final class ImageFolderDataset implements LabelledImageDataset {
     @Override
     public DecodedImage image(int index) throws IOException {
         Path file = files.get(index);
-        try (InputStream in = Files.newInputStream(file)) {
-            BufferedImage image = ImageIO.read(in);
-            if (image == null) {
+        try (InputStream in = Files.newInputStream(file);
+                ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
+            if (!readers.hasNext()) {
                 throw new IOException("no image decoder recognises " + file);
             }
-            return DecodedImage.of(image);
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true);
+                checkDecodable(file, reader.getWidth(0), reader.getHeight(0));
+                return DecodedImage.of(reader.read(0));
+            } finally {
+                reader.dispose();
+            }
         } catch (RuntimeException e) {
             // Some ImageIO plug-ins throw unchecked exceptions on corrupt data.
             throw new IOException("cannot decode " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Refuses an image whose decoding would need more than a quarter of the Java heap (about
+     * {@value #BYTES_PER_PIXEL} bytes a pixel: the decoder's raster and the float channels), read
+     * from its header before any pixel is: it is skipped like a corrupt one rather than ending the
+     * run out of memory.
+     */
+    private static void checkDecodable(Path file, int width, int height) throws IOException {
+        long bytes = (long) width * height * BYTES_PER_PIXEL;
+        long allowed = Runtime.getRuntime().maxMemory() / 4;
+        if (bytes > allowed) {
+            throw new IOException(
+                    file
+                            + " is "
+                            + width
+                            + "x"
+                            + height
+                            + " pixels: decoding it needs about "
+                            + (bytes >> 20)
+                            + " MiB, more than the "
+                            + (allowed >> 20)
+                            + " MiB (a quarter of the Java heap) one image may take; -Xmx raises"
+                            + " it");
         }
     }
 

@@ -120,6 +120,42 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void linkedClassFoldersAreFollowedAndALinkLoopIsRefusedNamingIt() throws IOException {
+        Path elsewhere = dir.resolve("elsewhere");
+        Fixtures.writeImage(elsewhere.resolve("a.png"), 1, 4, 4, false);
+        Path root = dir.resolve("root");
+        Fixtures.writeImage(root.resolve("cat/b.png"), 2, 4, 4, false);
+        Files.createSymbolicLink(root.resolve("dog"), elsewhere);
+        ImageFolderDataset data = ImageFolderDataset.open(root);
+        assertEquals(List.of("cat", "dog"), data.classNames());
+        assertEquals(2, data.size());
+        assertEquals(1, data.label(1));
+
+        Files.createSymbolicLink(elsewhere.resolve("loop"), elsewhere);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.open(root));
+        assertTrue(e.getMessage().contains("symbolic link loops"), e.getMessage());
+    }
+
+    @Test
+    void anImageTooLargeForTheHeapIsRefusedFromItsHeaderBeforeDecoding() throws IOException {
+        Path file = dir.resolve("images/big/huge.png");
+        Fixtures.writeImage(file, 1, 4, 4, false);
+        // claim a size in the header whose pixels would not fit a quarter of any heap here
+        byte[] png = Files.readAllBytes(file);
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(png); // IHDR data starts at 16
+        header.putInt(16, 60_000).putInt(20, 60_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17); // chunk type and data
+        header.putInt(29, (int) crc.getValue());
+        Files.write(file, png);
+        ImageFolderDataset data = ImageFolderDataset.open(dir.resolve("images"));
+        IOException e = assertThrows(IOException.class, () -> data.image(0));
+        assertTrue(e.getMessage().contains("60000x60000 pixels"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Xmx"), e.getMessage());
+    }
+
+    @Test
     void specParsing() {
         DatasetSpec idx = DatasetSpec.parse("idx:a.gz,b.gz");
         assertEquals(DatasetSpec.Kind.IDX, idx.kind());
