@@ -104,7 +104,11 @@ public final class QuantizedArtifact {
         Path target = directory.toAbsolutePath().normalize();
         checkReplaceable(target);
         Path parent = target.getParent();
-        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        // not Files.createTempDirectory, which makes the folder private (0700): outputs follow the
+        // umask
+        Path temp =
+                Files.createDirectory(
+                        parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID()));
         try {
             writeInto(temp, model, codec, report, preprocessing);
             replace(temp, target);

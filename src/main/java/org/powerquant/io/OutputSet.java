@@ -164,8 +164,30 @@ public final class OutputSet implements AutoCloseable {
                     e.restore();
                 }
                 deleteRecursively(e.staged);
+                deleteTemporariesOf(e.staged);
             } catch (IOException | UncheckedIOException ignored) {
                 // best effort: nothing else can be done while cleaning up
+            }
+        }
+    }
+
+    /**
+     * Deletes what a writer left beside a staged output while writing it: this project's writers
+     * name their temporary files and folders {@code .<name>.*} beside their target ({@link
+     * AtomicFiles}, the artifact writer), so a process stopped while one of them was writing leaves
+     * none behind.
+     */
+    private static void deleteTemporariesOf(Path staged) throws IOException {
+        Path folder = staged.getParent();
+        String prefix = "." + staged.getFileName() + ".";
+        if (folder == null || !Files.isDirectory(folder)) {
+            return;
+        }
+        try (Stream<Path> siblings = Files.list(folder)) {
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                if (p.getFileName().toString().startsWith(prefix)) {
+                    deleteRecursively(p);
+                }
             }
         }
     }

@@ -167,6 +167,11 @@ class ArtifactRoundTripTest {
             assertEquals(1, siblings.count(), "no temporary directory is left beside it");
         }
         ArtifactManifest.read(artifact).verifyFiles();
+        Path reference = Files.createDirectory(dir.resolve("reference"));
+        assertEquals(
+                Files.getPosixFilePermissions(reference),
+                Files.getPosixFilePermissions(artifact),
+                "the artifact directory follows the umask like any new directory");
     }
 
     /** Every parameter of two models has the same name and the same value, bit for bit. */

@@ -78,6 +78,9 @@ class OutputSetTest {
         Path staged = outputs.directory(target);
         Files.writeString(staged.resolve("w.params"), "half written");
         AtomicFiles.writeString(outputs.file(target.resolveSibling("r.json")), "{}");
+        // a writer's own temporary beside the staged output, as the artifact writer makes one
+        Path writing = staged.resolveSibling("." + staged.getFileName() + ".tmp-1");
+        Files.writeString(Files.createDirectory(writing).resolve("parameters"), "half written");
         System.out.println("staged");
         System.out.flush();
         Thread.sleep(60_000);
@@ -100,7 +103,7 @@ class OutputSetTest {
                         new java.io.InputStreamReader(
                                 p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
             assertEquals("staged", out.readLine());
-            assertTrue(names().size() >= 2, "staged files exist while it runs: " + names());
+            assertTrue(names().size() >= 3, "staged files exist while it runs: " + names());
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
         } finally {
