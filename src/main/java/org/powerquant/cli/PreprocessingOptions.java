@@ -139,14 +139,25 @@ final class PreprocessingOptions {
                 centerCrop = recorded.centerCrop() > 0 ? recorded.centerCrop() : null;
             }
         }
+        if (!parsed.hasMatchedOption("--channels")) {
+            channels = recorded.channels();
+        } else if (channels != recorded.channels()
+                && (mean == null && recorded.mean().length > 1
+                        || std == null && recorded.std().length > 1)) {
+            throw new InvalidInputException(
+                    Role.CHANNELS,
+                    channels
+                            + " does not fit the artifact's recorded normalisation, one mean and"
+                            + " standard deviation for each of its "
+                            + recorded.channels()
+                            + " channels: give --mean and --std for "
+                            + channels);
+        }
         if (mean == null) {
             mean = boxed(recorded.mean());
         }
         if (std == null) {
             std = boxed(recorded.std());
-        }
-        if (!parsed.hasMatchedOption("--channels")) {
-            channels = recorded.channels();
         }
         if (!parsed.hasMatchedOption("--antialias")) {
             antialias = recorded.antialias();

@@ -159,6 +159,37 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void anotherChannelCountThanTheRecordedPerChannelNormalisationIsRefusedNamingChannels()
+            throws Exception {
+        Path rgb = dir.resolve("recorded-rgb");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
+            PowerQuant.save(
+                    q,
+                    rgb,
+                    org.powerquant.data.Preprocessing.builder()
+                            .imageSize(28)
+                            .channels(3)
+                            .mean(0.4f, 0.5f, 0.6f)
+                            .std(0.2f, 0.3f, 0.4f)
+                            .build());
+        }
+        CliRun run =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        rgb.toString(),
+                        "--dataset",
+                        TEST_SET,
+                        "--channels",
+                        "1",
+                        "--dry-run");
+        assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
+        assertTrue(
+                run.err().contains("--channels 1 does not fit the artifact's recorded"), run.err());
+        assertTrue(run.err().contains("give --mean and --std"), run.err());
+    }
+
+    @Test
     void inspectPrintsManifestAndReport() {
         CliRun run = CliRun.of("inspect", artifact.toString());
         assertEquals(0, run.exitCode(), run.err());
