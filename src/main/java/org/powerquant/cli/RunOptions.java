@@ -9,7 +9,8 @@ final class RunOptions {
             names = "--dry-run",
             description =
                     "Check every flag and every input and output path, then stop before loading the"
-                            + " model (exit 0 when all is well).")
+                            + " model (exit 0 when all is well); what needs the model is not checked"
+                            + " (--skip layer names, a GPU for --device gpu).")
     boolean dryRun;
 
     @Option(names = "--quiet", description = "No progress lines on stderr.")
