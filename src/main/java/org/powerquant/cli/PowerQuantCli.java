@@ -1,6 +1,7 @@
 package org.powerquant.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -58,11 +59,28 @@ public final class PowerQuantCli {
             System.setProperty("ai.djl.offline", "true");
         }
         CommandLine cli = new CommandLine(new PowerQuantCli());
+        for (String settingsCommand : new String[] {"compare", "demo"}) {
+            hideFromHelp(cli.getSubcommands().get(settingsCommand), QuantizationMixin.BIT_WIDTHS);
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new BadInputHandler());
         cli.setParameterExceptionHandler(PowerQuantCli::refuseParameters);
         return cli.execute(args);
+    }
+
+    /**
+     * Keeps options out of a command's {@code --help} while it still parses them: {@code compare}
+     * and {@code demo} take bit widths and methods from {@code --settings} and {@code --methods},
+     * and refuse the shared flags with a line saying so rather than as unknown options.
+     */
+    private static void hideFromHelp(CommandLine command, List<String> names) {
+        CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+        for (String name : names) {
+            CommandLine.Model.OptionSpec option = spec.findOption(name);
+            spec.remove(option);
+            spec.addOption(CommandLine.Model.OptionSpec.builder(option).hidden(true).build());
+        }
     }
 
     /** A flag picocli cannot parse: one line, exit 2, no usage (that is what --help is for). */

@@ -299,6 +299,10 @@ final class QuantizationMixin {
                 || !"power".equals(method);
     }
 
+    /** The flags {@code compare} and {@code demo} refuse: they have {@code --settings}. */
+    static final List<String> BIT_WIDTHS =
+            List.of("--weight-bits", "--activation-bits", "--size-budget", "--method");
+
     /**
      * Refuses the flags {@code compare} and {@code demo} do not take: they read bit widths and
      * methods from {@code --settings} and {@code --methods}.

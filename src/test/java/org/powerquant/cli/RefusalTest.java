@@ -102,6 +102,22 @@ class RefusalTest {
     }
 
     @Test
+    void theHelpOfEachCommandListsOnlyTheFlagsItTakes() {
+        for (String command : List.of("quantize", "evaluate", "compare", "demo")) {
+            CliRun help = CliRun.of(command, "--help");
+            assertEquals(0, help.exitCode(), help.err());
+            boolean settings = command.equals("compare") || command.equals("demo");
+            for (String flag : QuantizationMixin.BIT_WIDTHS) {
+                assertEquals(!settings, help.out().contains(flag + "="), command + " " + flag);
+                if (settings) {
+                    assertOneLine(run(command, flag, "4", "--dry-run"), "--settings");
+                }
+            }
+            assertTrue(help.out().contains("--rounding="), command + " keeps the other flags");
+        }
+    }
+
+    @Test
     void nonFiniteAndNonsenseNumbersAreRefusedNamingTheirFlag() {
         assertOneLine(run("evaluate", "--mean", "NaN", "--dry-run"), "--mean");
         assertOneLine(run("evaluate", "--std", "Infinity", "--dry-run"), "--std");
