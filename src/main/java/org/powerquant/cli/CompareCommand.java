@@ -79,7 +79,7 @@ public final class CompareCommand implements Callable<Integer> {
                                         pre.outputSize(),
                                         calibrationData))
                         .progress(Progress.lines(err, run.quiet))
-                        .log(err::println);
+                        .log(run.quiet ? line -> {} : err::println);
         if (run.dryRun) {
             // builds the comparison, which checks the options of every setting, then stops
             builder.source(ModelSource.torchScript(model, Device.cpu()))

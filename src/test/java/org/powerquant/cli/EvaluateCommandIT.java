@@ -156,6 +156,9 @@ class EvaluateCommandIT {
                         png.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("uniform") && run.out().contains("power"), run.out());
+        assertTrue(
+                run.err().lines().noneMatch(l -> l.startsWith("fp32 ") || l.startsWith("w4a4 ")),
+                "--quiet: no line per setting on stderr, the table is on stdout: " + run.err());
         com.google.gson.JsonArray rows =
                 JsonParser.parseString(Files.readString(json))
                         .getAsJsonObject()
