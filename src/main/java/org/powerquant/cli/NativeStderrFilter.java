@@ -2,8 +2,8 @@ package org.powerquant.cli;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,6 +30,8 @@ final class NativeStderrFilter implements AutoCloseable {
         int dup2(int from, int to);
 
         int close(int fd);
+
+        NativeLong write(int fd, byte[] buffer, NativeLong count);
     }
 
     private static final NativeStderrFilter NONE = new NativeStderrFilter(null, -1, null);
@@ -61,7 +63,11 @@ final class NativeStderrFilter implements AutoCloseable {
             }
             int saved = libc.dup(2);
             InputStream in = new FileInputStream("/proc/self/fd/" + fds[0]);
-            OutputStream out = new FileOutputStream("/proc/self/fd/" + saved);
+            // written through the duplicated descriptor itself, not a reopening of its file: that
+            // would truncate a file stderr was redirected to, and lose `2>>`'s append and the
+            // offset
+            // a `> log 2>&1` shares with stdout
+            OutputStream out = new DescriptorOutputStream(libc, saved);
             System.err.flush();
             if (saved < 0 || libc.dup2(fds[1], 2) < 0) {
                 in.close();
@@ -135,6 +141,35 @@ final class NativeStderrFilter implements AutoCloseable {
             out.flush();
         }
         line.reset();
+    }
+
+    /** Writes to a file descriptor with {@code write(2)}, as the process's own stderr does. */
+    private static final class DescriptorOutputStream extends OutputStream {
+        private final CLibrary libc;
+        private final int fd;
+
+        DescriptorOutputStream(CLibrary libc, int fd) {
+            this.libc = libc;
+            this.fd = fd;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            int done = 0;
+            while (done < len) {
+                byte[] rest = java.util.Arrays.copyOfRange(b, off + done, off + len);
+                long n = libc.write(fd, rest, new NativeLong(rest.length)).longValue();
+                if (n <= 0) {
+                    throw new IOException("stderr (descriptor " + fd + ") cannot be written");
+                }
+                done += (int) n;
+            }
+        }
     }
 
     @Override

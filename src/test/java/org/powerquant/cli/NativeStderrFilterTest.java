@@ -38,4 +38,36 @@ class NativeStderrFilterTest {
         String unicode = "évaluation: 3 images ✓\n";
         assertEquals(unicode, filter(unicode));
     }
+
+    /** Installs the filter and writes one line to stderr (run by the test below). */
+    public static void main(String[] args) {
+        try (NativeStderrFilter filter = NativeStderrFilter.install()) {
+            System.err.println("from the filtered process");
+        }
+    }
+
+    @Test
+    void aFileStderrIsAppendedToKeepsWhatItHeld() throws Exception {
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("stderr", ".log");
+        try {
+            java.nio.file.Files.writeString(log, "line 1\nline 2\n");
+            Process p =
+                    new ProcessBuilder(
+                                    java.nio.file.Path.of(
+                                                    System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    NativeStderrFilterTest.class.getName())
+                            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+            assertEquals(0, p.waitFor());
+            assertEquals(
+                    "line 1\nline 2\nfrom the filtered process\n",
+                    java.nio.file.Files.readString(log));
+        } finally {
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
 }
