@@ -71,12 +71,17 @@ public final class PowerQuant {
      * @return the quantized model and its report
      * @throws ModelException if the model cannot be found or loaded
      * @throws IOException if the model cannot be read
+     * @throws InvalidInputException if the model is a quantized artifact (see {@link #load(Path)})
      */
     public static <I, O> QuantizedModel<I, O> loadQuantized(
             Criteria<I, O> criteria, PowerQuantTransform transform)
             throws ModelException, IOException {
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
+        if (QuantizedArtifact.isArtifact(model.getModelPath())) {
+            model.close();
+            throw alreadyQuantized(model.getModelPath());
+        }
         if (transform.needsNativeGraph() && model.getBlock() instanceof ai.djl.nn.SymbolBlock) {
             ZooModel<I, O> imported;
             try (ZooModel<I, O> torchScript = model) {
@@ -108,10 +113,14 @@ public final class PowerQuant {
      * @return the quantized model and its report
      * @throws ModelException if the file is not a readable TorchScript torchvision ResNet
      * @throws IOException if the file cannot be read
+     * @throws InvalidInputException if the file is a quantized artifact (see {@link #load(Path)})
      */
     public static QuantizedModel<NDList, NDList> importQuantized(
             Path file, PowerQuantTransform transform, Device device)
             throws ModelException, IOException {
+        if (QuantizedArtifact.isArtifact(file)) {
+            throw alreadyQuantized(file);
+        }
         Model imported = TorchvisionImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {
@@ -120,6 +129,16 @@ public final class PowerQuant {
             model.close();
             throw e;
         }
+    }
+
+    /** An artifact given where a float model is quantized: it would be quantized twice. */
+    private static InvalidInputException alreadyQuantized(Path artifact) {
+        return new InvalidInputException(
+                Role.MODEL,
+                artifact
+                        + " is a quantized artifact: its weights are already on their grids and"
+                        + " quantizing them again gives a model its manifest would misdescribe;"
+                        + " PowerQuant.load reads it");
     }
 
     private static Path torchScriptFile(ZooModel<?, ?> model) throws ModelNotFoundException {

@@ -3,24 +3,30 @@ package org.powerquant.artifact;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.repository.zoo.Criteria;
 import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.InvalidInputException;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
+import org.powerquant.Role;
 import org.powerquant.calibrate.BatchNormModel;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.TorchvisionResNet;
@@ -172,6 +178,28 @@ class ArtifactRoundTripTest {
                 Files.getPosixFilePermissions(reference),
                 Files.getPosixFilePermissions(artifact),
                 "the artifact directory follows the umask like any new directory");
+    }
+
+    @Test
+    void anArtifactIsNotQuantizedAgainByTheApi() throws Exception {
+        Path artifact = dir.resolve("w4");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
+            PowerQuant.save(q, artifact);
+        }
+        PowerQuantTransform w8 = PowerQuantTransform.builder().weightBits(8).build();
+        Criteria<NDList, NDList> criteria =
+                Criteria.builder()
+                        .setTypes(NDList.class, NDList.class)
+                        .optModelPath(artifact)
+                        .build();
+        for (org.junit.jupiter.api.function.Executable call :
+                List.<org.junit.jupiter.api.function.Executable>of(
+                        () -> PowerQuant.loadQuantized(criteria, w8).close(),
+                        () -> PowerQuant.importQuantized(artifact, w8, Device.cpu()).close())) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, call);
+            assertEquals(Role.MODEL, e.role());
+            assertTrue(e.getMessage().contains("is a quantized artifact"), e.getMessage());
+        }
     }
 
     /** Every parameter of two models has the same name and the same value, bit for bit. */
