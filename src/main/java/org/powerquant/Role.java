@@ -30,6 +30,8 @@ public enum Role {
     SIZE_BUDGET,
     /** Weights left in float. */
     SKIP,
+    /** Data-free correction of each layer's bias for its weight error. */
+    BIAS_CORRECTION,
     /** How activation grids are found. */
     CALIBRATION_MODE,
     /** The real images of a data calibration. */

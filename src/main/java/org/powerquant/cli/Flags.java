@@ -22,6 +22,7 @@ final class Flags {
         FLAGS.put(Role.ACTIVATION_ROUNDING, "--activation-rounding");
         FLAGS.put(Role.SIZE_BUDGET, "--size-budget");
         FLAGS.put(Role.SKIP, "--skip");
+        FLAGS.put(Role.BIAS_CORRECTION, "--bias-correction");
         FLAGS.put(Role.CALIBRATION_MODE, "--calibration-mode");
         FLAGS.put(Role.CALIBRATION_DATA, "--calibration");
         FLAGS.put(Role.CALIBRATION_IMAGES, "--calibration-images");

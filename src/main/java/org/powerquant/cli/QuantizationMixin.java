@@ -35,8 +35,9 @@ final class QuantizationMixin {
             paramLabel = "A",
             defaultValue = "float",
             description =
-                    "Activation bit width, 2 to 8 (needs --weight-bits; the model, a torchvision ResNet, is"
-                            + " imported as DJL blocks and its batch norms folded), or float. Default:"
+                    "Activation bit width, 2 to 8 (needs --weight-bits; the model, a torchvision ResNet or"
+                            + " MobileNetV2, is imported as DJL blocks and its batch norms folded), or"
+                            + " float. Default:"
                             + " ${DEFAULT-VALUE}.")
     String activationBits;
 
@@ -171,7 +172,7 @@ final class QuantizationMixin {
             names = "--bias-correction",
             description =
                     "Correct each layer's bias for the output shift its weight error causes,"
-                            + " data-free (default: off).")
+                            + " data-free; torchvision ResNets only (default: off).")
     boolean biasCorrection;
 
     /**

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.calibrate.ActivationCalibration;
 import org.powerquant.calibrate.ActivationSite;
@@ -269,8 +270,10 @@ public final class PowerQuantTransform {
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
         if (biasCorrection && !(block instanceof TorchvisionResNet)) {
             // Checked before any weight is written: a refused transform leaves the model as it was.
-            throw new IllegalArgumentException(
-                    "bias correction needs a DJL-native TorchvisionResNet, got "
+            throw new InvalidInputException(
+                    Role.BIAS_CORRECTION,
+                    "needs a torchvision ResNet (its layers' bias targets are known for ResNets"
+                            + " only), got "
                             + block.getClass().getSimpleName());
         }
         if (activationBits > 0) {

@@ -87,15 +87,16 @@ class AtomicApplyTest {
             for (var p : block.getParameters()) {
                 before.add(p.getValue().getArray().toFloatArray());
             }
-            IllegalArgumentException e =
+            org.powerquant.InvalidInputException e =
                     assertThrows(
-                            IllegalArgumentException.class,
+                            org.powerquant.InvalidInputException.class,
                             () ->
                                     PowerQuantTransform.builder()
                                             .weightBits(3)
                                             .biasCorrection(true)
                                             .build()
                                             .apply(block));
+            assertEquals(org.powerquant.Role.BIAS_CORRECTION, e.role(), e.getMessage());
             assertTrue(e.getMessage().contains("bias correction"), e.getMessage());
             int i = 0;
             for (var p : block.getParameters()) {
