@@ -103,6 +103,15 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (recorded != null) {
                 preprocessing.useRecordedPreprocessing(
                         recorded, spec.commandLine().getParseResult());
+            } else if (!preprocessing.normalisationGiven()) {
+                spec.commandLine()
+                        .getErr()
+                        .println(
+                                "warning: "
+                                        + model
+                                        + " records no preprocessing (saved without it): ImageNet's"
+                                        + " defaults are used for every step not given (--image-size,"
+                                        + " --mean, --std, --channels)");
             }
         }
         Preprocessing pre = preprocessing.preprocessing();

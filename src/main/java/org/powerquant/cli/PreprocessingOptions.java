@@ -109,6 +109,11 @@ final class PreprocessingOptions {
         return imageSize != null || centerCrop != null;
     }
 
+    /** Whether the size and the normalisation were all given on the command line. */
+    boolean normalisationGiven() {
+        return (sizeGiven() || resizeShort != null) && mean != null && std != null;
+    }
+
     private static void positive(Integer value, Role role) {
         if (value != null && value < 1) {
             throw new InvalidInputException(role, "must be at least 1, got " + value);

@@ -190,6 +190,37 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void anArtifactWithoutRecordedPreprocessingIsEvaluatedWithAWarning() throws Exception {
+        Path bare = dir.resolve("no-preprocessing");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
+            PowerQuant.save(q, bare);
+        }
+        CliRun defaults =
+                CliRun.of(
+                        "evaluate", "--model", bare.toString(), "--dataset", TEST_SET, "--dry-run");
+        assertEquals(0, defaults.exitCode(), defaults.err());
+        assertTrue(defaults.err().contains("records no preprocessing"), defaults.err());
+        CliRun given =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        bare.toString(),
+                        "--dataset",
+                        TEST_SET,
+                        "--image-size",
+                        "28",
+                        "--channels",
+                        "1",
+                        "--mean",
+                        "0.286",
+                        "--std",
+                        "0.353",
+                        "--dry-run");
+        assertEquals(0, given.exitCode(), given.err());
+        assertEquals("", given.err().strip());
+    }
+
+    @Test
     void inspectPrintsManifestAndReport() {
         CliRun run = CliRun.of("inspect", artifact.toString());
         assertEquals(0, run.exitCode(), run.err());
