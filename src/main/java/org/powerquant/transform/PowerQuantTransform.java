@@ -733,6 +733,9 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder method(QuantizationMethod quantizationMethod) {
+            if (quantizationMethod == null) {
+                throw new InvalidInputException(Role.METHOD, "is not given (null)");
+            }
             this.method = quantizationMethod;
             return this;
         }
@@ -745,7 +748,8 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder exponentBounds(double lower, double upper) {
-            ExponentSearch.builder().bounds(lower, upper);
+            // the interval alone: the tolerance is checked against it in build()
+            QuantizationOptions.checkExponentSearch(lower, upper, (upper - lower) / 2);
             this.lowerExponent = lower;
             this.upperExponent = upper;
             return this;
@@ -758,7 +762,10 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder tolerance(double absoluteTolerance) {
-            ExponentSearch.builder().tolerance(absoluteTolerance);
+            if (!(absoluteTolerance > 0) || !Double.isFinite(absoluteTolerance)) {
+                throw new InvalidInputException(
+                        Role.TOLERANCE, "must be positive, got " + absoluteTolerance);
+            }
             this.tolerance = absoluteTolerance;
             return this;
         }
@@ -782,6 +789,7 @@ public final class PowerQuantTransform {
          * @return this builder
          */
         public Builder skipLayers(List<String> patterns) {
+            QuantizationOptions.checkSkip(patterns);
             for (String p : patterns) {
                 skipPatterns.put(
                         p,
@@ -847,6 +855,7 @@ public final class PowerQuantTransform {
          */
         public PowerQuantTransform build() {
             QuantizationOptions.checkSizeBudget(sizeBudget, weightBits);
+            QuantizationOptions.checkExponentSearch(lowerExponent, upperExponent, tolerance);
             if (calibration == null && activationBits > 0 && imageHeight == 0) {
                 throw new org.powerquant.InvalidInputException(
                         org.powerquant.Role.INPUT_SIZE,

@@ -164,6 +164,47 @@ public final class QuantizationOptions {
     }
 
     /**
+     * Checks the exponent search's interval and tolerance, as {@link Builder#build()} does; {@link
+     * PowerQuantTransform.Builder} checks its own with it.
+     *
+     * @param lower the smallest exponent
+     * @param upper the largest exponent
+     * @param tolerance the search's absolute tolerance
+     * @throws InvalidInputException for {@link Role#EXPONENT_BOUNDS} unless {@code 0 < lower <
+     *     upper}, both finite, or for {@link Role#TOLERANCE} unless it is positive and smaller than
+     *     the interval
+     */
+    public static void checkExponentSearch(double lower, double upper, double tolerance) {
+        if (!Double.isFinite(lower) || !Double.isFinite(upper) || lower <= 0 || upper <= lower) {
+            throw new InvalidInputException(
+                    Role.EXPONENT_BOUNDS,
+                    "must be finite with 0 < min < max, got [" + lower + ", " + upper + "]");
+        }
+        if (!Double.isFinite(tolerance) || tolerance <= 0 || tolerance >= upper - lower) {
+            throw new InvalidInputException(
+                    Role.TOLERANCE,
+                    "must be positive and smaller than the exponent interval, got " + tolerance);
+        }
+    }
+
+    /**
+     * Checks the name patterns of the layers left in float.
+     *
+     * @param patterns the patterns
+     * @throws InvalidInputException for {@link Role#SKIP} if the list or a pattern is null or blank
+     */
+    public static void checkSkip(java.util.Collection<String> patterns) {
+        if (patterns == null) {
+            throw new InvalidInputException(Role.SKIP, "is not given (null)");
+        }
+        for (String pattern : patterns) {
+            if (pattern == null || pattern.isBlank()) {
+                throw new InvalidInputException(Role.SKIP, "has an empty name pattern");
+            }
+        }
+    }
+
+    /**
      * Checks a size budget against the weight bits it is for.
      *
      * @param budget the average code bits per weight, or 0 for uniform width
@@ -727,31 +768,8 @@ public final class QuantizationOptions {
                             Role.ACTIVATION_ROUNDING, "needs activation bits");
                 }
             }
-            if (!Double.isFinite(exponentMin)
-                    || !Double.isFinite(exponentMax)
-                    || exponentMin <= 0
-                    || exponentMax <= exponentMin) {
-                throw new InvalidInputException(
-                        Role.EXPONENT_BOUNDS,
-                        "must be finite with 0 < min < max, got ["
-                                + exponentMin
-                                + ", "
-                                + exponentMax
-                                + "]");
-            }
-            if (!Double.isFinite(tolerance)
-                    || tolerance <= 0
-                    || tolerance >= exponentMax - exponentMin) {
-                throw new InvalidInputException(
-                        Role.TOLERANCE,
-                        "must be positive and smaller than the exponent interval, got "
-                                + tolerance);
-            }
-            for (String pattern : skip) {
-                if (pattern == null || pattern.isBlank()) {
-                    throw new InvalidInputException(Role.SKIP, "has an empty name pattern");
-                }
-            }
+            checkExponentSearch(exponentMin, exponentMax, tolerance);
+            checkSkip(skip);
             if (calibrationImages < 1) {
                 throw new InvalidInputException(
                         Role.CALIBRATION_IMAGES, "must be at least 1, got " + calibrationImages);

@@ -271,4 +271,28 @@ class PowerQuantTransformTest {
             assertEquals(LayerKind.CONV, report.layers().get(0).kind());
         }
     }
+
+    @Test
+    void theBuildersRefusalsNameTheirRoleAsTheOptionsDo() {
+        Map<org.powerquant.Role, org.junit.jupiter.api.function.Executable> refused =
+                Map.of(
+                        org.powerquant.Role.EXPONENT_BOUNDS,
+                        () -> PowerQuantTransform.builder().exponentBounds(1.0, 0.5),
+                        org.powerquant.Role.TOLERANCE,
+                        () ->
+                                PowerQuantTransform.builder()
+                                        .exponentBounds(0.5, 0.6)
+                                        .tolerance(0.5)
+                                        .build(),
+                        org.powerquant.Role.SKIP,
+                        () -> PowerQuantTransform.builder().skipLayers("fc.weight", " "),
+                        org.powerquant.Role.METHOD,
+                        () -> PowerQuantTransform.builder().method(null));
+        for (Map.Entry<org.powerquant.Role, org.junit.jupiter.api.function.Executable> e :
+                refused.entrySet()) {
+            org.powerquant.InvalidInputException thrown =
+                    assertThrows(org.powerquant.InvalidInputException.class, e.getValue());
+            assertEquals(e.getKey(), thrown.role(), thrown.getMessage());
+        }
+    }
 }
