@@ -71,7 +71,10 @@ final class ComparisonOptions {
         for (String part : methods.split(",")) {
             if (!part.isBlank()) {
                 try {
-                    list.add(QuantizationMethod.parse(part));
+                    QuantizationMethod method = QuantizationMethod.parse(part);
+                    if (!list.contains(method)) { // a repeat is dropped, as in --settings
+                        list.add(method);
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new InvalidInputException(Role.METHODS, e.getMessage(), e);
                 }
