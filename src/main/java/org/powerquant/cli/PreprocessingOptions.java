@@ -147,8 +147,8 @@ final class PreprocessingOptions {
         if (!parsed.hasMatchedOption("--channels")) {
             channels = recorded.channels();
         } else if (channels != recorded.channels()
-                && (mean == null && recorded.mean().length > 1
-                        || std == null && recorded.std().length > 1)) {
+                && ((mean == null && recorded.mean().length > 1)
+                        || (std == null && recorded.std().length > 1))) {
             throw new InvalidInputException(
                     Role.CHANNELS,
                     channels
