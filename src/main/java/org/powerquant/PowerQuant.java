@@ -22,6 +22,7 @@ import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.ConvNetwork;
+import org.powerquant.nn.EngineDevices;
 import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.PowerQuantTransform;
@@ -71,11 +72,13 @@ public final class PowerQuant {
      * @return the quantized model and its report
      * @throws ModelException if the model cannot be found or loaded
      * @throws IOException if the model cannot be read
-     * @throws InvalidInputException if the model is a quantized artifact (see {@link #load(Path)})
+     * @throws InvalidInputException if the model is a quantized artifact (see {@link #load(Path)}),
+     *     or (role device) if the criteria's device is a GPU the engine does not see
      */
     public static <I, O> QuantizedModel<I, O> loadQuantized(
             Criteria<I, O> criteria, PowerQuantTransform transform)
             throws ModelException, IOException {
+        EngineDevices.requireAvailable(criteria.getDevice());
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
         if (QuantizedArtifact.isArtifact(model.getModelPath())) {
@@ -113,7 +116,8 @@ public final class PowerQuant {
      * @return the quantized model and its report
      * @throws ModelException if the file is not a readable TorchScript torchvision ResNet
      * @throws IOException if the file cannot be read
-     * @throws InvalidInputException if the file is a quantized artifact (see {@link #load(Path)})
+     * @throws InvalidInputException if the file is a quantized artifact (see {@link #load(Path)}),
+     *     or (role device) if the device is a GPU the engine does not see
      */
     public static QuantizedModel<NDList, NDList> importQuantized(
             Path file, PowerQuantTransform transform, Device device)
@@ -237,6 +241,7 @@ public final class PowerQuant {
      * @throws ArtifactException naming the file if the artifact is not valid
      * @throws IOException if it cannot be read
      * @throws ModelException if DJL cannot load it
+     * @throws InvalidInputException (role device) if the device is a GPU the engine does not see
      */
     public static QuantizedModel<NDList, NDList> load(Path directory, Device device)
             throws IOException, ModelException {

@@ -31,6 +31,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.EngineDevices;
 import org.powerquant.nn.EngineMemory;
 import org.powerquant.quant.ActivationGrid;
 import org.powerquant.transform.ActivationReport;
@@ -262,8 +263,12 @@ public final class QuantizedArtifact {
      * @throws ArtifactException naming the file if the artifact is missing, truncated, corrupted,
      *     edited or of another version
      * @throws IOException if a file cannot be read
+     * @throws org.powerquant.InvalidInputException (role device) if the model's device is a GPU the
+     *     engine does not see
      */
     public static Block loadBlock(Model model, Path directory) throws IOException {
+        // else a missing GPU fails while the parameters are decoded, as if their file were corrupt
+        EngineDevices.requireAvailable(model.getNDManager().getDevice());
         ArtifactManifest manifest = ArtifactManifest.read(directory);
         manifest.verifyFiles();
         Path manifestFile = manifest.file();

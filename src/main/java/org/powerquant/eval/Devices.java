@@ -3,6 +3,7 @@ package org.powerquant.eval;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.util.Locale;
+import org.powerquant.nn.EngineDevices;
 
 /** Resolves a device name given on the command line to a DJL {@link Device}. */
 public final class Devices {
@@ -23,12 +24,7 @@ public final class Devices {
             case "cpu":
                 return Device.cpu();
             case "gpu":
-                if (gpuCount() == 0) {
-                    throw new org.powerquant.InvalidInputException(
-                            org.powerquant.Role.DEVICE,
-                            "gpu: the PyTorch engine sees no GPU (CPU native library?)");
-                }
-                return Device.gpu();
+                return EngineDevices.requireAvailable(Device.gpu());
             case "auto":
                 return gpuCount() > 0 ? Device.gpu() : Device.cpu();
             default:

@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.powerquant.nn.ConvNetwork;
+import org.powerquant.nn.EngineDevices;
 
 /**
  * Imports a TorchScript torchvision network as DJL-native blocks, choosing the importer by the
@@ -32,9 +33,12 @@ public final class TorchvisionImporter {
      * @throws MalformedModelException if the file is not a readable TorchScript archive
      * @throws UnsupportedModelException if the archive is neither network, or its forward computes
      *     something else than the imported network
+     * @throws org.powerquant.InvalidInputException (role device) if the device is a GPU the engine
+     *     does not see
      */
     public static Model importModel(Path file, Device device)
             throws IOException, MalformedModelException, UnsupportedModelException {
+        EngineDevices.requireAvailable(device);
         return importModel(
                 file,
                 device,
