@@ -97,13 +97,11 @@ final class ComparisonOptions {
         out.flush();
         try (OutputSet outputs = OutputSet.create()) {
             if (json != null) {
-                table.writeJson(outputs.file(json));
+                outputs.file(json, table::writeJson);
             }
             if (plot != null) {
-                ComparisonChart.builder()
-                        .subtitle(subtitle)
-                        .build()
-                        .writePng(table, outputs.file(plot));
+                ComparisonChart chart = ComparisonChart.builder().subtitle(subtitle).build();
+                outputs.file(plot, staged -> chart.writePng(table, staged));
             }
             outputs.commit();
         }

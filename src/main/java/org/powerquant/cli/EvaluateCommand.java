@@ -199,7 +199,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     "method", setting.isFloat() && !artifact ? "float" : report.method());
             String text = new GsonBuilder().setPrettyPrinting().create().toJson(object);
             try (OutputSet outputs = OutputSet.create()) {
-                AtomicFiles.writeString(outputs.file(json), text);
+                outputs.file(json, staged -> AtomicFiles.writeString(staged, text));
                 outputs.commit();
             }
         }

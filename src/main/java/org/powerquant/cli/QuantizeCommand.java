@@ -128,12 +128,12 @@ public final class QuantizeCommand implements Callable<Integer> {
             }
             try (OutputSet outputs = OutputSet.create()) {
                 if (artifact) {
-                    PowerQuant.save(quantized, outputs.directory(output), pre);
+                    outputs.directory(output, staged -> PowerQuant.save(quantized, staged, pre));
                 } else if (output != null) {
-                    PowerQuant.save(quantized.model(), outputs.file(output));
+                    outputs.file(output, staged -> PowerQuant.save(quantized.model(), staged));
                 }
                 if (report != null) {
-                    quantized.report().writeJson(outputs.file(report));
+                    outputs.file(report, quantized.report()::writeJson);
                 }
                 outputs.commit();
             }

@@ -2,7 +2,11 @@ package org.powerquant.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,11 +23,15 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * try (OutputSet outputs = OutputSet.create()) {
- *     report.writeJson(outputs.file(reportPath));
- *     PowerQuant.save(model, outputs.directory(modelDir));
+ *     outputs.file(reportPath, report::writeJson);
+ *     outputs.directory(modelDir, staged -> PowerQuant.save(model, staged));
  *     outputs.commit();
  * }
  * }</pre>
+ *
+ * <p>A failure while an output is written or put in place is an {@link IOException} whose message
+ * names the target, not the hidden staged path the writer saw: "{@code cannot write <target>:
+ * <reason>}" (e.g. "No space left on device").
  *
  * <p>Staged files and folders are created with the process's default permissions (the umask).
  */
@@ -33,6 +41,19 @@ public final class OutputSet implements AutoCloseable {
     @FunctionalInterface
     interface Mover {
         void move(Path staged, Path target) throws IOException;
+    }
+
+    /** Writes one output at the path it is staged at. */
+    @FunctionalInterface
+    public interface Write {
+        /**
+         * Writes the output.
+         *
+         * @param staged where to write it: a path that does not exist yet for a file, an empty
+         *     directory for a directory
+         * @throws IOException if it cannot be written
+         */
+        void to(Path staged) throws IOException;
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -83,13 +104,79 @@ public final class OutputSet implements AutoCloseable {
         return staged;
     }
 
+    /**
+     * Stages a file output and writes it.
+     *
+     * @param target where the file goes
+     * @param write writes the file at the staged path it is given
+     * @throws IOException naming the target ("cannot write <target>: <reason>") if it cannot be
+     *     written
+     */
+    public void file(Path target, Write write) throws IOException {
+        Path staged = file(target);
+        try {
+            write.to(staged);
+        } catch (IOException | UncheckedIOException e) {
+            throw cannotWrite(target, e);
+        }
+    }
+
+    /**
+     * Stages a directory output and writes it; on commit it replaces the target directory as a
+     * whole.
+     *
+     * @param target where the directory goes
+     * @param write writes into the empty staged directory it is given
+     * @throws IOException naming the target ("cannot write <target>: <reason>") if it cannot be
+     *     written
+     */
+    public void directory(Path target, Write write) throws IOException {
+        try {
+            write.to(directory(target));
+        } catch (IOException | UncheckedIOException e) {
+            throw cannotWrite(target, e);
+        }
+    }
+
+    /**
+     * The failure of an output, naming the target the caller gave: the path in the cause is a
+     * staged one, or none (a full disk's "No space left on device").
+     */
+    private static IOException cannotWrite(Path target, Exception e) {
+        IOException io =
+                e instanceof UncheckedIOException unchecked
+                        ? unchecked.getCause()
+                        : (IOException) e;
+        return new IOException("cannot write " + target + ": " + reason(io), e);
+    }
+
+    /** Why an operation failed, without the path it failed on. */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException fs) {
+            if (fs.getReason() != null) {
+                return fs.getReason();
+            }
+            if (e instanceof AccessDeniedException) {
+                return "Permission denied";
+            }
+            if (e instanceof NoSuchFileException) {
+                return "No such file or directory";
+            }
+            if (e instanceof FileAlreadyExistsException) {
+                return "File exists";
+            }
+            return e.getClass().getSimpleName();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     private Path stage(Path target) {
         if (committed) {
             throw new IllegalStateException("outputs already committed");
         }
         Path absolute = target.toAbsolutePath().normalize();
         Path staged = sibling(absolute, "stage");
-        entries.add(new Entry(absolute, staged));
+        entries.add(new Entry(target, absolute, staged));
         return staged;
     }
 
@@ -115,8 +202,10 @@ public final class OutputSet implements AutoCloseable {
             }
         }
         List<Entry> done = new ArrayList<>();
+        Entry current = null;
         try {
             for (Entry e : entries) {
+                current = e;
                 if (Files.exists(e.target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     e.backup = sibling(e.target, "old");
                     Files.move(e.target, e.backup);
@@ -125,21 +214,30 @@ public final class OutputSet implements AutoCloseable {
                 mover.move(e.staged, e.target);
                 e.placed = true;
             }
-        } catch (IOException | RuntimeException failure) {
-            for (Entry e : done) {
-                try {
-                    e.restore();
-                } catch (IOException | RuntimeException suppressed) {
-                    failure.addSuppressed(suppressed);
-                }
-            }
+        } catch (IOException thrown) {
+            IOException failure = cannotWrite(current.given, thrown);
+            restore(done, failure);
             throw failure;
+        } catch (RuntimeException thrown) {
+            restore(done, thrown);
+            throw thrown;
         }
         committed = true;
         for (Entry e : entries) {
             if (e.backup != null) {
                 deleteRecursively(e.backup);
                 e.backup = null;
+            }
+        }
+    }
+
+    /** Puts back the targets a failed commit had replaced. */
+    private static void restore(List<Entry> done, Exception failure) {
+        for (Entry e : done) {
+            try {
+                e.restore();
+            } catch (IOException | RuntimeException suppressed) {
+                failure.addSuppressed(suppressed);
             }
         }
     }
@@ -208,12 +306,16 @@ public final class OutputSet implements AutoCloseable {
     }
 
     private static final class Entry {
+        /** The target as the caller named it, for messages. */
+        final Path given;
+
         final Path target;
         final Path staged;
         Path backup;
         boolean placed;
 
-        Entry(Path target, Path staged) {
+        Entry(Path given, Path target, Path staged) {
+            this.given = given;
             this.target = target;
             this.staged = staged;
         }

@@ -64,11 +64,54 @@ class OutputSetTest {
             AtomicFiles.writeString(outputs.file(a), "new a");
             AtomicFiles.writeString(outputs.file(b), "new b");
             AtomicFiles.writeString(outputs.file(c), "new c");
-            assertThrows(IOException.class, outputs::commit);
+            IOException e = assertThrows(IOException.class, outputs::commit);
+            assertEquals(
+                    "cannot write " + c + ": No space left on device",
+                    e.getMessage(),
+                    "the output that failed is named");
         }
         assertEquals("old a", Files.readString(a), "the first output was rolled back");
         assertEquals("old b", Files.readString(b), "the second output was rolled back");
         assertEquals(List.of("a.json", "b.json"), names(), "no temporary file left");
+    }
+
+    @Test
+    void aFailingWriterIsReportedWithTheTargetNotTheStagedPath() throws IOException {
+        Path a = dir.resolve("a.json");
+        Path model = dir.resolve("model");
+        Files.writeString(a, "old a");
+        try (OutputSet outputs = OutputSet.create()) {
+            // the disk fills up halfway through each: the writer's exception names the staged
+            // path, or nothing at all
+            IOException file =
+                    assertThrows(
+                            IOException.class,
+                            () ->
+                                    outputs.file(
+                                            a,
+                                            staged -> {
+                                                Files.writeString(staged, "half");
+                                                throw new java.nio.file.FileSystemException(
+                                                        staged.toString(),
+                                                        null,
+                                                        "No space left on device");
+                                            }));
+            assertEquals("cannot write " + a + ": No space left on device", file.getMessage());
+            IOException directory =
+                    assertThrows(
+                            IOException.class,
+                            () ->
+                                    outputs.directory(
+                                            model,
+                                            staged -> {
+                                                Files.writeString(staged.resolve("w"), "half");
+                                                throw new IOException("No space left on device");
+                                            }));
+            assertEquals(
+                    "cannot write " + model + ": No space left on device", directory.getMessage());
+        }
+        assertEquals("old a", Files.readString(a));
+        assertEquals(List.of("a.json"), names(), "no temporary file left");
     }
 
     /** Stages an output, says so, and waits to be killed. */
