@@ -3,6 +3,8 @@ package org.powerquant.eval;
 import ai.djl.Model;
 import ai.djl.ModelException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -131,13 +133,27 @@ public final class Comparison {
     }
 
     /**
-     * Runs every evaluation.
+     * Runs every evaluation. Before the first, every quantized setting's transform is checked on a
+     * copy of the model as it will be opened for it ({@link PowerQuantTransform#check(Model)}): a
+     * network a setting cannot quantize (bias correction on a MobileNetV2, a skip pattern that
+     * matches no layer) is refused before anything is evaluated.
      *
      * @return one row per setting and method, the float model first
      * @throws IOException if the model or the data cannot be read
      * @throws ModelException if the model cannot be loaded
+     * @throws org.powerquant.InvalidInputException naming the role at fault if a transform refuses
+     *     the network
      */
     public ComparisonTable run() throws IOException, ModelException {
+        List<PowerQuantTransform> quantized = new ArrayList<>();
+        for (QuantizationSetting setting : settings) {
+            for (QuantizationMethod method :
+                    setting.isFloat() ? List.<QuantizationMethod>of() : methods) {
+                quantized.add(transforms.apply(setting, method));
+            }
+        }
+        check(quantized);
+        Iterator<PowerQuantTransform> next = quantized.iterator();
         ComparisonTable.Builder table = ComparisonTable.builder();
         for (QuantizationSetting setting : settings) {
             if (setting.isFloat()) {
@@ -150,7 +166,7 @@ public final class Comparison {
             }
             for (QuantizationMethod method : methods) {
                 String name = method.name().toLowerCase(Locale.ROOT);
-                PowerQuantTransform transform = transforms.apply(setting, method);
+                PowerQuantTransform transform = next.next();
                 try (Model model = source.open(transform.needsNativeGraph())) {
                     QuantizationReport report = transform.apply(model);
                     EvaluationResult result = evaluator.evaluate(model, dataset);
@@ -160,6 +176,22 @@ public final class Comparison {
             }
         }
         return table.build();
+    }
+
+    /** Checks each transform on one copy of the model per kind of copy the transforms need. */
+    private void check(List<PowerQuantTransform> quantized) throws IOException, ModelException {
+        for (boolean nativeGraph : new boolean[] {false, true}) {
+            List<PowerQuantTransform> group =
+                    quantized.stream().filter(t -> t.needsNativeGraph() == nativeGraph).toList();
+            if (group.isEmpty()) {
+                continue;
+            }
+            try (Model model = source.open(nativeGraph)) {
+                for (PowerQuantTransform transform : group) {
+                    transform.check(model);
+                }
+            }
+        }
     }
 
     private static QuantizationOptions options(Builder builder) {

@@ -238,23 +238,73 @@ public final class PowerQuantTransform {
      * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
      */
     public QuantizationReport apply(Model model) {
-        Block block = model.getBlock();
-        if (block == null) {
-            throw new IllegalArgumentException(
-                    "model " + model.getName() + " has no block to quantize");
-        }
-        if (activationBits > 0
-                && !(block instanceof ConvNetwork)
-                && block instanceof ai.djl.nn.SequentialBlock) {
-            // DJL's zoo networks (ResNetV1, MobileNetV1/V2) and other sequences: lambda ReLUs and
-            // ParallelBlock joins become hookable blocks sharing the same parameters.
-            HookableNetwork network = HookableNetwork.rewrite(block);
-            NetworkGraph.of(network).checkActivationsPlaceable();
+        Block block = block(model);
+        if (rewritesForActivations(block)) {
+            HookableNetwork network = rewrite(block);
             QuantizationReport report = apply(network);
             model.setBlock(network);
             return report;
         }
         return apply(block);
+    }
+
+    /**
+     * Refuses a model this transform cannot quantize, without changing it: the checks {@link
+     * #apply(Model)} makes before it writes anything (see {@link #check(Block)}). A caller that
+     * quantizes later, such as a comparison that evaluates the float model first, calls it to
+     * refuse up front.
+     *
+     * @param model the model as it will be given to {@link #apply(Model)}
+     * @throws InvalidInputException for {@link Role#BIAS_CORRECTION} if the network is not a
+     *     torchvision ResNet
+     * @throws IllegalArgumentException if activation bits cannot be placed on the network, or a
+     *     skip pattern matches no layer
+     */
+    public void check(Model model) {
+        Block block = block(model);
+        check(rewritesForActivations(block) ? rewrite(block) : block);
+    }
+
+    /**
+     * Refuses a block this transform cannot quantize, without changing it: bias correction on a
+     * network other than a {@link TorchvisionResNet}, activation bits on a block that is not a
+     * DJL-native {@link ConvNetwork} whose every activation can carry a quantizer, a skip pattern
+     * that matches no layer. {@link #apply(Block)} makes these checks before it writes anything.
+     *
+     * @param block the block as it will be given to {@link #apply(Block)}
+     * @throws InvalidInputException for {@link Role#BIAS_CORRECTION} if the network is not a
+     *     torchvision ResNet
+     * @throws IllegalArgumentException if activation bits cannot be placed on the network, or a
+     *     skip pattern matches no layer
+     */
+    public void check(Block block) {
+        checkNetwork(block);
+        checkSkipPatterns(BlockWalker.sites(block));
+    }
+
+    private static Block block(Model model) {
+        Block block = model.getBlock();
+        if (block == null) {
+            throw new IllegalArgumentException(
+                    "model " + model.getName() + " has no block to quantize");
+        }
+        return block;
+    }
+
+    /**
+     * DJL's zoo networks (ResNetV1, MobileNetV1/V2) and other sequences: lambda ReLUs and
+     * ParallelBlock joins become hookable blocks sharing the same parameters.
+     */
+    private boolean rewritesForActivations(Block block) {
+        return activationBits > 0
+                && !(block instanceof ConvNetwork)
+                && block instanceof ai.djl.nn.SequentialBlock;
+    }
+
+    private static HookableNetwork rewrite(Block block) {
+        HookableNetwork network = HookableNetwork.rewrite(block);
+        NetworkGraph.of(network).checkActivationsPlaceable();
+        return network;
     }
 
     /**
@@ -266,38 +316,10 @@ public final class PowerQuantTransform {
      */
     public QuantizationReport apply(Block block) {
         long start = System.nanoTime();
-        ConvNetwork network = null;
-        Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
-        if (biasCorrection && !(block instanceof TorchvisionResNet)) {
-            // Checked before any weight is written: a refused transform leaves the model as it was.
-            throw new InvalidInputException(
-                    Role.BIAS_CORRECTION,
-                    "needs a torchvision ResNet (its layers' bias targets are known for ResNets"
-                            + " only), got "
-                            + block.getClass().getSimpleName());
-        }
-        if (activationBits > 0) {
-            if (!(block instanceof ConvNetwork convNetwork)) {
-                String hint =
-                        block instanceof ai.djl.nn.SymbolBlock
-                                ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
-                                        + " PowerQuant.loadQuantized or TorchvisionImporter.importModel"
-                                : block instanceof ai.djl.nn.SequentialBlock
-                                        ? ": rewrite it first with HookableNetwork.rewrite(block),"
-                                                + " or apply the transform to its Model, which"
-                                                + " does so"
-                                        : "";
-                throw new IllegalArgumentException(
-                        "activation bits need a DJL-native network (TorchvisionResNet,"
-                                + " TorchvisionMobileNetV2, HookableNetwork), got "
-                                + block.getClass().getSimpleName()
-                                + hint);
-            }
-            NetworkGraph.of(convNetwork).checkActivationsPlaceable();
-            network = convNetwork;
-        }
         // Everything is validated before anything changes: a failing apply leaves the model as it
         // was, and a retry with corrected options works.
+        ConvNetwork network = checkNetwork(block);
+        Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
         List<WeightSite> sites = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         List<WeightSite> all = BlockWalker.sites(block);
@@ -308,17 +330,7 @@ public final class PowerQuantTransform {
                 sites.add(site);
             }
         }
-        for (Map.Entry<String, Pattern> pattern : skipPatterns.entrySet()) {
-            if (all.stream().noneMatch(s -> pattern.getValue().matcher(s.name()).matches())) {
-                throw new IllegalArgumentException(
-                        "skip pattern "
-                                + pattern.getKey()
-                                + " matches no layer"
-                                + (all.isEmpty()
-                                        ? ""
-                                        : " (layers are named like " + all.get(0).name() + ")"));
-            }
-        }
+        checkSkipPatterns(all);
         List<WeightTensor> inputs = new ArrayList<>(sites.size());
         for (WeightSite site : sites) {
             NDArray array = site.parameter().getArray();
@@ -471,6 +483,57 @@ public final class PowerQuantTransform {
                 calibration.warnings().stream()
                         .map(org.powerquant.calibrate.CalibrationWarning::message)
                         .toList());
+    }
+
+    /**
+     * The checks on the network's kind, made before any weight is written: a refused transform
+     * leaves the model as it was.
+     *
+     * @return the network activation quantizers go on, null without activation bits
+     */
+    private ConvNetwork checkNetwork(Block block) {
+        if (biasCorrection && !(block instanceof TorchvisionResNet)) {
+            throw new InvalidInputException(
+                    Role.BIAS_CORRECTION,
+                    "needs a torchvision ResNet (its layers' bias targets are known for ResNets"
+                            + " only), got "
+                            + block.getClass().getSimpleName());
+        }
+        if (activationBits == 0) {
+            return null;
+        }
+        if (!(block instanceof ConvNetwork convNetwork)) {
+            String hint =
+                    block instanceof ai.djl.nn.SymbolBlock
+                            ? ": a TorchScript model cannot take activation quantizers; import it as DJL blocks with"
+                                    + " PowerQuant.loadQuantized or TorchvisionImporter.importModel"
+                            : block instanceof ai.djl.nn.SequentialBlock
+                                    ? ": rewrite it first with HookableNetwork.rewrite(block),"
+                                            + " or apply the transform to its Model, which"
+                                            + " does so"
+                                    : "";
+            throw new IllegalArgumentException(
+                    "activation bits need a DJL-native network (TorchvisionResNet,"
+                            + " TorchvisionMobileNetV2, HookableNetwork), got "
+                            + block.getClass().getSimpleName()
+                            + hint);
+        }
+        NetworkGraph.of(convNetwork).checkActivationsPlaceable();
+        return convNetwork;
+    }
+
+    private void checkSkipPatterns(List<WeightSite> all) {
+        for (Map.Entry<String, Pattern> pattern : skipPatterns.entrySet()) {
+            if (all.stream().noneMatch(s -> pattern.getValue().matcher(s.name()).matches())) {
+                throw new IllegalArgumentException(
+                        "skip pattern "
+                                + pattern.getKey()
+                                + " matches no layer"
+                                + (all.isEmpty()
+                                        ? ""
+                                        : " (layers are named like " + all.get(0).name() + ")"));
+            }
+        }
     }
 
     private ActivationSites activationSites(ConvNetwork network) {

@@ -15,7 +15,8 @@ import org.powerquant.SharedFixtures;
 import org.powerquant.eval.Fixtures;
 
 /**
- * {@code evaluate} and {@code compare} on the shared ResNet-18 (skipped when ../shared is absent).
+ * {@code evaluate} and {@code compare} on the shared ResNet-18 and MobileNetV2 (skipped when
+ * ../shared is absent).
  */
 class EvaluateCommandIT {
 
@@ -167,5 +168,39 @@ class EvaluateCommandIT {
         assertEquals("w4a4", rows.get(1).getAsJsonObject().get("setting").getAsString());
         assertEquals("w4a4", rows.get(2).getAsJsonObject().get("setting").getAsString());
         assertTrue(Files.size(png) > 10_000);
+    }
+
+    @Test
+    void compareRefusesBiasCorrectionOnAMobileNetV2BeforeEvaluatingAnything() {
+        Path model = SharedFixtures.mobileNetV2();
+        // Not quiet: a row evaluated before the refusal would print its line (and progress) on
+        // stderr. The float row used to be evaluated first (minutes on the full test set).
+        CliRun run =
+                CliRun.of(
+                        "compare",
+                        "--model",
+                        model.toString(),
+                        "--dataset",
+                        fashionMnistTestSet(),
+                        "--image-size",
+                        "64",
+                        "--mean",
+                        "0.2860",
+                        "--std",
+                        "0.3530",
+                        "--limit",
+                        "64",
+                        "--settings",
+                        "fp32,w4",
+                        "--bias-correction");
+        assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
+        assertEquals("", run.out(), "nothing evaluated, nothing printed");
+        assertEquals(
+                List.of(
+                        "powerquant compare: error: --bias-correction needs a torchvision ResNet (its layers'"
+                                + " bias targets are known for ResNets only), got"
+                                + " TorchvisionMobileNetV2"),
+                run.errorLines().lines().toList(),
+                "one line, no row or progress line before it");
     }
 }
