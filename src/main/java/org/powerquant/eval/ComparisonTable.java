@@ -7,6 +7,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.Reader;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,23 +108,63 @@ public final class ComparisonTable {
     }
 
     /**
-     * Returns how far a row's top-1 accuracy is below the reference, in percentage points.
+     * Returns how far a row's top-1 accuracy is below the reference, in percentage points: the
+     * nearest double to the exact drop (see {@link #toJsonTree()}).
      *
      * @param row a row
      * @return {@code 100 * (reference.top1 - row.top1)}, NaN without a reference
      */
     public double top1Drop(Row row) {
-        return reference().map(f -> 100 * (f.top1() - row.top1())).orElse(Double.NaN);
+        return reference().map(f -> drop(f, row, true).doubleValue()).orElse(Double.NaN);
     }
 
     /**
-     * Returns how far a row's top-5 accuracy is below the reference, in percentage points.
+     * Returns how far a row's top-5 accuracy is below the reference, in percentage points: the
+     * nearest double to the exact drop (see {@link #toJsonTree()}).
      *
      * @param row a row
      * @return {@code 100 * (reference.top5 - row.top5)}, NaN without a reference
      */
     public double top5Drop(Row row) {
-        return reference().map(f -> 100 * (f.top5() - row.top5())).orElse(Double.NaN);
+        return reference().map(f -> drop(f, row, false).doubleValue()).orElse(Double.NaN);
+    }
+
+    /**
+     * The drop in points as a decimal, from the counts when both rows have them: {@code 100
+     * (refCorrect images - correct refImages) / (refImages images)}, exact when that is a finite
+     * decimal (always with the same number of images on a power of ten, or any total of the form
+     * 2^i 5^j), otherwise to 16 significant digits. Rows without counts (read from JSON, or given
+     * as fractions) subtract the fractions as the decimals they print as. Doubles subtracted
+     * directly gave float noise ({@code 0.30000000000000426} for 0.3 points).
+     */
+    private static BigDecimal drop(Row reference, Row row, boolean top1) {
+        int refCorrect = top1 ? reference.top1Correct : reference.top5Correct;
+        int correct = top1 ? row.top1Correct : row.top5Correct;
+        if (refCorrect < 0 || correct < 0 || reference.images <= 0 || row.images <= 0) {
+            double refFraction = top1 ? reference.top1() : reference.top5();
+            double fraction = top1 ? row.top1() : row.top5();
+            return BigDecimal.valueOf(refFraction)
+                    .subtract(BigDecimal.valueOf(fraction))
+                    .movePointRight(2);
+        }
+        BigInteger numerator =
+                BigInteger.valueOf(refCorrect)
+                        .multiply(BigInteger.valueOf(row.images))
+                        .subtract(
+                                BigInteger.valueOf(correct)
+                                        .multiply(BigInteger.valueOf(reference.images)))
+                        .multiply(BigInteger.valueOf(100));
+        BigInteger denominator =
+                BigInteger.valueOf(reference.images).multiply(BigInteger.valueOf(row.images));
+        BigInteger reduced = denominator.divide(denominator.gcd(numerator));
+        for (BigInteger factor : new BigInteger[] {BigInteger.TWO, BigInteger.valueOf(5)}) {
+            while (reduced.mod(factor).signum() == 0) {
+                reduced = reduced.divide(factor);
+            }
+        }
+        BigDecimal n = new BigDecimal(numerator);
+        BigDecimal d = new BigDecimal(denominator);
+        return reduced.equals(BigInteger.ONE) ? n.divide(d) : n.divide(d, MathContext.DECIMAL64);
     }
 
     /**
@@ -132,17 +176,20 @@ public final class ComparisonTable {
         String[] header = {"setting", "method", "top-1 %", "top-5 %", "top-1 drop (pts)"};
         List<String[]> cells = new ArrayList<>();
         cells.add(header);
+        Optional<Row> ref = reference();
         for (Row r : rows) {
-            double drop = top1Drop(r);
             cells.add(
                     new String[] {
                         r.setting(),
                         r.method(),
                         String.format(Locale.ROOT, "%.2f", 100 * r.top1()),
                         String.format(Locale.ROOT, "%.2f", 100 * r.top5()),
-                        Double.isNaN(drop)
-                                ? "-"
-                                : String.format(Locale.ROOT, "%.2f", drop == 0 ? 0.0 : drop)
+                        ref.map(
+                                        f ->
+                                                drop(f, r, true)
+                                                        .setScale(2, RoundingMode.HALF_UP)
+                                                        .toPlainString())
+                                .orElse("-")
                     });
         }
         return aligned(cells, 2);
@@ -243,7 +290,8 @@ public final class ComparisonTable {
     /**
      * Returns the table as JSON: {@code reference} (the float row, or null) and {@code rows}, each
      * with {@code setting}, {@code method}, {@code top1}, {@code top5} (fractions) and {@code
-     * top1Drop}, {@code top5Drop} (percentage points below the reference, absent without one);
+     * top1Drop}, {@code top5Drop} (percentage points below the reference, absent without one;
+     * decimals computed from the rows' counts, e.g. {@code 0.3}, not {@code 0.30000000000000426});
      * then, if there are any, the {@link #contrasts()}: {@code setting}, {@code method}, {@code
      * versus}, {@code gained}, {@code lost} and {@code pValue}.
      *
@@ -257,8 +305,8 @@ public final class ComparisonTable {
         for (Row r : rows) {
             JsonObject row = rowJson(r);
             if (ref.isPresent()) {
-                row.addProperty("top1Drop", top1Drop(r));
-                row.addProperty("top5Drop", top5Drop(r));
+                row.addProperty("top1Drop", drop(ref.get(), r, true));
+                row.addProperty("top5Drop", drop(ref.get(), r, false));
             }
             array.add(row);
         }
@@ -330,6 +378,8 @@ public final class ComparisonTable {
         private final double top5;
         private final BitSet top1Hits;
         private final int images;
+        private final int top1Correct;
+        private final int top5Correct;
 
         /**
          * Creates a row.
@@ -340,7 +390,7 @@ public final class ComparisonTable {
          * @param top5 the top-5 accuracy in [0, 1]
          */
         public Row(String setting, String method, double top1, double top5) {
-            this(setting, method, top1, top5, null, -1);
+            this(setting, method, top1, top5, null, -1, -1, -1);
         }
 
         private Row(
@@ -349,13 +399,17 @@ public final class ComparisonTable {
                 double top1,
                 double top5,
                 BitSet top1Hits,
-                int images) {
+                int images,
+                int top1Correct,
+                int top5Correct) {
             this.setting = requireName(setting, "setting");
             this.method = requireName(method, "method");
             this.top1 = requireFraction(top1, "top-1");
             this.top5 = requireFraction(top5, "top-5");
             this.top1Hits = top1Hits;
             this.images = images;
+            this.top1Correct = top1Correct;
+            this.top5Correct = top5Correct;
         }
 
         /**
@@ -451,7 +505,9 @@ public final class ComparisonTable {
                             result.top1(),
                             result.top5(),
                             result.top1Hits().orElse(null),
-                            result.images()));
+                            result.images(),
+                            result.top1Correct(),
+                            result.top5Correct()));
             return this;
         }
 

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.StringReader;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.CategoryPlot;
@@ -121,6 +125,55 @@ class ComparisonTableTest {
         ComparisonTable back = ComparisonTable.fromJson(new StringReader(json));
         assertTrue(back.contrasts().isEmpty());
         assertEquals("", back.contrastText());
+    }
+
+    @Test
+    void jsonDropsAreTheExactDifferenceOfThePercentagesTheCountsGive() {
+        // The drops used to be 100 * (a - b) in doubles: 0.30000000000000426 for 0.3 points.
+        // Totals of the form 2^i 5^j, as the same or another number of images, make every
+        // percentage a finite decimal, so the exact difference is known.
+        Random random = new Random(7);
+        int[] totals = {1, 2, 8, 50, 64, 100, 128, 200, 250, 1000, 2000, 2500, 10000, 50000};
+        for (int trial = 0; trial < 500; trial++) {
+            EvaluationResult reference = randomResult(random, totals);
+            EvaluationResult row = randomResult(random, totals);
+            ComparisonTable table =
+                    ComparisonTable.builder()
+                            .add("fp32", ComparisonTable.FLOAT, reference)
+                            .add("w4", "power", row)
+                            .build();
+            JsonObject json = table.toJsonTree().getAsJsonArray("rows").get(1).getAsJsonObject();
+            BigDecimal top1 =
+                    percent(reference.top1Correct(), reference.images())
+                            .subtract(percent(row.top1Correct(), row.images()));
+            BigDecimal top5 =
+                    percent(reference.top5Correct(), reference.images())
+                            .subtract(percent(row.top5Correct(), row.images()));
+            String where = reference + " against " + row + ": " + json;
+            assertEquals(
+                    0, new BigDecimal(json.get("top1Drop").getAsString()).compareTo(top1), where);
+            assertEquals(
+                    0, new BigDecimal(json.get("top5Drop").getAsString()).compareTo(top5), where);
+            ComparisonTable.Row quantized = table.rows().get(1);
+            assertEquals(top1.doubleValue(), table.top1Drop(quantized), where);
+            assertEquals(top5.doubleValue(), table.top5Drop(quantized), where);
+            String text = table.toText().lines().reduce((a, b) -> b).orElseThrow();
+            assertTrue(
+                    text.endsWith(" " + top1.setScale(2, RoundingMode.HALF_UP).toPlainString()),
+                    where + "\n" + text);
+        }
+    }
+
+    private static EvaluationResult randomResult(Random random, int[] totals) {
+        int images = totals[random.nextInt(totals.length)];
+        int top5 = random.nextInt(images + 1);
+        int top1 = random.nextInt(top5 + 1);
+        return new EvaluationResult("test", images, top1, top5, 1.0, List.of());
+    }
+
+    /** The exact percentage {@code 100 correct / images}, a finite decimal for these totals. */
+    private static BigDecimal percent(int correct, int images) {
+        return BigDecimal.valueOf(100L * correct).divide(BigDecimal.valueOf(images));
     }
 
     private static BitSet hits(int from, int to) {
