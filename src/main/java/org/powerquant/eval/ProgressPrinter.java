@@ -6,6 +6,8 @@ import java.util.Locale;
 /**
  * Prints evaluation progress lines (images done, images/s, running top-1) to a stream, at most once
  * per interval and only once the first interval has passed, so that short evaluations stay silent.
+ * The final count is printed once: {@link #finish} adds it unless the last update already showed
+ * it.
  */
 final class ProgressPrinter {
 
@@ -15,6 +17,7 @@ final class ProgressPrinter {
     private final long start;
     private long lastPrint;
     private boolean printed;
+    private int lastDone = -1;
 
     ProgressPrinter(PrintStream out, int total, long intervalNanos, long start) {
         this.out = out;
@@ -33,7 +36,7 @@ final class ProgressPrinter {
     }
 
     void finish(int done, int top1Correct, long now) {
-        if (out != null && printed) {
+        if (out != null && printed && done != lastDone) {
             print(done, top1Correct, now);
         }
     }
@@ -51,5 +54,6 @@ final class ProgressPrinter {
                         done == 0 ? 0 : 100.0 * top1Correct / done));
         out.flush();
         printed = true;
+        lastDone = done;
     }
 }
