@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code powerquant compare}: float, uniform and PowerQuant side by side at several bit widths. */
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
 public final class CompareCommand implements Callable<Integer> {
 
     @Spec private CommandSpec spec;
+
+    @ParentCommand private PowerQuantCli parent;
 
     @Option(
             names = "--model",
@@ -94,6 +97,7 @@ public final class CompareCommand implements Callable<Integer> {
         CliModels.open(source, false).close();
         ComparisonTable table = work.run();
         comparison.report(
+                parent.interruption(),
                 spec.commandLine().getOut(),
                 table,
                 model.getFileName() + " on " + dataset.description());

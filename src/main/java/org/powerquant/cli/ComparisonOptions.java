@@ -86,8 +86,12 @@ final class ComparisonOptions {
         return list;
     }
 
-    /** Prints the table, then writes the JSON and the chart where asked, as one unit. */
-    void report(PrintWriter out, ComparisonTable table, String subtitle) throws IOException {
+    /**
+     * Prints the table, then writes the JSON and the chart where asked, as one unit that an
+     * interruption rolls back.
+     */
+    void report(Interruption interruption, PrintWriter out, ComparisonTable table, String subtitle)
+            throws IOException {
         out.print(table.toText());
         String contrasts = table.contrastText();
         if (!contrasts.isEmpty()) {
@@ -95,7 +99,7 @@ final class ComparisonOptions {
             out.print(contrasts);
         }
         out.flush();
-        try (OutputSet outputs = OutputSet.create()) {
+        try (OutputSet outputs = interruption.outputs()) {
             if (json != null) {
                 outputs.file(json, table::writeJson);
             }

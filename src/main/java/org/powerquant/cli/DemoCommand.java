@@ -37,6 +37,7 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -83,6 +84,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Spec private CommandSpec spec;
+
+    @ParentCommand private PowerQuantCli parent;
 
     @Mixin private ComparisonOptions comparison;
 
@@ -229,6 +232,7 @@ public final class DemoCommand implements Callable<Integer> {
                         .run();
         out.println();
         comparison.report(
+                parent.interruption(),
                 spec.commandLine().getOut(),
                 table,
                 String.format(

@@ -37,6 +37,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -49,6 +50,8 @@ import picocli.CommandLine.Spec;
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Spec private CommandSpec spec;
+
+    @ParentCommand private PowerQuantCli parent;
 
     @Option(
             names = "--model",
@@ -198,7 +201,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             object.addProperty(
                     "method", setting.isFloat() && !artifact ? "float" : report.method());
             String text = new GsonBuilder().setPrettyPrinting().create().toJson(object);
-            try (OutputSet outputs = OutputSet.create()) {
+            try (OutputSet outputs = parent.interruption().outputs()) {
                 outputs.file(json, staged -> AtomicFiles.writeString(staged, text));
                 outputs.commit();
             }

@@ -29,7 +29,15 @@ public final class PowerQuantCli {
     /** Exit code of bad input. */
     public static final int BAD_INPUT = 2;
 
-    private PowerQuantCli() {}
+    private final Interruption interruption;
+
+    private PowerQuantCli() {
+        this(Interruption.forProcess());
+    }
+
+    private PowerQuantCli(Interruption interruption) {
+        this.interruption = interruption;
+    }
 
     /**
      * Runs the command line and exits with its code.
@@ -37,9 +45,16 @@ public final class PowerQuantCli {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        Interruption interruption = Interruption.forProcess();
+        interruption.install();
         int code;
         try (NativeStderrFilter filter = NativeStderrFilter.install()) {
-            code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+            code =
+                    run(
+                            args,
+                            new PrintWriter(System.out, true),
+                            new PrintWriter(System.err, true),
+                            interruption);
         }
         System.exit(code);
     }
@@ -53,12 +68,17 @@ public final class PowerQuantCli {
      * @return the exit code: 0 on success, 2 on bad input, 1 on any other failure
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, Interruption.forProcess());
+    }
+
+    private static int run(
+            String[] args, PrintWriter out, PrintWriter err, Interruption interruption) {
         if (System.getProperty("ai.djl.offline") == null) {
             // The CLI works on local files; the native library ships in the jar. Nothing needs the
             // network.
             System.setProperty("ai.djl.offline", "true");
         }
-        CommandLine cli = new CommandLine(new PowerQuantCli());
+        CommandLine cli = new CommandLine(new PowerQuantCli(interruption));
         for (String settingsCommand : new String[] {"compare", "demo"}) {
             hideFromHelp(cli.getSubcommands().get(settingsCommand), QuantizationMixin.BIT_WIDTHS);
         }
@@ -67,6 +87,15 @@ public final class PowerQuantCli {
         cli.setExecutionExceptionHandler(new BadInputHandler());
         cli.setParameterExceptionHandler(PowerQuantCli::refuseParameters);
         return cli.execute(args);
+    }
+
+    /**
+     * Returns what this run does when interrupted; its commands stage their outputs through it.
+     *
+     * @return what this run does when interrupted
+     */
+    Interruption interruption() {
+        return interruption;
     }
 
     /**

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -39,6 +40,8 @@ import picocli.CommandLine.Spec;
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec private CommandSpec spec;
+
+    @ParentCommand private PowerQuantCli parent;
 
     @Option(
             names = "--model",
@@ -126,7 +129,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             for (CalibrationWarning warning : transform.calibration().warnings()) {
                 err.println("warning: " + Warnings.message(warning));
             }
-            try (OutputSet outputs = OutputSet.create()) {
+            try (OutputSet outputs = parent.interruption().outputs()) {
                 if (artifact) {
                     outputs.directory(output, staged -> PowerQuant.save(quantized, staged, pre));
                 } else if (output != null) {
