@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.powerquant.data.Preprocessing;
 
 /**
  * The manifest of a quantized-model artifact ({@value #FILE}, JSON): format version, architecture,
@@ -47,10 +49,12 @@ public final class ArtifactManifest {
 
     private final Path file;
     private final JsonObject json;
+    private final Preprocessing preprocessing;
 
-    private ArtifactManifest(Path file, JsonObject json) {
+    private ArtifactManifest(Path file, JsonObject json, Preprocessing preprocessing) {
         this.file = file;
         this.json = json;
+        this.preprocessing = preprocessing;
     }
 
     /**
@@ -96,14 +100,36 @@ public final class ArtifactManifest {
         } catch (RuntimeException e) {
             throw new ArtifactException(file, "is not a JSON object (truncated or corrupted?)", e);
         }
-        if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
-            throw new ArtifactException(file, "is not a PowerQuant artifact manifest");
+        JsonElement format = json.get("format");
+        if (format == null) {
+            throw new ArtifactException(
+                    file, "is not a PowerQuant artifact manifest (it has no field format)");
+        }
+        if (!isString(format) || !FORMAT.equals(format.getAsString())) {
+            throw new ArtifactException(
+                    file,
+                    "is not a PowerQuant artifact manifest (field format is "
+                            + shorten(format.toString())
+                            + ", not \""
+                            + FORMAT
+                            + "\")");
+        }
+        JsonElement versionField = json.get("formatVersion");
+        if (versionField == null) {
+            throw new ArtifactException(file, "has no format version (field formatVersion)");
         }
         int version;
         try {
-            version = json.get("formatVersion").getAsInt();
+            if (!versionField.isJsonPrimitive() || !versionField.getAsJsonPrimitive().isNumber()) {
+                throw new IllegalArgumentException("not a number");
+            }
+            version = new BigDecimal(versionField.getAsString()).intValueExact();
         } catch (RuntimeException e) {
-            throw new ArtifactException(file, "has no format version", e);
+            throw new ArtifactException(
+                    file,
+                    "field formatVersion must be an integer, got "
+                            + shorten(versionField.toString()),
+                    e);
         }
         if (version != FORMAT_VERSION) {
             throw new ArtifactException(
@@ -115,13 +141,30 @@ public final class ArtifactManifest {
                             + ")");
         }
         JsonElement seal = json.remove(SEAL);
+        if (seal != null && !isString(seal)) {
+            throw new ArtifactException(
+                    file,
+                    "field "
+                            + SEAL
+                            + " must be a string (a SHA-256), got "
+                            + shorten(seal.toString()));
+        }
         String expected = seal == null ? null : seal.getAsString();
         String actual = sha256(COMPACT.toJson(json).getBytes(StandardCharsets.UTF_8));
         if (!actual.equals(expected)) {
             throw new ArtifactException(
                     file, "its content does not match its checksum (edited by hand or corrupted)");
         }
-        return new ArtifactManifest(file, json);
+        Preprocessing preprocessing = ManifestCheck.check(file, json);
+        return new ArtifactManifest(file, json, preprocessing);
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
 
     /**
@@ -228,6 +271,16 @@ public final class ArtifactManifest {
     public JsonObject preprocessing() {
         JsonElement p = json.get("preprocessing");
         return p == null || p.isJsonNull() ? null : p.getAsJsonObject().deepCopy();
+    }
+
+    /**
+     * Returns the preprocessing the model expects, as the library's settings (checked by its rules
+     * when the manifest was read).
+     *
+     * @return the preprocessing, or null when none was recorded
+     */
+    public Preprocessing recordedPreprocessing() {
+        return preprocessing;
     }
 
     /**

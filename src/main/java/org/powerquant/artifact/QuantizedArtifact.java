@@ -74,8 +74,8 @@ public final class QuantizedArtifact {
     /** File name of the properties DJL's model loader reads. */
     public static final String SERVING_PROPERTIES = "serving.properties";
 
-    private static final String CODES = "codes";
-    private static final String FLOAT = "float32";
+    static final String CODES = "codes";
+    static final String FLOAT = "float32";
 
     private QuantizedArtifact() {}
 
@@ -410,21 +410,7 @@ public final class QuantizedArtifact {
      * @return the preprocessing, or null if none was recorded
      */
     public static Preprocessing preprocessing(ArtifactManifest manifest) {
-        JsonObject p = manifest.preprocessing();
-        if (p == null) {
-            return null;
-        }
-        Preprocessing.Builder b = Preprocessing.builder().channels(p.get("channels").getAsInt());
-        if (p.get("imageSize").getAsInt() > 0) {
-            b.imageSize(p.get("imageSize").getAsInt());
-        } else {
-            b.resizeShort(p.get("resizeShort").getAsInt());
-            b.centerCrop(p.get("centerCrop").getAsInt());
-        }
-        return b.mean(floats(p.getAsJsonArray("mean")))
-                .std(floats(p.getAsJsonArray("std")))
-                .antialias(p.get("antialias").getAsBoolean())
-                .build();
+        return manifest.recordedPreprocessing();
     }
 
     private static JsonObject toJson(Preprocessing p) {
@@ -525,14 +511,6 @@ public final class QuantizedArtifact {
         long[] out = new long[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = a.get(i).getAsLong();
-        }
-        return out;
-    }
-
-    private static float[] floats(JsonArray a) {
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsFloat();
         }
         return out;
     }

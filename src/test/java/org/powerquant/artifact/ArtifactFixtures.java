@@ -8,10 +8,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.calibrate.BatchNormModel;
@@ -111,5 +117,28 @@ public final class ArtifactFixtures {
                 }
             }
         }
+    }
+
+    /**
+     * Edits an artifact's manifest and seals it again, so that the edit is all that is wrong with
+     * it. JSON nulls the edit puts in are written out (the seal leaves null entries aside).
+     *
+     * @param artifact the artifact directory
+     * @param edit what to change in the manifest's content
+     * @throws IOException if the manifest cannot be read or written
+     */
+    public static void editSealed(Path artifact, Consumer<JsonObject> edit) throws IOException {
+        Path f = artifact.resolve(ArtifactManifest.FILE);
+        JsonObject m =
+                JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+        m.remove("manifestSha256");
+        edit.accept(m);
+        JsonObject sealed = JsonParser.parseString(ArtifactManifest.seal(m)).getAsJsonObject();
+        m.add("manifestSha256", sealed.get("manifestSha256"));
+        Files.writeString(
+                f,
+                new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(m),
+                StandardCharsets.UTF_8);
     }
 }
