@@ -64,7 +64,12 @@ public final class CompareCommand implements Callable<Integer> {
         FileChecks files =
                 quantization.calibrationInputs(
                         new FileChecks().input("--model", model).inputs("--dataset", data.files()));
-        Settings.base(quantization, settingList, pre.outputSize(), quantization.placeholder());
+        QuantizationMixin.refuseUnused(
+                QuantizationMixin.given(spec),
+                Settings.base(
+                        quantization, settingList, pre.outputSize(), quantization.placeholder()),
+                Settings.QUANTIZED,
+                Settings.ACTIVATIONS);
         comparison.outputs(files).check();
         LabelledImageDataset dataset = data.open();
         CalibrationImages calibrationData = quantization.openCalibration(pre);

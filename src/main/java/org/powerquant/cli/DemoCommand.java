@@ -179,6 +179,8 @@ public final class DemoCommand implements Callable<Integer> {
         QuantizationOptions base =
                 Settings.base(
                         quantization, settingList, preprocessing.outputSize(), calibrationData);
+        QuantizationMixin.refuseUnused(
+                QuantizationMixin.given(spec), base, Settings.QUANTIZED, Settings.ACTIVATIONS);
         Comparison.Builder builder =
                 Comparison.builder()
                         .settings(settingList)

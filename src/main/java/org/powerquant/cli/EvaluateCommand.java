@@ -11,9 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.artifact.ArtifactManifest;
@@ -35,7 +33,6 @@ import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -74,26 +71,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the result as JSON.")
     private Path json;
 
-    /** The quantization and calibration options given on the command line, in order. */
-    private List<String> givenQuantizationOptions() {
-        Set<String> names =
-                spec.mixins().get("quantization").options().stream()
-                        .map(OptionSpec::longestName)
-                        .collect(Collectors.toSet());
-        return spec.commandLine().getParseResult().matchedOptions().stream()
-                .map(OptionSpec::longestName)
-                .filter(names::contains)
-                .distinct()
-                .toList();
-    }
-
     @Override
     public Integer call() throws IOException, ModelException {
         evaluation.check();
         CliModels.checkNotInsideArtifact(model);
         boolean artifact = QuantizedArtifact.isArtifact(model);
         if (artifact) {
-            List<String> given = givenQuantizationOptions();
+            List<String> given = QuantizationMixin.given(spec);
             if (!given.isEmpty()) {
                 throw new IllegalArgumentException(
                         "--model "
@@ -118,7 +102,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
         }
         Preprocessing pre = preprocessing.preprocessing();
-        quantization.check(pre.outputSize());
+        QuantizationOptions checked = quantization.check(pre.outputSize());
+        if (!artifact) {
+            QuantizationMixin.refuseUnused(
+                    QuantizationMixin.given(spec), checked, "--weight-bits", "--activation-bits");
+        }
         DatasetSpec data = evaluation.datasetSpec();
         FileChecks files =
                 quantization.calibrationInputs(

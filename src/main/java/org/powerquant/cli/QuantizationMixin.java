@@ -3,6 +3,8 @@ package org.powerquant.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.calibrate.CalibrationImages;
@@ -15,6 +17,8 @@ import org.powerquant.quant.CodeRounding;
 import org.powerquant.quant.QuantizationMethod;
 import org.powerquant.quant.WeightRounding;
 import org.powerquant.transform.QuantizationOptions;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -224,9 +228,74 @@ final class QuantizationMixin {
     /**
      * Checks every flag before any file is opened: the calibration images, if asked for, stand in
      * as a placeholder.
+     *
+     * @return the options, checked, with the placeholder as their calibration images
      */
-    void check(int[] inputSize) {
-        options(inputSize, calibration == null ? null : PLACEHOLDER);
+    QuantizationOptions check(int[] inputSize) {
+        return options(inputSize, calibration == null ? null : PLACEHOLDER);
+    }
+
+    /**
+     * Returns the quantization and calibration options given on a command line, by their longest
+     * names, in the order given.
+     *
+     * @param spec the command, whose mixin of these options is named {@code quantization}
+     * @return the quantization and calibration options given on a command line
+     */
+    static List<String> given(CommandSpec spec) {
+        Set<String> names =
+                spec.mixins().get("quantization").options().stream()
+                        .map(OptionSpec::longestName)
+                        .collect(Collectors.toSet());
+        return spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(OptionSpec::longestName)
+                .filter(names::contains)
+                .distinct()
+                .toList();
+    }
+
+    /**
+     * Refuses the options given that nothing would use, in one line naming them: every option when
+     * no weight is quantized, {@code --seed} without a synthetic calibration (it seeds that
+     * calibration's noise only), {@code --calibration-images} without {@code --calibration}. They
+     * used to be accepted and ignored.
+     *
+     * @param given the options given, from {@link #given(CommandSpec)}
+     * @param options the options checked: the command's, or those of the comparison's setting that
+     *     uses the most of them ({@link Settings#base})
+     * @param weightsFrom what quantizes weights, e.g. {@code --weight-bits}
+     * @param activationsFrom what quantizes activations, e.g. {@code --activation-bits}
+     */
+    static void refuseUnused(
+            List<String> given,
+            QuantizationOptions options,
+            String weightsFrom,
+            String activationsFrom) {
+        if (given.isEmpty()) {
+            return;
+        }
+        if (options.isFloat()) {
+            throw new IllegalArgumentException(
+                    String.join(", ", given)
+                            + (given.size() == 1 ? " needs " : " need ")
+                            + weightsFrom
+                            + " (without it nothing is quantized and "
+                            + (given.size() == 1 ? "it does" : "they do")
+                            + " nothing)");
+        }
+        if (given.contains("--seed") && options.calibrationMode() != CalibrationMode.SYNTHETIC) {
+            throw new IllegalArgumentException(
+                    "--seed seeds the synthetic calibration's noise only, unused "
+                            + (options.calibrationMode() == null
+                                    ? "without " + activationsFrom
+                                    : "with calibration mode " + options.calibrationMode()));
+        }
+        if (given.contains("--calibration-images")
+                && options.calibrationMode() != CalibrationMode.DATA) {
+            throw new IllegalArgumentException(
+                    "--calibration-images needs --calibration: it counts the real calibration"
+                            + " images, unused without them");
+        }
     }
 
     /**

@@ -81,7 +81,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         boolean activations = QuantizationMixin.activationBits(quantization.activationBits) > 0;
         Preprocessing pre = preprocessing.preprocessing();
         int[] size = preprocessing.sizeGiven() ? pre.outputSize() : null;
-        quantization.check(size);
+        QuantizationMixin.refuseUnused(
+                QuantizationMixin.given(spec),
+                quantization.check(size),
+                "--weight-bits",
+                "--activation-bits");
         if (quantization.calibrationSpec() != null && !preprocessing.sizeGiven()) {
             throw new InvalidInputException(
                     Role.INPUT_SIZE,

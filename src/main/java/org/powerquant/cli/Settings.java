@@ -8,6 +8,12 @@ import org.powerquant.transform.QuantizationSetting;
 /** The base options of a comparison: the flags, checked against the settings that use them. */
 final class Settings {
 
+    /** What quantizes weights in a comparison, as a refusal names it. */
+    static final String QUANTIZED = "a quantized setting in --settings";
+
+    /** What quantizes activations in a comparison, as a refusal names it. */
+    static final String ACTIVATIONS = "a setting with activation bits in --settings";
+
     private Settings() {}
 
     /**

@@ -1,0 +1,186 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.powerquant.eval.Fixtures;
+
+/**
+ * An option that nothing would use is refused in one line naming it, as its siblings are: every
+ * quantization option without weight bits, {@code --seed} without a synthetic calibration, {@code
+ * --calibration-images} without {@code --calibration}. They used to be accepted and ignored.
+ */
+class UnusedOptionRefusalTest {
+
+    @TempDir Path dir;
+
+    private Path model;
+    private String dataset;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        model = Files.writeString(dir.resolve("model.pt"), "never loaded");
+        Path images = dir.resolve("images.gz");
+        Path labels = dir.resolve("labels.gz");
+        Fixtures.writeIdx(images, new int[] {2, 4, 4}, new byte[32], true);
+        Fixtures.writeIdx(labels, new int[] {2}, new byte[] {0, 1}, true);
+        dataset = "idx:" + images + "," + labels;
+    }
+
+    /** Runs a command with --dry-run, which ends with exit 0 after every check. */
+    private CliRun run(String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--dry-run"));
+        if (!command.equals("demo")) {
+            args.addAll(List.of("--model", model.toString()));
+        }
+        if (command.equals("evaluate") || command.equals("compare")) {
+            args.addAll(List.of("--dataset", dataset));
+        }
+        if (!command.equals("demo")) {
+            args.addAll(
+                    List.of(
+                            "--image-size",
+                            "4",
+                            "--channels",
+                            "1",
+                            "--mean",
+                            "0.5",
+                            "--std",
+                            "0.5"));
+        }
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(new String[0]));
+    }
+
+    private static void assertRefused(CliRun run, String... named) {
+        assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.out() + run.err());
+        assertEquals(1, run.err().lines().count(), "exactly one line: " + run.err());
+        for (String text : named) {
+            assertTrue(run.err().contains(text), text + " named: " + run.err());
+        }
+    }
+
+    private static void assertAccepted(CliRun run) {
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+    }
+
+    @Test
+    void evaluateWithoutWeightBitsRefusesEveryQuantizationOptionGiven() {
+        CliRun run =
+                run(
+                        "evaluate",
+                        "--clipping",
+                        "--per-tensor",
+                        "--method",
+                        "uniform",
+                        "--skip",
+                        "fc.*",
+                        "--bias-correction",
+                        "--tolerance",
+                        "0.5",
+                        "--rounding",
+                        "error-aware",
+                        "--exponent-min",
+                        "0.3",
+                        "--exponent-max",
+                        "0.9",
+                        "--seed",
+                        "5");
+        assertRefused(
+                run,
+                "--clipping, --per-tensor, --method, --skip, --bias-correction, --tolerance,"
+                        + " --rounding, --exponent-min, --exponent-max, --seed need --weight-bits");
+        assertRefused(run("evaluate", "--clipping"), "--clipping needs --weight-bits");
+        assertAccepted(run("evaluate"));
+        assertAccepted(run("evaluate", "--weight-bits", "4", "--clipping", "--per-tensor"));
+    }
+
+    @Test
+    void theSeedIsRefusedWhereNoSyntheticCalibrationRuns() {
+        for (String command : List.of("quantize", "evaluate")) {
+            assertRefused(
+                    run(command, "--weight-bits", "4", "--seed", "5"),
+                    "--seed",
+                    "without --activation-bits");
+            assertRefused(
+                    run(
+                            command,
+                            "--weight-bits",
+                            "4",
+                            "--activation-bits",
+                            "4",
+                            "--calibration",
+                            dataset,
+                            "--seed",
+                            "5"),
+                    "--seed",
+                    "calibration mode data");
+            assertRefused(
+                    run(
+                            command,
+                            "--weight-bits",
+                            "4",
+                            "--activation-bits",
+                            "4",
+                            "--calibration-mode",
+                            "bn-model",
+                            "--seed",
+                            "5"),
+                    "--seed",
+                    "calibration mode bn-model");
+            assertAccepted(
+                    run(command, "--weight-bits", "4", "--activation-bits", "4", "--seed", "5"));
+        }
+        assertRefused(
+                run("compare", "--settings", "fp32,w4", "--seed", "5"),
+                "--seed",
+                "a setting with activation bits in --settings");
+        assertAccepted(run("compare", "--settings", "fp32,w4,w4a4", "--seed", "5"));
+    }
+
+    @Test
+    void calibrationImagesAreRefusedWithoutCalibrationData() {
+        for (String command : List.of("quantize", "evaluate")) {
+            assertRefused(
+                    run(command, "--weight-bits", "4", "--calibration-images", "10"),
+                    "--calibration-images needs --calibration");
+            assertRefused(
+                    run(
+                            command,
+                            "--weight-bits",
+                            "4",
+                            "--activation-bits",
+                            "4",
+                            "--calibration-images",
+                            "10"),
+                    "--calibration-images needs --calibration");
+            assertAccepted(
+                    run(
+                            command,
+                            "--weight-bits",
+                            "4",
+                            "--activation-bits",
+                            "4",
+                            "--calibration",
+                            dataset,
+                            "--calibration-images",
+                            "10"));
+        }
+    }
+
+    @Test
+    void aComparisonOfFloatAloneRefusesQuantizationOptions() {
+        assertRefused(
+                run("compare", "--settings", "fp32", "--clipping"),
+                "--clipping needs a quantized setting in --settings");
+        assertAccepted(run("compare", "--settings", "fp32,w4", "--clipping"));
+    }
+}
