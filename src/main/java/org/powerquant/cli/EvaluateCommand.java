@@ -163,10 +163,21 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             result = evaluator.evaluate(loaded, dataset);
         }
+        // The weight widths the layers have: a size budget can put them all at another width.
+        String settingLabel =
+                artifact
+                        ? InspectCommand.setting(report)
+                        : setting.isFloat()
+                                ? setting.label()
+                                : "w"
+                                        + report.layerBits()
+                                        + (setting.activationBits() > 0
+                                                ? "a" + setting.activationBits()
+                                                : "");
         String label =
                 artifact
-                        ? model.getFileName() + " (" + InspectCommand.setting(report) + ")"
-                        : setting.isFloat() ? "float" : setting.label() + " " + report.method();
+                        ? model.getFileName() + " (" + settingLabel + ")"
+                        : setting.isFloat() ? "float" : settingLabel + " " + report.method();
         out.println(
                 String.format(
                         Locale.ROOT,
@@ -184,8 +195,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (json != null) {
             JsonObject object = result.toJsonTree();
-            object.addProperty(
-                    "setting", artifact ? InspectCommand.setting(report) : setting.label());
+            object.addProperty("setting", settingLabel);
             object.addProperty(
                     "method", setting.isFloat() && !artifact ? "float" : report.method());
             String text = new GsonBuilder().setPrettyPrinting().create().toJson(object);

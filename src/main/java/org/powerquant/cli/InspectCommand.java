@@ -165,7 +165,8 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /**
-     * The setting a report describes, e.g. {@code w4a4} or {@code w8}.
+     * The setting a report describes, e.g. {@code w4a4} or {@code w8}, by the widths its layers
+     * have ({@code w4-8} under a size budget that mixes them).
      *
      * @param report the report
      * @return the label
@@ -173,6 +174,6 @@ public final class InspectCommand implements Callable<Integer> {
     static String setting(QuantizationReport report) {
         int activationBits =
                 report.activations().stream().mapToInt(ActivationReport::bits).min().orElse(0);
-        return "w" + report.weightBits() + (activationBits > 0 ? "a" + activationBits : "");
+        return "w" + report.layerBits() + (activationBits > 0 ? "a" + activationBits : "");
     }
 }

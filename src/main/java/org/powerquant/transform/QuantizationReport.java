@@ -229,6 +229,37 @@ public final class QuantizationReport {
     }
 
     /**
+     * Returns the smallest width of a quantized layer, the weight bits without quantized layers.
+     *
+     * @return the smallest width of a quantized layer, the weight bits without quantized layers
+     */
+    public int minLayerBits() {
+        return layers.stream().mapToInt(LayerReport::bits).min().orElse(weightBits);
+    }
+
+    /**
+     * Returns the largest width of a quantized layer, the weight bits without quantized layers.
+     *
+     * @return the largest width of a quantized layer, the weight bits without quantized layers
+     */
+    public int maxLayerBits() {
+        return layers.stream().mapToInt(LayerReport::bits).max().orElse(weightBits);
+    }
+
+    /**
+     * Returns the widths the layers have: {@code 8} when every quantized layer has 8 bits, {@code
+     * 4-8} when they range from 4 to 8 (mixed precision). A size budget can give every layer one
+     * width other than {@link #weightBits()}, the base width asked for.
+     *
+     * @return the widths the layers have, e.g. {@code 8} or {@code 4-8}
+     */
+    public String layerBits() {
+        int min = minLayerBits();
+        int max = maxLayerBits();
+        return min == max ? Integer.toString(min) : min + "-" + max;
+    }
+
+    /**
      * Returns the total squared error over all quantized weights.
      *
      * @return the total squared error over all quantized weights
@@ -307,7 +338,7 @@ public final class QuantizationReport {
                         totalWeights() + " weights",
                         isMixedPrecision()
                                 ? fmt("%.3f avg", averageBits())
-                                : Integer.toString(weightBits),
+                                : Integer.toString(minLayerBits()),
                         "",
                         "",
                         fmt("%.3e", totalSquaredError() / Math.max(1, totalWeights())),
@@ -366,7 +397,14 @@ public final class QuantizationReport {
                             weightBits,
                             seconds));
         } else {
-            sb.append(fmt("%s quantization at %d bits: %.3f s", method, weightBits, seconds));
+            int bits = minLayerBits();
+            sb.append(
+                    bits == weightBits
+                            ? fmt("%s quantization at %d bits: %.3f s", method, bits, seconds)
+                            : fmt(
+                                    "%s quantization at %d bits, every layer (base width %d):"
+                                            + " %.3f s",
+                                    method, bits, weightBits, seconds));
         }
         return sb.toString();
     }
@@ -445,6 +483,8 @@ public final class QuantizationReport {
         root.addProperty("method", method);
         root.addProperty("weightBits", weightBits);
         root.addProperty("averageBits", averageBits());
+        root.addProperty("minLayerBits", minLayerBits());
+        root.addProperty("maxLayerBits", maxLayerBits());
         root.addProperty("dataFree", dataFree);
         JsonArray notes = new JsonArray();
         calibrationNotes.forEach(notes::add);
