@@ -48,10 +48,7 @@ class DeviceRefusalTest {
 
     @Test
     void anArtifactOnAMissingGpuIsRefusedNamingTheDeviceNotItsFile() throws Exception {
-        Path artifact = dir.resolve("w4");
-        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
-            PowerQuant.save(q, artifact, ArtifactFixtures.DEMO_PREPROCESSING);
-        }
+        Path artifact = ArtifactFixtures.savedDemoW4(dir.resolve("w4"));
         assertRefusesTheDevice(
                 "PowerQuant.load", () -> PowerQuant.load(artifact, Device.gpu()).close(), artifact);
         Criteria<NDList, NDList> plain =

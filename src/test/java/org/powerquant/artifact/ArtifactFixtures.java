@@ -53,6 +53,21 @@ public final class ArtifactFixtures {
     }
 
     /**
+     * Saves the demo network quantized at 4 weight bits, with the demo's preprocessing, as an
+     * artifact.
+     *
+     * @param target the artifact directory to write
+     * @return {@code target}
+     * @throws Exception if the demo cannot be loaded or saved
+     */
+    public static Path savedDemoW4(Path target) throws Exception {
+        try (QuantizedModel<NDList, NDList> q = quantizedDemo(4, 0)) {
+            PowerQuant.save(q, target, DEMO_PREPROCESSING);
+        }
+        return target;
+    }
+
+    /**
      * The demo network quantized in memory by a given transform.
      *
      * @param transform the transform

@@ -31,10 +31,7 @@ class ArtifactRefusalTest {
 
     @BeforeAll
     static void writeArtifact() throws Exception {
-        original = shared.resolve("demo-w4");
-        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
-            PowerQuant.save(q, original, ArtifactFixtures.DEMO_PREPROCESSING);
-        }
+        original = ArtifactFixtures.savedDemoW4(shared.resolve("demo-w4"));
     }
 
     private Path copy() throws IOException {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDList;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
-import org.powerquant.QuantizedModel;
 
 /**
  * A manifest edited by hand and sealed again (so that its checksum holds) is refused when it is
@@ -42,10 +40,7 @@ class ManifestFieldRefusalTest {
 
     @BeforeAll
     static void writeArtifact() throws Exception {
-        original = shared.resolve("demo-w4");
-        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
-            PowerQuant.save(q, original, ArtifactFixtures.DEMO_PREPROCESSING);
-        }
+        original = ArtifactFixtures.savedDemoW4(shared.resolve("demo-w4"));
         manifest =
                 JsonParser.parseString(Files.readString(original.resolve(ArtifactManifest.FILE)))
                         .getAsJsonObject();

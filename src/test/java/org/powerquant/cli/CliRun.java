@@ -2,6 +2,9 @@ package org.powerquant.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** One run of the command line, with what it printed. */
 record CliRun(int exitCode, String out, String err) {
@@ -11,6 +14,27 @@ record CliRun(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         int code = PowerQuantCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /**
+     * The command line that runs the CLI in a child JVM on the test class path (offline, no perf
+     * data file), for what only a process shows: signals, resource limits, exit codes.
+     *
+     * @param args the CLI's arguments
+     * @return the command
+     */
+    static List<String> inChildJvm(String... args) {
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-XX:-UsePerfData",
+                                "-Dai.djl.offline=true",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                PowerQuantCli.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /**

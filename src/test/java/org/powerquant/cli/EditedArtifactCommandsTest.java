@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDList;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
@@ -17,8 +16,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.powerquant.PowerQuant;
-import org.powerquant.QuantizedModel;
 import org.powerquant.artifact.ArtifactFixtures;
 import org.powerquant.artifact.ArtifactManifest;
 
@@ -36,10 +33,7 @@ class EditedArtifactCommandsTest {
 
     @BeforeAll
     static void writeArtifact() throws Exception {
-        original = shared.resolve("demo-w4");
-        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
-            PowerQuant.save(q, original, ArtifactFixtures.DEMO_PREPROCESSING);
-        }
+        original = ArtifactFixtures.savedDemoW4(shared.resolve("demo-w4"));
     }
 
     private Path copy(String name) throws IOException {

@@ -62,26 +62,20 @@ class InterruptionTest {
             throws Exception {
         Path model = SharedFixtures.resnet18();
         Path output = dir.resolve("out");
-        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p =
                 new ProcessBuilder(
-                                javaBin.toString(),
-                                "-XX:-UsePerfData",
-                                "-Dai.djl.offline=true",
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                PowerQuantCli.class.getName(),
-                                "quantize",
-                                "--model",
-                                model.toString(),
-                                "--weight-bits",
-                                "4",
-                                "--activation-bits",
-                                "4",
-                                "--image-size",
-                                "64",
-                                "--output",
-                                output.toString())
+                                CliRun.inChildJvm(
+                                        "quantize",
+                                        "--model",
+                                        model.toString(),
+                                        "--weight-bits",
+                                        "4",
+                                        "--activation-bits",
+                                        "4",
+                                        "--image-size",
+                                        "64",
+                                        "--output",
+                                        output.toString()))
                         .directory(dir.toFile())
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();

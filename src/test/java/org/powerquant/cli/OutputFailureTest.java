@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -32,27 +33,20 @@ class OutputFailureTest {
         assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh and ulimit");
         Path model = SharedFixtures.resnet18();
         Path output = dir.resolve("resnet18-w4.pt");
-        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command =
+                new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -f 0 && exec \"$0\" \"$@\""));
+        command.addAll(
+                CliRun.inChildJvm(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        output.toString(),
+                        "--quiet"));
         Process p =
-                new ProcessBuilder(
-                                "/bin/sh",
-                                "-c",
-                                "ulimit -f 0 && exec \"$0\" \"$@\"",
-                                javaBin.toString(),
-                                "-XX:-UsePerfData",
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                PowerQuantCli.class.getName(),
-                                "quantize",
-                                "--model",
-                                model.toString(),
-                                "--weight-bits",
-                                "4",
-                                "--output",
-                                output.toString(),
-                                "--quiet")
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start();
+                new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the command ended");
         List<String> errors = err.lines().filter(l -> !l.startsWith("[W")).toList();

@@ -12,7 +12,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.powerquant.eval.Fixtures;
 
 /**
  * One refusal path for every command: exactly one stderr line naming the flag and why, exit 2, no
@@ -27,12 +26,9 @@ class RefusalTest {
 
     @BeforeEach
     void inputs() throws IOException {
-        model = Files.writeString(dir.resolve("model.pt"), "never loaded");
-        Path images = dir.resolve("images.gz");
-        Path labels = dir.resolve("labels.gz");
-        Fixtures.writeIdx(images, new int[] {2, 4, 4}, new byte[32], true);
-        Fixtures.writeIdx(labels, new int[] {2}, new byte[] {0, 1}, true);
-        dataset = "idx:" + images + "," + labels;
+        UnreadInputs inputs = UnreadInputs.in(dir);
+        model = inputs.model();
+        dataset = inputs.dataset();
     }
 
     private CliRun run(String command, String... more) {

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.powerquant.eval.Fixtures;
 
 /**
  * An option that nothing would use is refused in one line naming it, as its siblings are: every
@@ -27,12 +25,9 @@ class UnusedOptionRefusalTest {
 
     @BeforeEach
     void inputs() throws IOException {
-        model = Files.writeString(dir.resolve("model.pt"), "never loaded");
-        Path images = dir.resolve("images.gz");
-        Path labels = dir.resolve("labels.gz");
-        Fixtures.writeIdx(images, new int[] {2, 4, 4}, new byte[32], true);
-        Fixtures.writeIdx(labels, new int[] {2}, new byte[] {0, 1}, true);
-        dataset = "idx:" + images + "," + labels;
+        UnreadInputs inputs = UnreadInputs.in(dir);
+        model = inputs.model();
+        dataset = inputs.dataset();
     }
 
     /** Runs a command with --dry-run, which ends with exit 0 after every check. */
