@@ -910,6 +910,8 @@ public final class PowerQuantTransform {
         }
 
         /**
+         * Builds the transform, checking the options together.
+         *
          * @return the transform
          * @throws org.powerquant.InvalidInputException for the input size if the default synthetic
          *     calibration is needed (activation bits, no calibration given) and no {@link
