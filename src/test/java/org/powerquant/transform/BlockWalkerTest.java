@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.powerquant.InvalidInputException;
+import org.powerquant.Role;
 import org.powerquant.nn.TorchNames;
 import org.powerquant.nn.TorchvisionResNet;
 
@@ -46,7 +48,7 @@ class BlockWalkerTest {
     /**
      * On a torchvision-style Bottleneck ResNet, {@code layer1.0.*} leaves exactly the first unit's
      * weights (its three convolutions and its downsample) in float; a pattern that matches nothing
-     * is an error naming it.
+     * is an error naming it, and patterns that leave every layer in float are refused.
      */
     @Test
     void skipPatternsMatchBottleneckUnitsByPosition() {
@@ -78,6 +80,17 @@ class BlockWalkerTest {
                                             .build()
                                             .apply(net));
             assertTrue(e.getMessage().contains("layer1.Bottleneck.*"), e.getMessage());
+            InvalidInputException all =
+                    assertThrows(
+                            InvalidInputException.class,
+                            () ->
+                                    PowerQuantTransform.builder()
+                                            .weightBits(4)
+                                            .skipLayers("layer*", "conv1.*", "fc.*")
+                                            .build()
+                                            .apply(net));
+            assertEquals(Role.SKIP, all.role());
+            assertTrue(all.getMessage().contains("nothing would be quantized"), all.getMessage());
         }
     }
 
