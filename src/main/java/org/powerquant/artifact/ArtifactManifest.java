@@ -80,6 +80,9 @@ public final class ArtifactManifest {
      *     version
      */
     public static ArtifactManifest read(Path directory) throws ArtifactException {
+        if (!Files.exists(directory)) {
+            throw new ArtifactException(directory, "does not exist");
+        }
         if (!Files.isDirectory(directory)) {
             throw new ArtifactException(
                     directory, "is not a directory (a quantized-model artifact)");

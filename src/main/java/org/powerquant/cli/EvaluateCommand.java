@@ -8,12 +8,14 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
+import org.powerquant.Role;
 import org.powerquant.artifact.ArtifactManifest;
 import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.calibrate.CalibrationImages;
@@ -76,6 +78,15 @@ public final class EvaluateCommand implements Callable<Integer> {
         evaluation.check();
         CliModels.checkNotInsideArtifact(model);
         boolean artifact = QuantizedArtifact.isArtifact(model);
+        if (!artifact && Files.isDirectory(model)) {
+            throw Flags.refuse(
+                    Role.MODEL,
+                    model
+                            + " is a directory without "
+                            + ArtifactManifest.FILE
+                            + ", not a quantized artifact: --model takes a TorchScript model file"
+                            + " (.pt) or an artifact directory");
+        }
         if (artifact) {
             List<String> given = QuantizationMixin.given(spec);
             if (!given.isEmpty()) {

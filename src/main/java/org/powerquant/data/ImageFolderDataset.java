@@ -98,6 +98,12 @@ public final class ImageFolderDataset implements LabelledImageDataset {
      * @throws IllegalArgumentException when {@code root} is not a folder
      */
     static List<String> classFolders(Path root) throws IOException {
+        if (Files.isRegularFile(root)) {
+            throw new IllegalArgumentException(
+                    root
+                            + " is a file, not a data set folder (one sub-folder of images per"
+                            + " class) or an idx:IMAGES,LABELS specification");
+        }
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("data set folder not found: " + root);
         }

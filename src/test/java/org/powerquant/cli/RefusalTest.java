@@ -51,6 +51,36 @@ class RefusalTest {
     }
 
     @Test
+    void aPathThatIsNotWhatItsFlagTakesIsNamedForWhatItIs() throws IOException {
+        Path plain = Files.createDirectory(dir.resolve("not-an-artifact"));
+        CliRun directory = CliRun.of("evaluate", "--model", plain.toString(), "--dataset", dataset);
+        assertOneLine(directory, "--model");
+        assertTrue(directory.err().contains("without powerquant.json"), directory.err());
+
+        Path missing = dir.resolve("missing");
+        CliRun inspect = CliRun.of("inspect", missing.toString());
+        assertOneLine(inspect, missing.toString());
+        assertTrue(inspect.err().contains("does not exist"), inspect.err());
+
+        CliRun calibration =
+                run(
+                        "quantize",
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "4",
+                        "--image-size",
+                        "28",
+                        "--calibration",
+                        model.toString(),
+                        "--output",
+                        dir.resolve("q").toString());
+        assertOneLine(calibration, "--calibration");
+        assertTrue(
+                calibration.err().contains("is a file, not a data set folder"), calibration.err());
+    }
+
+    @Test
     void aTorchScriptOutputOfAnyCaseHoldsWeightsOnly() {
         for (String name : List.of("q.pt", "q.PT")) {
             CliRun run =
