@@ -62,11 +62,18 @@ final class Interruption {
         return set;
     }
 
-    /** Handles SIGINT, SIGTERM and SIGHUP with {@link #interrupted(int)} from now on. */
+    /**
+     * Handles SIGINT, SIGTERM and SIGHUP with {@link #interrupted(int)} from now on. A signal the
+     * JVM may not take over (under {@code -Xrs}, or one the OS reserves) keeps the JVM's own
+     * handling.
+     */
     void install() {
         for (String name : SIGNALS) {
-            Signal signal = new Signal(name);
-            Signal.handle(signal, s -> interrupted(s.getNumber()));
+            try {
+                Signal.handle(new Signal(name), s -> interrupted(s.getNumber()));
+            } catch (IllegalArgumentException reserved) {
+                // "Signal already used by VM or OS": leave it as the JVM has it
+            }
         }
     }
 

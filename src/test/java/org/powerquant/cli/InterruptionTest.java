@@ -58,6 +58,17 @@ class InterruptionTest {
     }
 
     @Test
+    void aJvmThatKeepsTheSignalsToItselfStillRunsTheCommandLine() throws Exception {
+        List<String> command = CliRun.inChildJvm("--version");
+        command.add(1, "-Xrs"); // the JVM reserves SIGINT, SIGTERM and SIGHUP
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the command ended");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("powerquant-djl"), out);
+    }
+
+    @Test
     void aSignalDuringTheSyntheticCalibrationEndsTheCommandWithoutACrashOrAnOutput()
             throws Exception {
         Path model = SharedFixtures.resnet18();
