@@ -269,14 +269,12 @@ public final class PowerQuantTransform {
      * Refuses a block this transform cannot quantize, without changing it: bias correction on a
      * network other than a {@link TorchvisionResNet}, activation bits on a block that is not a
      * DJL-native {@link ConvNetwork} whose every activation can carry a quantizer, a skip pattern
-     * that matches no layer, skip patterns that leave no layer to quantize. {@link #apply(Block)}
-     * makes these checks before it writes anything.
+     * that matches no layer. {@link #apply(Block)} makes these checks before it writes anything.
      *
      * @param block the block as it will be given to {@link #apply(Block)}
      * @throws InvalidInputException for {@link Role#BIAS_CORRECTION} if the network is not a
      *     torchvision ResNet
-     * @throws InvalidInputException for {@link Role#SKIP} if a skip pattern matches no layer or the
-     *     patterns match every layer
+     * @throws InvalidInputException for {@link Role#SKIP} if a skip pattern matches no layer
      * @throws IllegalArgumentException if activation bits cannot be placed on the network
      */
     public void check(Block block) {
@@ -536,15 +534,6 @@ public final class PowerQuantTransform {
                                         ? ""
                                         : " (layers are named like " + all.get(0).name() + ")"));
             }
-        }
-        if (!skipPatterns.isEmpty() && all.stream().allMatch(s -> skip.test(s.name()))) {
-            throw new InvalidInputException(
-                    Role.SKIP,
-                    "patterns "
-                            + String.join(", ", skipPatterns.keySet())
-                            + " leave every one of the "
-                            + all.size()
-                            + " layers in float: nothing would be quantized");
         }
     }
 
