@@ -176,15 +176,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         // The weight widths the layers have: a size budget can put them all at another width.
         String settingLabel =
-                artifact
-                        ? InspectCommand.setting(report)
-                        : setting.isFloat()
-                                ? setting.label()
-                                : "w"
-                                        + report.layerBits()
-                                        + (setting.activationBits() > 0
-                                                ? "a" + setting.activationBits()
-                                                : "");
+                setting.isFloat() && !artifact ? setting.label() : InspectCommand.setting(report);
         String label =
                 artifact
                         ? model.getFileName() + " (" + settingLabel + ")"
