@@ -166,7 +166,8 @@ public final class ArtifactManifest {
         return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
     }
 
-    private static String shorten(String text) {
+    /** A JSON value as a message quotes it: at most 60 characters. */
+    static String shorten(String text) {
         return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
 

@@ -351,11 +351,7 @@ final class ManifestCheck {
             JsonPrimitive p = e.getAsJsonPrimitive();
             got = p.isString() ? "the string " + p : p.toString();
         }
-        return fault(path, "must be " + expected + ", got " + shorten(got));
-    }
-
-    private static String shorten(String text) {
-        return text.length() <= 60 ? text : text.substring(0, 57) + "...";
+        return fault(path, "must be " + expected + ", got " + ArtifactManifest.shorten(got));
     }
 
     private ArtifactException fault(String path, String problem) {
