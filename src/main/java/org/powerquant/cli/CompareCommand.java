@@ -68,6 +68,7 @@ public final class CompareCommand implements Callable<Integer> {
                 QuantizationMixin.given(spec),
                 Settings.base(
                         quantization, settingList, pre.outputSize(), quantization.placeholder()),
+                methodList,
                 Settings.QUANTIZED,
                 Settings.ACTIVATIONS);
         comparison.outputs(files).check();

@@ -180,7 +180,11 @@ public final class DemoCommand implements Callable<Integer> {
                 Settings.base(
                         quantization, settingList, preprocessing.outputSize(), calibrationData);
         QuantizationMixin.refuseUnused(
-                QuantizationMixin.given(spec), base, Settings.QUANTIZED, Settings.ACTIVATIONS);
+                QuantizationMixin.given(spec),
+                base,
+                methodList,
+                Settings.QUANTIZED,
+                Settings.ACTIVATIONS);
         Comparison.Builder builder =
                 Comparison.builder()
                         .settings(settingList)

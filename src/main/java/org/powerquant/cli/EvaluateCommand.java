@@ -116,7 +116,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         QuantizationOptions checked = quantization.check(pre.outputSize());
         if (!artifact) {
             QuantizationMixin.refuseUnused(
-                    QuantizationMixin.given(spec), checked, "--weight-bits", "--activation-bits");
+                    QuantizationMixin.given(spec),
+                    checked,
+                    List.of(checked.method()),
+                    "--weight-bits",
+                    "--activation-bits");
         }
         DatasetSpec data = evaluation.datasetSpec();
         FileChecks files =

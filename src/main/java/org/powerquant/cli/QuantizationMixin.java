@@ -258,17 +258,20 @@ final class QuantizationMixin {
      * Refuses the options given that nothing would use, in one line naming them: every option when
      * no weight is quantized, {@code --seed} without a synthetic calibration (it seeds that
      * calibration's noise only), {@code --calibration-images} without {@code --calibration}. They
-     * used to be accepted and ignored.
+     * used to be accepted and ignored; the exponent search's bounds and tolerance when no power
+     * method runs (uniform grids have the exponent 1 and search none).
      *
      * @param given the options given, from {@link #given(CommandSpec)}
      * @param options the options checked: the command's, or those of the comparison's setting that
      *     uses the most of them ({@link Settings#base})
+     * @param methods the methods that run: the command's, or the comparison's
      * @param weightsFrom what quantizes weights, e.g. {@code --weight-bits}
      * @param activationsFrom what quantizes activations, e.g. {@code --activation-bits}
      */
     static void refuseUnused(
             List<String> given,
             QuantizationOptions options,
+            List<QuantizationMethod> methods,
             String weightsFrom,
             String activationsFrom) {
         if (given.isEmpty()) {
@@ -296,7 +299,20 @@ final class QuantizationMixin {
                     "--calibration-images needs --calibration: it counts the real calibration"
                             + " images, unused without them");
         }
+        List<String> search =
+                given.stream().filter(EXPONENT_SEARCH::contains).collect(Collectors.toList());
+        if (!search.isEmpty() && !methods.contains(QuantizationMethod.POWER)) {
+            throw new IllegalArgumentException(
+                    String.join(", ", search)
+                            + (search.size() == 1 ? " sets" : " set")
+                            + " the power method's exponent search, unused with the uniform method"
+                            + " alone (its exponent is 1)");
+        }
     }
+
+    /** The options of the power method's exponent search, which the uniform method does not run. */
+    private static final Set<String> EXPONENT_SEARCH =
+            Set.of("--exponent-min", "--exponent-max", "--tolerance");
 
     /**
      * Returns the calibration images that stand in for the data set while the flags are checked.

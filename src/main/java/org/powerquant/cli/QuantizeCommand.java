@@ -7,6 +7,7 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
@@ -81,9 +82,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         boolean activations = QuantizationMixin.activationBits(quantization.activationBits) > 0;
         Preprocessing pre = preprocessing.preprocessing();
         int[] size = preprocessing.sizeGiven() ? pre.outputSize() : null;
+        QuantizationOptions checked = quantization.check(size);
         QuantizationMixin.refuseUnused(
                 QuantizationMixin.given(spec),
-                quantization.check(size),
+                checked,
+                List.of(checked.method()),
                 "--weight-bits",
                 "--activation-bits");
         if (quantization.calibrationSpec() != null && !preprocessing.sizeGiven()) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An option that nothing would use is refused in one line naming it, as its siblings are: every
  * quantization option without weight bits, {@code --seed} without a synthetic calibration, {@code
- * --calibration-images} without {@code --calibration}. They used to be accepted and ignored.
+ * --calibration-images} without {@code --calibration}, the exponent search's options where only the
+ * uniform method runs. They used to be accepted and ignored.
  */
 class UnusedOptionRefusalTest {
 
@@ -177,5 +178,54 @@ class UnusedOptionRefusalTest {
                 run("compare", "--settings", "fp32", "--clipping"),
                 "--clipping needs a quantized setting in --settings");
         assertAccepted(run("compare", "--settings", "fp32,w4", "--clipping"));
+    }
+
+    @Test
+    void theExponentSearchOptionsAreRefusedWhereOnlyTheUniformMethodRuns() {
+        for (String option : List.of("--exponent-min", "--exponent-max", "--tolerance")) {
+            String value =
+                    switch (option) {
+                        case "--exponent-min" -> "0.3";
+                        case "--exponent-max" -> "0.9";
+                        default -> "0.01";
+                    };
+            for (String command : List.of("quantize", "evaluate")) {
+                assertRefused(
+                        run(command, "--weight-bits", "4", "--method", "uniform", option, value),
+                        option + " sets the power method's exponent search");
+                assertAccepted(run(command, "--weight-bits", "4", option, value));
+                assertAccepted(
+                        run(command, "--weight-bits", "4", "--method", "power", option, value));
+            }
+            assertRefused(
+                    run("compare", "--settings", "w4", "--methods", "uniform", option, value),
+                    option,
+                    "uniform method alone");
+            assertRefused(
+                    run("demo", "--settings", "w4", "--methods", "uniform", option, value),
+                    option,
+                    "uniform method alone");
+            assertAccepted(
+                    run(
+                            "compare",
+                            "--settings",
+                            "w4",
+                            "--methods",
+                            "uniform,power",
+                            option,
+                            value));
+        }
+        assertRefused(
+                run(
+                        "quantize",
+                        "--weight-bits",
+                        "4",
+                        "--method",
+                        "uniform",
+                        "--exponent-min",
+                        "0.3",
+                        "--tolerance",
+                        "0.01"),
+                "--exponent-min, --tolerance set the power method's exponent search");
     }
 }
