@@ -11,7 +11,8 @@ import java.nio.file.StandardCopyOption;
 /**
  * Every output of this project is written the same way: to a temporary file in the target's folder,
  * then renamed over the target in one step, so that a reader never sees a half-written file and a
- * failure leaves nothing behind.
+ * failure leaves nothing behind (and what a killed process left is removed when the target is next
+ * written, {@link TemporarySiblings}).
  */
 public final class AtomicFiles {
 
@@ -44,9 +45,8 @@ public final class AtomicFiles {
             throw new IllegalArgumentException("output folder not found: " + folder);
         }
         // not Files.createTempFile, which makes the file private (0600): outputs follow the umask
-        Path temp =
-                folder.resolve(
-                        "." + absolute.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        TemporarySiblings.sweep(absolute);
+        Path temp = TemporarySiblings.of(absolute, "part");
         try {
             try (OutputStream out =
                     Files.newOutputStream(

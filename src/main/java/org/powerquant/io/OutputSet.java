@@ -9,10 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The outputs of one command, written as one unit: every output is first written to a staged path
@@ -33,7 +30,9 @@ import java.util.stream.Stream;
  * names the target, not the hidden staged path the writer saw: "{@code cannot write <target>:
  * <reason>}" (e.g. "No space left on device").
  *
- * <p>Staged files and folders are created with the process's default permissions (the umask).
+ * <p>Staged files and folders are created with the process's default permissions (the umask). A
+ * process killed outright (SIGKILL) runs no clean-up: what it left beside a target is removed when
+ * the target is next written ({@link TemporarySiblings}).
  */
 public final class OutputSet implements AutoCloseable {
 
@@ -175,14 +174,10 @@ public final class OutputSet implements AutoCloseable {
             throw new IllegalStateException("outputs already committed");
         }
         Path absolute = target.toAbsolutePath().normalize();
-        Path staged = sibling(absolute, "stage");
+        TemporarySiblings.sweep(absolute);
+        Path staged = TemporarySiblings.of(absolute, "stage");
         entries.add(new Entry(target, absolute, staged));
         return staged;
-    }
-
-    private static Path sibling(Path target, String kind) {
-        return target.resolveSibling(
-                "." + target.getFileName() + "." + kind + "-" + UUID.randomUUID() + ".tmp");
     }
 
     /**
@@ -207,7 +202,7 @@ public final class OutputSet implements AutoCloseable {
             for (Entry e : entries) {
                 current = e;
                 if (Files.exists(e.target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    e.backup = sibling(e.target, "old");
+                    e.backup = TemporarySiblings.of(e.target, "old");
                     Files.move(e.target, e.backup);
                 }
                 done.add(e);
@@ -225,7 +220,7 @@ public final class OutputSet implements AutoCloseable {
         committed = true;
         for (Entry e : entries) {
             if (e.backup != null) {
-                deleteRecursively(e.backup);
+                TemporarySiblings.deleteRecursively(e.backup);
                 e.backup = null;
             }
         }
@@ -261,47 +256,10 @@ public final class OutputSet implements AutoCloseable {
                 if (!committed) {
                     e.restore();
                 }
-                deleteRecursively(e.staged);
-                deleteTemporariesOf(e.staged);
+                TemporarySiblings.deleteWithTemporaries(e.staged);
             } catch (IOException | UncheckedIOException ignored) {
                 // best effort: nothing else can be done while cleaning up
             }
-        }
-    }
-
-    /**
-     * Deletes what a writer left beside a staged output while writing it: this project's writers
-     * name their temporary files and folders {@code .<name>.*} beside their target ({@link
-     * AtomicFiles}, the artifact writer), so a process stopped while one of them was writing leaves
-     * none behind.
-     */
-    private static void deleteTemporariesOf(Path staged) throws IOException {
-        Path folder = staged.getParent();
-        String prefix = "." + staged.getFileName() + ".";
-        if (folder == null || !Files.isDirectory(folder)) {
-            return;
-        }
-        try (Stream<Path> siblings = Files.list(folder)) {
-            for (Path p : (Iterable<Path>) siblings::iterator) {
-                if (p.getFileName().toString().startsWith(prefix)) {
-                    deleteRecursively(p);
-                }
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> walk = Files.walk(path)) {
-                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        } else {
-            Files.deleteIfExists(path);
         }
     }
 

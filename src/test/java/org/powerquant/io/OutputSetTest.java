@@ -129,8 +129,8 @@ class OutputSetTest {
         Thread.sleep(60_000);
     }
 
-    @Test
-    void aSignalDuringASaveLeavesNoTemporaryFile() throws Exception {
+    /** Starts {@link #main} in a child JVM, staging outputs in {@link #dir}, and waits for it. */
+    private Process stagingChild() throws IOException {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p =
                 new ProcessBuilder(
@@ -141,18 +141,59 @@ class OutputSetTest {
                                 dir.resolve("model").toString())
                         .redirectErrorStream(true)
                         .start();
-        try (java.io.BufferedReader out =
+        java.io.BufferedReader out =
                 new java.io.BufferedReader(
                         new java.io.InputStreamReader(
-                                p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-            assertEquals("staged", out.readLine());
-            assertTrue(names().size() >= 3, "staged files exist while it runs: " + names());
+                                p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("staged", out.readLine());
+        assertTrue(names().size() >= 3, "staged files exist while it runs: " + names());
+        return p;
+    }
+
+    @Test
+    void aSignalDuringASaveLeavesNoTemporaryFile() throws Exception {
+        Process p = stagingChild();
+        try {
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
         } finally {
             p.destroyForcibly();
         }
         assertEquals(List.of(), names(), "the shutdown hook removed every staged file");
+    }
+
+    @Test
+    void whatAKilledProcessLeftIsRemovedWhenTheTargetIsNextWritten() throws Exception {
+        Process p = stagingChild();
+        p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        List<String> left = names();
+        assertTrue(left.size() >= 3, "a killed process leaves its staged files: " + left);
+        // a live writer on another machine keeps changing its files: only quiet ones are removed
+        try (OutputSet outputs = OutputSet.create()) {
+            outputs.directory(dir.resolve("model"));
+            outputs.commit();
+        }
+        assertTrue(names().containsAll(left), "files changed just now are left: " + names());
+        ageEverything(TemporarySiblings.QUIET_FOR.plusMinutes(1));
+        try (OutputSet outputs = OutputSet.create()) {
+            Files.writeString(outputs.directory(dir.resolve("model")).resolve("w"), "whole");
+            AtomicFiles.writeString(outputs.file(dir.resolve("r.json")), "{}");
+            outputs.commit();
+        }
+        assertEquals(List.of("model", "r.json"), names(), "nothing of the killed process is left");
+        assertEquals("whole", Files.readString(dir.resolve("model").resolve("w")));
+    }
+
+    /** Sets every file's modification time back by a duration. */
+    private void ageEverything(java.time.Duration by) throws IOException {
+        java.nio.file.attribute.FileTime then =
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(by));
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) walk::iterator) {
+                Files.setLastModifiedTime(f, then);
+            }
+        }
     }
 
     @Test

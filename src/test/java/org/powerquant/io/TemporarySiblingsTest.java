@@ -1,0 +1,148 @@
+package org.powerquant.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a killed process left beside a target is removed before the target is written again, and
+ * only that: never a running process's files, never files that are still changing, never a file of
+ * another name; a target moved aside whose target is gone is put back.
+ */
+class TemporarySiblingsTest {
+
+    @TempDir Path dir;
+
+    private static long deadPid;
+
+    @BeforeAll
+    static void aProcessThatHasEnded() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        assertEquals(0, p.waitFor());
+        deadPid = p.pid();
+    }
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /**
+     * Makes a hidden sibling of {@code model} as a process with this id names it, long unchanged.
+     */
+    private Path leftBy(long pid, String kind, boolean folder) throws IOException {
+        Path p =
+                dir.resolve(
+                        ".model." + kind + "-" + pid + "-0c3a59e4-7d1b-4e0e-9b8f-1f2a3b4c5d6e.tmp");
+        if (folder) {
+            Files.createDirectory(p);
+            Files.writeString(p.resolve("parameters"), "half written");
+            Files.setLastModifiedTime(p.resolve("parameters"), longAgo());
+        } else {
+            Files.writeString(p, kind);
+        }
+        Files.setLastModifiedTime(p, longAgo());
+        return p;
+    }
+
+    private static FileTime longAgo() {
+        return FileTime.from(Instant.now().minus(TemporarySiblings.QUIET_FOR).minusSeconds(60));
+    }
+
+    @Test
+    void aDeadProcesssQuietFilesAreRemovedWithTheirWritersTemporaries() throws IOException {
+        for (String kind : List.of("part", "stage")) {
+            for (boolean folder : List.of(false, true)) {
+                Path left = leftBy(deadPid, kind, folder);
+                Files.writeString(dir.resolve("." + left.getFileName() + ".tmp-1"), "writer's");
+                TemporarySiblings.sweep(dir.resolve("model"));
+                assertEquals(List.of(), names(), kind + (folder ? " folder" : " file"));
+            }
+        }
+    }
+
+    @Test
+    void aRunningProcesssFilesAreLeftHoweverOld() throws IOException {
+        long parent = ProcessHandle.current().parent().orElseThrow().pid();
+        for (long pid : List.of(ProcessHandle.current().pid(), parent)) {
+            for (String kind : List.of("part", "stage", "old")) {
+                leftBy(pid, kind, true);
+            }
+        }
+        List<String> before = names();
+        TemporarySiblings.sweep(dir.resolve("model"));
+        assertEquals(before, names());
+    }
+
+    @Test
+    void filesChangedWithinTheQuietTimeAreLeftThoughTheirProcessIsGone() throws IOException {
+        Path staged = leftBy(deadPid, "stage", true);
+        Files.setLastModifiedTime(staged.resolve("parameters"), FileTime.from(Instant.now()));
+        TemporarySiblings.sweep(dir.resolve("model"));
+        assertEquals(List.of(staged.getFileName().toString()), names());
+        TemporarySiblings.sweep(dir.resolve("model"), Instant.now().plus(Duration.ofMinutes(1)));
+        assertEquals(List.of(), names());
+    }
+
+    @Test
+    void aTargetMovedAsideIsPutBackWhereTheTargetIsMissingAndDeletedOtherwise() throws IOException {
+        leftBy(deadPid, "old", true);
+        TemporarySiblings.sweep(dir.resolve("model"));
+        assertEquals(List.of("model"), names());
+        assertEquals("half written", Files.readString(dir.resolve("model").resolve("parameters")));
+        leftBy(deadPid, "old", false);
+        TemporarySiblings.sweep(dir.resolve("model"));
+        assertEquals(List.of("model"), names());
+        assertTrue(Files.isDirectory(dir.resolve("model")), "the newer target is kept");
+    }
+
+    @Test
+    void otherHiddenFilesAreNeverTouched() throws IOException {
+        for (String name :
+                List.of(
+                        ".model.backup",
+                        ".model.stage-old.tmp",
+                        ".model.stage-" + deadPid + ".tmp",
+                        ".modelx.stage-" + deadPid + "-0c3a59e4.tmp",
+                        ".other.stage-" + deadPid + "-0c3a59e4.tmp")) {
+            Files.writeString(dir.resolve(name), "mine");
+            Files.setLastModifiedTime(dir.resolve(name), longAgo());
+        }
+        List<String> before = names();
+        TemporarySiblings.sweep(dir.resolve("model"));
+        assertEquals(before, names());
+    }
+
+    @Test
+    void theNamesThisProcessWritesThroughAreOnesASweepRecognises() throws IOException {
+        Path target = dir.resolve("model");
+        for (String kind : List.of("part", "stage", "old")) {
+            Path p = TemporarySiblings.of(target, kind);
+            Path renamed =
+                    p.resolveSibling(
+                            p.getFileName()
+                                    .toString()
+                                    .replace(
+                                            "-" + ProcessHandle.current().pid() + "-",
+                                            "-" + deadPid + "-"));
+            Files.writeString(renamed, kind);
+            Files.setLastModifiedTime(renamed, longAgo());
+        }
+        Files.writeString(target, "new");
+        TemporarySiblings.sweep(target);
+        assertEquals(List.of("model"), names());
+    }
+}
