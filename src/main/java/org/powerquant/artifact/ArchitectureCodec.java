@@ -67,4 +67,16 @@ public interface ArchitectureCodec {
      * @throws IllegalArgumentException naming the site if the block has no such site
      */
     void install(Block block, Map<String, ActivationGrid> grids);
+
+    /**
+     * Tells whether the networks of this kind end in global pooling, so that their parameters fit
+     * images of any height and width: the input size they were initialized with is then no property
+     * of the network, and an artifact records the size its preprocessing produces.
+     *
+     * @return true if every network of this kind pools globally; false (the default) when a network
+     *     of this kind may take only the input size it was initialized with
+     */
+    default boolean poolsGlobally() {
+        return false;
+    }
 }

@@ -243,7 +243,11 @@ public final class ArtifactManifest {
     }
 
     /**
-     * Returns the input shape the block was initialized with, batch first.
+     * Returns the recorded input shape, batch first: the one loading initializes the block with.
+     * For a network that {@linkplain #poolsGlobally() ends in global pooling} it is the shape the
+     * recorded preprocessing produces, when that has a fixed size; otherwise (and in artifacts
+     * written before this rule, which recorded whatever placeholder size the block had been
+     * initialized with, e.g. 128 by the ResNet importer) the shape the block was initialized with.
      *
      * @return the dimensions
      */
@@ -254,6 +258,62 @@ public final class ArtifactManifest {
             out[i] = a.get(i).getAsLong();
         }
         return out;
+    }
+
+    /**
+     * Tells whether the network ends in global pooling, so that it takes images of any height and
+     * width ({@link ArchitectureCodec#poolsGlobally()} of its kind).
+     *
+     * @return true if it does; false if it may take only its recorded input shape, or its kind is
+     *     unknown
+     */
+    public boolean poolsGlobally() {
+        try {
+            return ArchitectureCodecs.of(architecture().get("kind").getAsString()).poolsGlobally();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Returns the shape the recorded preprocessing produces for this network, batch first.
+     *
+     * @return the dimensions, or null when no preprocessing is recorded, it fixes no size, or its
+     *     channels are not the network's
+     */
+    public long[] preprocessedInputShape() {
+        return preprocessedShape(preprocessing, inputShape());
+    }
+
+    /**
+     * Returns the input shape a manifest records for a network: the shape its preprocessing
+     * produces if the network ends in global pooling (any height and width fits its parameters, so
+     * the size it was initialized with says nothing), else the shape it was initialized with (the
+     * one a network with a fixed input size is sure to take).
+     *
+     * @param poolsGlobally whether the network ends in global pooling
+     * @param preprocessing the preprocessing the model expects, or null
+     * @param initialized the shape the block was initialized with, batch first
+     * @return the shape to record
+     */
+    static long[] recordedInputShape(
+            boolean poolsGlobally, Preprocessing preprocessing, long[] initialized) {
+        long[] preprocessed = preprocessedShape(preprocessing, initialized);
+        return poolsGlobally && preprocessed != null ? preprocessed : initialized;
+    }
+
+    /**
+     * The (batch, channels, height, width) a preprocessing gives images of the network, or null.
+     */
+    private static long[] preprocessedShape(Preprocessing preprocessing, long[] initialized) {
+        if (preprocessing == null
+                || preprocessing.outputSize() == null
+                || initialized.length != 4
+                || initialized[1] != preprocessing.channels()) {
+            return null;
+        }
+        int[] size = preprocessing.outputSize();
+        return new long[] {initialized[0], initialized[1], size[0], size[1]};
     }
 
     /**

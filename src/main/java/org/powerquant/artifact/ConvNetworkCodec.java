@@ -66,6 +66,12 @@ public abstract class ConvNetworkCodec<T extends ConvNetwork> implements Archite
         ActivationQuantizers.install(type.cast(block), grids);
     }
 
+    /** A {@link ConvNetwork} ends in global pooling and a classifier. */
+    @Override
+    public final boolean poolsGlobally() {
+        return true;
+    }
+
     /**
      * Describes the network's configuration.
      *

@@ -210,7 +210,13 @@ public final class QuantizedArtifact {
             architecture.add(e.getKey(), e.getValue());
         }
         m.add("architecture", architecture);
-        m.add("inputShape", longs(inputShape(block).getShape()));
+        m.add(
+                "inputShape",
+                longs(
+                        ArtifactManifest.recordedInputShape(
+                                codec.poolsGlobally(),
+                                preprocessing,
+                                inputShape(block).getShape())));
         JsonObject quantization = new JsonObject();
         quantization.addProperty("method", report.method());
         quantization.addProperty("weightBits", report.weightBits());

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.powerquant.artifact.ArtifactManifest;
 import org.powerquant.artifact.QuantizedArtifact;
+import org.powerquant.data.Preprocessing;
 import org.powerquant.transform.ActivationReport;
 import org.powerquant.transform.QuantizationReport;
 import picocli.CommandLine.Command;
@@ -64,8 +65,7 @@ public final class InspectCommand implements Callable<Integer> {
                 ArtifactManifest.FORMAT_VERSION,
                 manifest.name());
         out.printf(Locale.ROOT, "architecture: %s%n", manifest.architecture());
-        out.printf(
-                Locale.ROOT, "input shape: %s%n", java.util.Arrays.toString(manifest.inputShape()));
+        out.println(inputShape(manifest));
         out.printf(
                 Locale.ROOT,
                 "quantization: %s, method %s, calibration %s (%s)%n",
@@ -123,6 +123,42 @@ public final class InspectCommand implements Callable<Integer> {
         out.println();
         out.println(report.toTable());
         return 0;
+    }
+
+    /**
+     * The input the model takes, labelled for what it is: for a network that ends in global
+     * pooling, the shape the recorded preprocessing produces (whatever the manifest recorded:
+     * artifacts written before this held the importer's placeholder size), or any height and width
+     * when the preprocessing fixes none; for another network, the recorded shape.
+     *
+     * @param manifest the artifact's manifest
+     * @return one line
+     */
+    static String inputShape(ArtifactManifest manifest) {
+        long[] recorded = manifest.inputShape();
+        if (!manifest.poolsGlobally() || recorded.length != 4) {
+            return "input shape: " + java.util.Arrays.toString(recorded);
+        }
+        long[] preprocessed = manifest.preprocessedInputShape();
+        if (preprocessed != null) {
+            return "input shape: "
+                    + java.util.Arrays.toString(preprocessed)
+                    + ", as the recorded preprocessing makes it (the network ends in global"
+                    + " pooling, so other heights and widths fit it too)";
+        }
+        Preprocessing p = manifest.recordedPreprocessing();
+        return "input shape: "
+                + recorded[1]
+                + (recorded[1] == 1 ? " channel" : " channels")
+                + ", any height and width (the network ends in global pooling; "
+                + (p == null
+                        ? "no preprocessing recorded"
+                        : p.outputSize() == null
+                                ? "the recorded preprocessing fixes no size"
+                                : "the recorded preprocessing's "
+                                        + p.channels()
+                                        + " channels are not the network's")
+                + ")";
     }
 
     /**
