@@ -3,29 +3,28 @@ package org.powerquant.artifact;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Map;
 import org.powerquant.InvalidInputException;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.nn.ActivationQuantizers;
-import org.powerquant.quant.BitWidth;
 
 /**
  * The checks a manifest passes when it is read, before anything uses it: every field the format
- * defines is present and of its JSON type (read through the checked accessors of this class), each
- * tensor entry is a tensor the parameter file can hold (bit width 2 to 8, a positive finite
- * exponent, scales dividing its weights, as many code bytes as its weights take at its bits), the
- * size figures are those the tensors imply, and the recorded preprocessing is one the library
- * accepts. A failure is an {@link ArtifactException} naming the manifest and the field at fault.
+ * defines is present and of its JSON type (read through {@link JsonFields}), each tensor entry is a
+ * tensor the parameter file can hold (bit width 2 to 8, a positive finite exponent, scales dividing
+ * its weights, as many code bytes as its weights take at its bits), the size figures are those the
+ * tensors imply, and the recorded preprocessing is one the library accepts. A failure is an {@link
+ * ArtifactException} naming the manifest and the field at fault.
  */
 final class ManifestCheck {
 
     private final Path file;
+    private final JsonFields f;
 
     private ManifestCheck(Path file) {
         this.file = file;
+        this.f = new JsonFields(file, false);
     }
 
     /**
@@ -43,54 +42,54 @@ final class ManifestCheck {
         } catch (ArtifactException e) {
             throw e;
         } catch (RuntimeException e) {
-            // a backstop: every read above goes through the checked accessors
+            // a backstop: every read above goes through JsonFields
             throw new ArtifactException(file, "malformed: " + e, e);
         }
     }
 
     private Preprocessing checkAll(JsonObject json) throws ArtifactException {
-        string(json, "", "name");
-        JsonObject architecture = object(json, "", "architecture");
-        string(architecture, "architecture.", "kind");
-        JsonArray inputShape = array(json, "", "inputShape");
+        f.string(json, "", "name");
+        JsonObject architecture = f.object(json, "", "architecture");
+        f.string(architecture, "architecture.", "kind");
+        JsonArray inputShape = f.array(json, "", "inputShape");
         if (inputShape.isEmpty()) {
-            throw fault("inputShape", "is empty");
+            throw f.fault("inputShape", "is empty");
         }
         for (int i = 0; i < inputShape.size(); i++) {
-            long d = integer(inputShape.get(i), "inputShape[" + i + "]");
+            long d = f.integer(inputShape.get(i), "inputShape[" + i + "]");
             if (d < 1) {
-                throw fault("inputShape[" + i + "]", "must be positive, got " + d);
+                throw f.fault("inputShape[" + i + "]", "must be positive, got " + d);
             }
         }
-        JsonObject q = object(json, "", "quantization");
-        string(q, "quantization.", "method");
-        bits(q, "quantization.", "weightBits", false);
-        bits(q, "quantization.", "activationBits", true);
-        string(q, "quantization.", "calibrationMode");
-        bool(q, "quantization.", "dataFree");
+        JsonObject q = f.object(json, "", "quantization");
+        f.string(q, "quantization.", "method");
+        f.bits(q, "quantization.", "weightBits", false);
+        f.bits(q, "quantization.", "activationBits", true);
+        f.string(q, "quantization.", "calibrationMode");
+        f.bool(q, "quantization.", "dataFree");
         Preprocessing preprocessing = preprocessing(json);
         checkTensors(json);
-        checkActivations(object(json, "", "activations"));
-        JsonObject files = object(json, "", "files");
+        checkActivations(f.object(json, "", "activations"));
+        JsonObject files = f.object(json, "", "files");
         for (String name :
                 new String[] {
                     QuantizedArtifact.PARAMETERS,
                     QuantizedArtifact.REPORT,
                     QuantizedArtifact.SERVING_PROPERTIES
                 }) {
-            object(files, "files.", name);
+            f.object(files, "files.", name);
         }
         for (Map.Entry<String, JsonElement> e : files.entrySet()) {
             String path = "files." + e.getKey();
             if (e.getKey().contains("/") || e.getKey().contains("\\") || e.getKey().equals("..")) {
-                throw fault(path, "is not a file name of the artifact");
+                throw f.fault(path, "is not a file name of the artifact");
             }
-            JsonObject entry = object(e.getValue(), path);
-            long bytes = integer(entry, path + ".", "bytes");
+            JsonObject entry = f.object(e.getValue(), path);
+            long bytes = f.integer(entry, path + ".", "bytes");
             if (bytes < 0) {
-                throw fault(path + ".bytes", "must not be negative, got " + bytes);
+                throw f.fault(path + ".bytes", "must not be negative, got " + bytes);
             }
-            string(entry, path + ".", "sha256");
+            f.string(entry, path + ".", "sha256");
         }
         return preprocessing;
     }
@@ -101,14 +100,14 @@ final class ManifestCheck {
             return null;
         }
         String at = "preprocessing.";
-        JsonObject p = object(element, "preprocessing");
-        int channels = intValue(p, at, "channels");
-        int imageSize = intValue(p, at, "imageSize");
-        int resizeShort = intValue(p, at, "resizeShort");
-        int centerCrop = intValue(p, at, "centerCrop");
-        float[] mean = floats(array(p, at, "mean"), at + "mean");
-        float[] std = floats(array(p, at, "std"), at + "std");
-        boolean antialias = bool(p, at, "antialias");
+        JsonObject p = f.object(element, "preprocessing");
+        int channels = f.intValue(p, at, "channels");
+        int imageSize = f.intValue(p, at, "imageSize");
+        int resizeShort = f.intValue(p, at, "resizeShort");
+        int centerCrop = f.intValue(p, at, "centerCrop");
+        float[] mean = f.floats(f.array(p, at, "mean"), at + "mean");
+        float[] std = f.floats(f.array(p, at, "std"), at + "std");
+        boolean antialias = f.bool(p, at, "antialias");
         try {
             // the library's own rules, as for the preprocessing the artifact was saved with
             Preprocessing.Builder b = Preprocessing.builder().channels(channels);
@@ -126,44 +125,44 @@ final class ManifestCheck {
     }
 
     private void checkTensors(JsonObject json) throws ArtifactException {
-        JsonArray tensors = array(json, "", "tensors");
+        JsonArray tensors = f.array(json, "", "tensors");
         long quantizedWeights = 0;
         long quantizedBytes = 0;
         long floatParameters = 0;
         for (int i = 0; i < tensors.size(); i++) {
             String at = "tensors[" + i + "]";
-            JsonObject t = object(tensors.get(i), at);
-            String parameter = string(t, at + ".", "parameter");
+            JsonObject t = f.object(tensors.get(i), at);
+            String parameter = f.string(t, at + ".", "parameter");
             at = at + " (" + parameter + ")";
-            JsonArray shape = array(t, at + ".", "shape");
+            JsonArray shape = f.array(t, at + ".", "shape");
             long count = 1;
             for (int d = 0; d < shape.size(); d++) {
-                long n = integer(shape.get(d), at + ".shape[" + d + "]");
+                long n = f.integer(shape.get(d), at + ".shape[" + d + "]");
                 if (n < 0 || (n > 0 && count > Integer.MAX_VALUE / n)) {
-                    throw fault(at + ".shape[" + d + "]", "is out of range: " + n);
+                    throw f.fault(at + ".shape[" + d + "]", "is out of range: " + n);
                 }
                 count *= n;
             }
-            String encoding = string(t, at + ".", "encoding");
+            String encoding = f.string(t, at + ".", "encoding");
             if (QuantizedArtifact.FLOAT.equals(encoding)) {
                 floatParameters += count;
             } else if (QuantizedArtifact.CODES.equals(encoding)) {
-                string(t, at + ".", "name");
-                int bits = bits(t, at + ".", "bits", false);
-                double exponent = number(t, at + ".", "exponent");
+                f.string(t, at + ".", "name");
+                int bits = f.bits(t, at + ".", "bits", false);
+                double exponent = f.number(t, at + ".", "exponent");
                 if (!(exponent > 0) || Double.isInfinite(exponent)) {
-                    throw fault(
+                    throw f.fault(
                             at + ".exponent", "must be a positive finite number, got " + exponent);
                 }
-                long scales = integer(t, at + ".", "scales");
+                long scales = f.integer(t, at + ".", "scales");
                 if (scales < 1 || count % scales != 0) {
-                    throw fault(
+                    throw f.fault(
                             at + ".scales",
                             scales + " scales do not divide its " + count + " weights");
                 }
-                long codeBytes = integer(t, at + ".", "codeBytes");
+                long codeBytes = f.integer(t, at + ".", "codeBytes");
                 if (codeBytes != PackedCodes.byteLength(count, bits)) {
-                    throw fault(
+                    throw f.fault(
                             at + ".codeBytes",
                             count
                                     + " codes of "
@@ -176,7 +175,7 @@ final class ManifestCheck {
                 quantizedWeights += count;
                 quantizedBytes += codeBytes + 4 * scales + 8;
             } else {
-                throw fault(
+                throw f.fault(
                         at + ".encoding",
                         "must be \""
                                 + QuantizedArtifact.FLOAT
@@ -187,40 +186,41 @@ final class ManifestCheck {
                                 + "\"");
             }
         }
-        JsonObject size = object(json, "", "size");
+        JsonObject size = f.object(json, "", "size");
         expect(size, "quantizedWeights", quantizedWeights);
         expect(size, "quantizedBytes", quantizedBytes);
         expect(size, "floatParameters", floatParameters);
         expect(size, "floatBytes", 4 * floatParameters);
         double bitsPerWeight = quantizedWeights == 0 ? 0 : 8.0 * quantizedBytes / quantizedWeights;
-        double recorded = number(size, "size.", "bitsPerQuantizedWeight");
+        double recorded = f.number(size, "size.", "bitsPerQuantizedWeight");
         if (Double.compare(recorded, bitsPerWeight) != 0) {
-            throw fault(
+            throw f.fault(
                     "size.bitsPerQuantizedWeight",
                     "is " + recorded + ", the tensors make it " + bitsPerWeight);
         }
     }
 
     private void expect(JsonObject size, String key, long implied) throws ArtifactException {
-        long recorded = integer(size, "size.", key);
+        long recorded = f.integer(size, "size.", key);
         if (recorded != implied) {
-            throw fault("size." + key, "is " + recorded + ", the tensors make it " + implied);
+            throw f.fault("size." + key, "is " + recorded + ", the tensors make it " + implied);
         }
     }
 
     private void checkActivations(JsonObject activations) throws ArtifactException {
         for (Map.Entry<String, JsonElement> e : activations.entrySet()) {
             String at = "activations." + e.getKey();
-            JsonObject g = object(e.getValue(), at);
-            bits(g, at + ".", "bits", false);
-            double exponent = number(g, at + ".", "exponent");
+            JsonObject g = f.object(e.getValue(), at);
+            f.bits(g, at + ".", "bits", false);
+            double exponent = f.number(g, at + ".", "exponent");
             if (!(exponent > 0) || Double.isInfinite(exponent)) {
-                throw fault(at + ".exponent", "must be a positive finite number, got " + exponent);
+                throw f.fault(
+                        at + ".exponent", "must be a positive finite number, got " + exponent);
             }
-            double lower = number(g, at + ".", "lower");
-            double range = number(g, at + ".", "range");
+            double lower = f.number(g, at + ".", "lower");
+            double range = f.number(g, at + ".", "range");
             if (!Double.isFinite(lower) || !(range > 0) || Double.isInfinite(range)) {
-                throw fault(at, "lower " + lower + " and range " + range + " are not a grid");
+                throw f.fault(at, "lower " + lower + " and range " + range + " are not a grid");
             }
         }
         try {
@@ -228,133 +228,5 @@ final class ManifestCheck {
         } catch (IllegalArgumentException e) {
             throw new ArtifactException(file, "field activations: " + e.getMessage(), e);
         }
-    }
-
-    // the checked accessors: a missing field, null, or a value of another JSON type is refused
-    // naming the field
-
-    private int bits(JsonObject o, String at, String key, boolean zeroAllowed)
-            throws ArtifactException {
-        int bits = intValue(o, at, key);
-        if (!(BitWidth.isValid(bits) || (zeroAllowed && bits == 0))) {
-            throw fault(
-                    at + key,
-                    "must be "
-                            + (zeroAllowed ? "0 or " : "")
-                            + BitWidth.MIN
-                            + " to "
-                            + BitWidth.MAX
-                            + ", got "
-                            + bits);
-        }
-        return bits;
-    }
-
-    private JsonElement field(JsonObject o, String at, String key) throws ArtifactException {
-        JsonElement e = o.get(key);
-        if (e == null) {
-            throw fault(at + key, "is missing");
-        }
-        return e;
-    }
-
-    private String string(JsonObject o, String at, String key) throws ArtifactException {
-        JsonElement e = field(o, at, key);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw wrongType(at + key, "a string", e);
-        }
-        return e.getAsString();
-    }
-
-    private boolean bool(JsonObject o, String at, String key) throws ArtifactException {
-        JsonElement e = field(o, at, key);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw wrongType(at + key, "true or false", e);
-        }
-        return e.getAsBoolean();
-    }
-
-    private double number(JsonObject o, String at, String key) throws ArtifactException {
-        return number(field(o, at, key), at + key);
-    }
-
-    private double number(JsonElement e, String path) throws ArtifactException {
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw wrongType(path, "a number", e);
-        }
-        try {
-            return e.getAsDouble();
-        } catch (NumberFormatException ex) {
-            throw wrongType(path, "a number", e);
-        }
-    }
-
-    private long integer(JsonObject o, String at, String key) throws ArtifactException {
-        return integer(field(o, at, key), at + key);
-    }
-
-    private int intValue(JsonObject o, String at, String key) throws ArtifactException {
-        long v = integer(o, at, key);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw fault(at + key, "is out of range: " + v);
-        }
-        return (int) v;
-    }
-
-    private long integer(JsonElement e, String path) throws ArtifactException {
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw wrongType(path, "an integer", e);
-        }
-        try {
-            return new BigDecimal(e.getAsString()).longValueExact();
-        } catch (ArithmeticException | NumberFormatException ex) {
-            throw wrongType(path, "an integer", e);
-        }
-    }
-
-    private float[] floats(JsonArray a, String path) throws ArtifactException {
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) number(a.get(i), path + "[" + i + "]");
-        }
-        return out;
-    }
-
-    private JsonObject object(JsonObject o, String at, String key) throws ArtifactException {
-        return object(field(o, at, key), at + key);
-    }
-
-    private JsonObject object(JsonElement e, String path) throws ArtifactException {
-        if (!e.isJsonObject()) {
-            throw wrongType(path, "an object", e);
-        }
-        return e.getAsJsonObject();
-    }
-
-    private JsonArray array(JsonObject o, String at, String key) throws ArtifactException {
-        JsonElement e = field(o, at, key);
-        if (!e.isJsonArray()) {
-            throw wrongType(at + key, "an array", e);
-        }
-        return e.getAsJsonArray();
-    }
-
-    private ArtifactException wrongType(String path, String expected, JsonElement e) {
-        String got;
-        if (e.isJsonNull()) {
-            got = "null";
-        } else if (e.isJsonObject()) {
-            got = "an object";
-        } else if (e.isJsonArray()) {
-            got = "an array";
-        } else {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            got = p.isString() ? "the string " + p : p.toString();
-        }
-        return fault(path, "must be " + expected + ", got " + ArtifactManifest.shorten(got));
-    }
-
-    private ArtifactException fault(String path, String problem) {
-        return new ArtifactException(file, "field " + path + " " + problem);
     }
 }

@@ -392,10 +392,17 @@ public final class QuantizedArtifact {
         ArtifactManifest manifest = ArtifactManifest.read(directory);
         manifest.verifyFiles();
         Path file = directory.resolve(REPORT);
+        String text;
         try {
-            return ReportJson.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            throw new ArtifactException(file, "is not a quantization report: " + e.getMessage(), e);
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        try {
+            return ReportJson.parse(file, text);
+        } catch (RuntimeException e) {
+            // a backstop: every field is read through JsonFields
+            throw new ArtifactException(file, "is not a quantization report: " + e, e);
         }
     }
 

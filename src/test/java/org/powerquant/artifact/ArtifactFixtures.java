@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.calibrate.BatchNormModel;
@@ -155,5 +156,26 @@ public final class ArtifactFixtures {
                 f,
                 new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(m),
                 StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Edits a file of an artifact other than its manifest and seals the artifact again: the
+     * manifest records the file's new length and checksum, so that the edit is all that is wrong
+     * with it.
+     *
+     * @param artifact the artifact directory
+     * @param file the file's name in the artifact, e.g. {@value QuantizedArtifact#REPORT}
+     * @param edit what to change in the file's text
+     * @throws IOException if a file cannot be read or written
+     */
+    public static void editFileSealed(Path artifact, String file, UnaryOperator<String> edit)
+            throws IOException {
+        Path f = artifact.resolve(file);
+        Files.writeString(
+                f, edit.apply(Files.readString(f, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+        JsonObject entry = new JsonObject();
+        entry.addProperty("bytes", Files.size(f));
+        entry.addProperty("sha256", ArtifactManifest.sha256(f));
+        editSealed(artifact, m -> m.getAsJsonObject("files").add(file, entry));
     }
 }
