@@ -1,5 +1,6 @@
 package org.powerquant.artifact;
 
+import ai.djl.nn.Block;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -16,11 +17,14 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.nn.ActivationQuantizers;
 
 /**
  * The manifest of a quantized-model artifact ({@value #FILE}, JSON): format version, architecture,
@@ -222,6 +226,58 @@ public final class ArtifactManifest {
      */
     public JsonObject json() {
         return json.deepCopy();
+    }
+
+    /**
+     * Checks the architecture as loading does, without the engine: the network it describes can be
+     * built, takes the recorded activation grids, and has one parameter for each tensor. {@code
+     * powerquant inspect} runs it, so that it refuses what loading refuses. What only the engine
+     * can tell (whether each tensor's shape is the one its layer asks for) is left to loading.
+     *
+     * @throws ArtifactException naming the manifest, with the line loading gives
+     */
+    public void checkArchitecture() throws ArtifactException {
+        rebuild();
+    }
+
+    /**
+     * Builds the uninitialized network the architecture describes, with its activation quantizers,
+     * and checks that its parameters are the tensors', one each: the architecture check of {@link
+     * QuantizedArtifact#loadBlock} and {@link #checkArchitecture()}. Nothing is initialized, so no
+     * engine is needed.
+     *
+     * @return the block
+     * @throws ArtifactException naming the manifest if the network cannot be built, a grid has no
+     *     site in it, or the tensors are not its parameters
+     */
+    Block rebuild() throws ArtifactException {
+        Block block;
+        try {
+            JsonObject architecture = architecture();
+            ArchitectureCodec codec = ArchitectureCodecs.of(architecture.get("kind").getAsString());
+            block = codec.build(architecture);
+            codec.install(block, ActivationQuantizers.fromJson(activations().toString()));
+        } catch (RuntimeException e) {
+            throw new ArtifactException(file, "cannot rebuild the network: " + e.getMessage(), e);
+        }
+        List<JsonObject> tensors = tensors();
+        Set<String> parameters = new HashSet<>(block.getParameters().keys());
+        if (tensors.size() != parameters.size()) {
+            throw new ArtifactException(
+                    file,
+                    tensors.size()
+                            + " tensors for a network of "
+                            + parameters.size()
+                            + " parameters");
+        }
+        for (JsonObject t : tensors) {
+            String name = t.get("parameter").getAsString();
+            if (!parameters.remove(name)) {
+                throw new ArtifactException(
+                        file, "tensor " + name + " is not a parameter of the network");
+            }
+        }
+        return block;
     }
 
     /**

@@ -278,18 +278,7 @@ public final class QuantizedArtifact {
         ArtifactManifest manifest = ArtifactManifest.read(directory);
         manifest.verifyFiles();
         Path manifestFile = manifest.file();
-        Block block;
-        Map<String, ActivationGrid> grids;
-        try {
-            JsonObject architecture = manifest.architecture();
-            ArchitectureCodec codec = ArchitectureCodecs.of(architecture.get("kind").getAsString());
-            block = codec.build(architecture);
-            grids = ActivationQuantizers.fromJson(manifest.activations().toString());
-            codec.install(block, grids);
-        } catch (RuntimeException e) {
-            throw new ArtifactException(
-                    manifestFile, "cannot rebuild the network: " + e.getMessage(), e);
-        }
+        Block block = manifest.rebuild();
         Path parameterFile = directory.resolve(PARAMETERS);
         NDManager target = model.getNDManager();
         try (NDManager manager = target.newSubManager();
@@ -300,23 +289,11 @@ public final class QuantizedArtifact {
             for (Pair<String, Parameter> p : block.getParameters()) {
                 parameters.put(p.getKey(), p.getValue());
             }
-            if (tensors.size() != parameters.size()) {
-                throw new ArtifactException(
-                        manifestFile,
-                        tensors.size()
-                                + " tensors for a network of "
-                                + parameters.size()
-                                + " parameters");
-            }
             int next = 0;
             List<CodedTensor> coded = new ArrayList<>();
             for (JsonObject t : tensors) {
                 String name = t.get("parameter").getAsString();
-                Parameter parameter = parameters.remove(name);
-                if (parameter == null) {
-                    throw new ArtifactException(
-                            manifestFile, "tensor " + name + " is not a parameter of the network");
-                }
+                Parameter parameter = parameters.remove(name); // one per tensor: rebuild checked it
                 Shape shape = new Shape(longsOf(t.getAsJsonArray("shape")));
                 if (CODES.equals(t.get("encoding").getAsString())) {
                     byte[] codes = list.get(next++).toByteArray();

@@ -51,6 +51,7 @@ public final class InspectCommand implements Callable<Integer> {
             return 0; // the directory holds a readable, sealed manifest; the files are not hashed
         }
         manifest.verifyFiles();
+        manifest.checkArchitecture();
         QuantizationReport report = QuantizedArtifact.readReport(directory);
         PrintWriter out = spec.commandLine().getOut();
         JsonObject q = manifest.quantization();

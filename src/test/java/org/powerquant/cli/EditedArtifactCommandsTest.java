@@ -106,6 +106,50 @@ class EditedArtifactCommandsTest {
                 "size.quantizedBytes");
     }
 
+    /** inspect refuses what loading refuses, with the same line: evaluate loads the artifact. */
+    private static void refusedAsLoadingRefusesIt(Path artifact, String reason) {
+        CliRun inspect = CliRun.of("inspect", artifact.toString());
+        CliRun evaluate =
+                CliRun.of(
+                        "evaluate",
+                        "--model",
+                        artifact.toString(),
+                        "--dataset",
+                        ArtifactCommandsTest.TEST_SET,
+                        "--limit",
+                        "10");
+        String err = evaluate.errorLines().strip();
+        assertEquals(PowerQuantCli.BAD_INPUT, evaluate.exitCode(), err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.contains(artifact.resolve(ArtifactManifest.FILE).toString()), err);
+        assertTrue(err.contains(reason), err);
+        assertEquals(PowerQuantCli.BAD_INPUT, inspect.exitCode(), inspect.out());
+        assertEquals(
+                err.replace("powerquant evaluate: ", "powerquant inspect: "),
+                inspect.errorLines().strip());
+        assertEquals("", inspect.out());
+    }
+
+    @Test
+    void aBrokenArchitectureIsRefusedByInspectAsLoadingRefusesIt() throws Exception {
+        refusedAsLoadingRefusesIt(
+                edited("kind", m -> m.getAsJsonObject("architecture").addProperty("kind", "vgg")),
+                "unknown architecture kind 'vgg'");
+        refusedAsLoadingRefusesIt(
+                edited("classes", m -> m.getAsJsonObject("architecture").addProperty("classes", 0)),
+                "cannot rebuild the network");
+        refusedAsLoadingRefusesIt(
+                edited(
+                        "layers",
+                        m -> m.getAsJsonObject("architecture").getAsJsonArray("layers").remove(0)),
+                "tensors for a network of");
+        refusedAsLoadingRefusesIt(
+                edited(
+                        "stem",
+                        m -> m.getAsJsonObject("architecture").addProperty("smallInput", false)),
+                "is not a parameter of the network");
+    }
+
     @Test
     void aRecordedPreprocessingTheLibraryRefusesIsOneLineNamingTheManifestsField()
             throws Exception {
