@@ -176,9 +176,13 @@ public final class ArtifactManifest {
     }
 
     /**
-     * Checks that every file the manifest lists is present, of its recorded length and checksum.
+     * Checks that every file the manifest lists is present, of its recorded length and checksum,
+     * and that {@value QuantizedArtifact#SERVING_PROPERTIES} holds what DJL needs to load the
+     * artifact ({@code engine}, {@code blockFactory}, {@code option.hasParameter}).
      *
-     * @throws ArtifactException naming the first file that is missing, truncated or corrupted
+     * @throws ArtifactException naming the first file that is missing, truncated or corrupted, or
+     *     the key of {@value QuantizedArtifact#SERVING_PROPERTIES} that is missing or holds another
+     *     value
      */
     public void verifyFiles() throws ArtifactException {
         Path directory = file.getParent();
@@ -208,6 +212,8 @@ public final class ArtifactManifest {
                 throw new ArtifactException(f, "cannot be read: " + ex.getMessage(), ex);
             }
         }
+        // sealed by its checksum, but an edit whose checksum was recorded again gets this far
+        QuantizedArtifact.checkServingProperties(directory);
     }
 
     /**

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
@@ -188,17 +189,15 @@ public final class QuantizedArtifact {
             }
         }
         Files.writeString(dir.resolve(REPORT), report.toJson(), StandardCharsets.UTF_8);
+        StringBuilder serving =
+                new StringBuilder(
+                        "# A PowerQuant artifact: plain DJL loads it with Criteria.optModelPath(this"
+                                + " directory)\n");
+        for (Map.Entry<String, String> e : servingProperties().entrySet()) {
+            serving.append(e.getKey()).append('=').append(e.getValue()).append('\n');
+        }
         Files.writeString(
-                dir.resolve(SERVING_PROPERTIES),
-                "# A PowerQuant artifact: plain DJL loads it with Criteria.optModelPath(this"
-                        + " directory)\n"
-                        + "engine=PyTorch\n"
-                        + ArtifactBlockFactory.PROPERTY
-                        + "="
-                        + ArtifactBlockFactory.class.getName()
-                        + "\n"
-                        + "option.hasParameter=false\n",
-                StandardCharsets.ISO_8859_1);
+                dir.resolve(SERVING_PROPERTIES), serving.toString(), StandardCharsets.ISO_8859_1);
 
         JsonObject m = new JsonObject();
         m.addProperty("format", ArtifactManifest.FORMAT);
@@ -380,6 +379,54 @@ public final class QuantizedArtifact {
         } catch (RuntimeException e) {
             // a backstop: every field is read through JsonFields
             throw new ArtifactException(file, "is not a quantization report: " + e, e);
+        }
+    }
+
+    /**
+     * What {@value #SERVING_PROPERTIES} holds, key by key, in the order it is written: the engine,
+     * the {@link ArtifactBlockFactory} DJL's model loader creates by name, and no {@code .params}
+     * file for DJL to look for (the factory sets the parameters).
+     */
+    private static Map<String, String> servingProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("engine", "PyTorch");
+        p.put(ArtifactBlockFactory.PROPERTY, ArtifactBlockFactory.class.getName());
+        p.put("option.hasParameter", "false");
+        return p;
+    }
+
+    /**
+     * Checks that an artifact's {@value #SERVING_PROPERTIES} holds every key this class writes
+     * there, with the value it writes: else DJL would load the directory with another engine, block
+     * factory or parameter file, and fail in its own words (an edited file whose checksum was
+     * recorded again gets past the manifest). Other keys are left to DJL.
+     *
+     * @param directory the artifact directory
+     * @throws ArtifactException naming the file and the key if a key is missing or holds another
+     *     value, or the file cannot be read
+     */
+    static void checkServingProperties(Path directory) throws ArtifactException {
+        Path file = directory.resolve(SERVING_PROPERTIES);
+        Properties read = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            read.load(in); // ISO 8859-1, as written and as DJL reads it
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, String> e : servingProperties().entrySet()) {
+            String value = read.getProperty(e.getKey());
+            if (!e.getValue().equals(value)) {
+                throw new ArtifactException(
+                        file,
+                        "key "
+                                + e.getKey()
+                                + (value == null
+                                        ? " is missing"
+                                        : " is \"" + ArtifactManifest.shorten(value) + "\"")
+                                + ", it must be \""
+                                + e.getValue()
+                                + "\"");
+            }
         }
     }
 

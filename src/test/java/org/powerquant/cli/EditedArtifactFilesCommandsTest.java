@@ -107,4 +107,37 @@ class EditedArtifactFilesCommandsTest {
                 "field layers[0] (",
                 ").exponent must be a number, got an array");
     }
+
+    @Test
+    void aServingPropertyTheArtifactNeedsChangedIsOneLineNamingTheKey() throws Exception {
+        String factory = "org.powerquant.artifact.ArtifactBlockFactory";
+        refused(
+                edited(
+                        "factory",
+                        QuantizedArtifact.SERVING_PROPERTIES,
+                        t ->
+                                t.replace(
+                                        factory,
+                                        "ai.djl.basicmodelzoo.cv.classification"
+                                                + ".ResnetBlockFactory")),
+                QuantizedArtifact.SERVING_PROPERTIES,
+                "key blockFactory is \"ai.djl.basicmodelzoo.cv.classification.ResnetBlockFactory\","
+                        + " it must be \""
+                        + factory
+                        + "\"");
+        refused(
+                edited(
+                        "engine",
+                        QuantizedArtifact.SERVING_PROPERTIES,
+                        t -> t.replace("engine=PyTorch", "engine=MXNet")),
+                QuantizedArtifact.SERVING_PROPERTIES,
+                "key engine is \"MXNet\", it must be \"PyTorch\"");
+        refused(
+                edited(
+                        "no-factory",
+                        QuantizedArtifact.SERVING_PROPERTIES,
+                        t -> t.replaceFirst("(?m)^blockFactory=.*\n", "")),
+                QuantizedArtifact.SERVING_PROPERTIES,
+                "key blockFactory is missing, it must be \"" + factory + "\"");
+    }
 }
