@@ -20,6 +20,7 @@ import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
+import org.powerquant.io.TemporarySiblings;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.ConvNetwork;
 import org.powerquant.nn.EngineDevices;
@@ -283,7 +284,10 @@ public final class PowerQuant {
                         ActivationQuantizers.toJson(grids));
             }
         }
-        Path temp = Files.createTempDirectory(directory, ".save-");
+        // DJL names the files after the model: they are staged in a hidden folder named after it
+        Path named = directory.resolve(model.getName());
+        TemporarySiblings.sweep(named);
+        Path temp = Files.createDirectory(TemporarySiblings.of(named, "part"));
         try {
             model.save(temp, model.getName());
             try (Stream<Path> files = Files.list(temp)) {
@@ -292,12 +296,7 @@ public final class PowerQuant {
                 }
             }
         } finally {
-            try (Stream<Path> leftovers = Files.list(temp)) {
-                for (Path file : (Iterable<Path>) leftovers::iterator) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(temp);
+            TemporarySiblings.deleteRecursively(temp);
         }
     }
 }

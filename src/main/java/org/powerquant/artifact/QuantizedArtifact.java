@@ -22,15 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.io.TemporarySiblings;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.EngineDevices;
 import org.powerquant.nn.EngineMemory;
@@ -105,17 +104,15 @@ public final class QuantizedArtifact {
         ArchitectureCodec codec = ArchitectureCodecs.of(block);
         Path target = directory.toAbsolutePath().normalize();
         checkReplaceable(target);
-        Path parent = target.getParent();
+        TemporarySiblings.sweep(target);
         // not Files.createTempDirectory, which makes the folder private (0700): outputs follow the
         // umask
-        Path temp =
-                Files.createDirectory(
-                        parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID()));
+        Path temp = Files.createDirectory(TemporarySiblings.of(target, "part"));
         try {
             writeInto(temp, model, codec, report, preprocessing);
             replace(temp, target);
         } finally {
-            deleteTree(temp);
+            TemporarySiblings.deleteRecursively(temp);
         }
     }
 
@@ -509,12 +506,7 @@ public final class QuantizedArtifact {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        Path old =
-                target.resolveSibling(
-                        "."
-                                + target.getFileName()
-                                + ".old-"
-                                + UUID.randomUUID().toString().substring(0, 8));
+        Path old = TemporarySiblings.of(target, "old");
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -522,18 +514,7 @@ public final class QuantizedArtifact {
             Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
             throw e;
         }
-        deleteTree(old);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TemporarySiblings.deleteRecursively(old);
     }
 
     private static JsonArray longs(long[] values) {

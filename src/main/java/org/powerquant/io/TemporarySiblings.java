@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 public final class TemporarySiblings {
 
     /** How long a dead process's files must have been unchanged before they are removed. */
-    static final Duration QUIET_FOR = Duration.ofMinutes(10);
+    public static final Duration QUIET_FOR = Duration.ofMinutes(10);
 
     private static final Pattern NAME =
             Pattern.compile("(part|stage|old)-(\\d{1,18})-[0-9a-f-]+\\.tmp");
@@ -47,7 +47,7 @@ public final class TemporarySiblings {
      * @param kind {@code part}, {@code stage} or {@code old}
      * @return a new hidden path beside the target
      */
-    static Path of(Path target, String kind) {
+    public static Path of(Path target, String kind) {
         return target.resolveSibling(
                 "."
                         + target.getFileName()
@@ -66,7 +66,7 @@ public final class TemporarySiblings {
      *
      * @param target the target, absolute
      */
-    static void sweep(Path target) {
+    public static void sweep(Path target) {
         sweep(target, Instant.now().minus(QUIET_FOR));
     }
 
@@ -155,8 +155,14 @@ public final class TemporarySiblings {
         }
     }
 
-    /** Deletes a file, or a folder and everything in it; nothing if it does not exist. */
-    static void deleteRecursively(Path path) throws IOException {
+    /**
+     * Deletes a file, or a folder and everything in it (links are deleted, not followed); nothing
+     * if it does not exist.
+     *
+     * @param path the file or folder
+     * @throws IOException if something in it cannot be deleted
+     */
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
