@@ -30,7 +30,7 @@ final class BatchNormObservingForward {
 
     private final ConvNetwork network;
     private final ParameterStore parameters;
-    private final Map<Block, String> names = new IdentityHashMap<>();
+    private final IdentityHashMap<Block, String> names = new IdentityHashMap<>();
 
     BatchNormObservingForward(ConvNetwork network, ParameterStore parameters) {
         this.network = network;

@@ -235,6 +235,8 @@ public final class DataCalibration implements ActivationCalibration {
         }
 
         /**
+         * Builds the calibration.
+         *
          * @return the calibration
          * @throws IllegalArgumentException if the data set holds no image
          */

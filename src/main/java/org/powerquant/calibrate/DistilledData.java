@@ -259,7 +259,7 @@ public final class DistilledData {
     }
 
     private static Map<Parameter, Boolean> freeze(Collection<Parameter> parameters) {
-        Map<Parameter, Boolean> recorded = new IdentityHashMap<>();
+        IdentityHashMap<Parameter, Boolean> recorded = new IdentityHashMap<>();
         for (Parameter p : parameters) {
             if (p.isInitialized()) {
                 NDArray array = p.getArray();

@@ -201,6 +201,8 @@ public final class SyntheticCalibration implements ActivationCalibration {
         }
 
         /**
+         * Builds the calibration.
+         *
          * @return the calibration
          * @throws org.powerquant.InvalidInputException for the input size if no {@link #imageSize}
          *     was set (there is no default: the images must match the network's input)

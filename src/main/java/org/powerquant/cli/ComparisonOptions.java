@@ -68,7 +68,7 @@ final class ComparisonOptions {
 
     List<QuantizationMethod> methods() {
         List<QuantizationMethod> list = new ArrayList<>();
-        for (String part : methods.split(",")) {
+        for (String part : methods.split(",", -1)) {
             if (!part.isBlank()) {
                 try {
                     QuantizationMethod method = QuantizationMethod.parse(part);

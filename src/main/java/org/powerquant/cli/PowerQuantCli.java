@@ -1,6 +1,8 @@
 package org.powerquant.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,8 +54,12 @@ public final class PowerQuantCli {
             code =
                     run(
                             args,
-                            new PrintWriter(System.out, true),
-                            new PrintWriter(System.err, true),
+                            new PrintWriter(
+                                    new OutputStreamWriter(System.out, Charset.defaultCharset()),
+                                    true),
+                            new PrintWriter(
+                                    new OutputStreamWriter(System.err, Charset.defaultCharset()),
+                                    true),
                             interruption);
         }
         System.exit(code);

@@ -98,8 +98,8 @@ final class BatchProducer implements Runnable {
                 chunk = decode(pool, i, Math.min(total, i + batchSize));
             }
             Object decoded = chunk[i - chunkStart];
-            if (decoded instanceof Exception) {
-                skipped.add(new SkippedImage(dataset.describe(i), oneLine((Exception) decoded)));
+            if (decoded instanceof Exception failure) {
+                skipped.add(new SkippedImage(dataset.describe(i), oneLine(failure)));
                 continue;
             }
             DecodedImage image = (DecodedImage) decoded;
@@ -158,11 +158,11 @@ final class BatchProducer implements Runnable {
                 out[i] = futures.get(i).get();
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException) {
-                    throw (RuntimeException) cause;
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
                 }
-                if (cause instanceof Error) {
-                    throw (Error) cause;
+                if (cause instanceof Error error) {
+                    throw error;
                 }
                 throw new IllegalStateException(cause);
             }
@@ -213,8 +213,8 @@ final class BatchProducer implements Runnable {
             channels = 0;
             height = 0;
             width = 0;
-            failure = t instanceof RuntimeException ? (RuntimeException) t : null;
-            error = t instanceof Error ? (Error) t : null;
+            failure = t instanceof RuntimeException runtime ? runtime : null;
+            error = t instanceof Error e ? e : null;
             end = true;
         }
 

@@ -20,17 +20,15 @@ public final class Devices {
      */
     public static Device resolve(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        switch (n) {
-            case "cpu":
-                return Device.cpu();
-            case "gpu":
-                return EngineDevices.requireAvailable(Device.gpu());
-            case "auto":
-                return gpuCount() > 0 ? Device.gpu() : Device.cpu();
-            default:
-                throw new org.powerquant.InvalidInputException(
-                        org.powerquant.Role.DEVICE, "must be auto, cpu or gpu, got '" + name + "'");
-        }
+        return switch (n) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> EngineDevices.requireAvailable(Device.gpu());
+            case "auto" -> gpuCount() > 0 ? Device.gpu() : Device.cpu();
+            default ->
+                    throw new org.powerquant.InvalidInputException(
+                            org.powerquant.Role.DEVICE,
+                            "must be auto, cpu or gpu, got '" + name + "'");
+        };
     }
 
     private static int gpuCount() {

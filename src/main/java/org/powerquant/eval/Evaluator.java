@@ -261,7 +261,7 @@ public final class Evaluator {
             return "the engine refused it";
         }
         String reason = null;
-        for (String line : message.split("\\R")) {
+        for (String line : message.lines().toList()) {
             String t = line.strip();
             if (t.startsWith("RuntimeError: ")) {
                 reason = t.substring("RuntimeError: ".length());
@@ -270,7 +270,7 @@ public final class Evaluator {
         if (reason != null) {
             return reason;
         }
-        for (String line : message.split("\\R")) {
+        for (String line : message.lines().toList()) {
             if (!line.isBlank()) {
                 return line.strip();
             }

@@ -75,15 +75,12 @@ final class TorchPickleUnpickler extends Unpickler {
         @Override
         public Object construct(Object[] args) {
             String qualified = module + "." + name;
-            switch (qualified) {
-                case "torch._utils._rebuild_tensor_v2":
-                case "torch._utils._rebuild_tensor":
-                    return rebuildTensor(args);
-                case "torch._utils._rebuild_parameter":
-                    return args[0];
-                default:
-                    return new PickledObject(qualified);
-            }
+            return switch (qualified) {
+                case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" ->
+                        rebuildTensor(args);
+                case "torch._utils._rebuild_parameter" -> args[0];
+                default -> new PickledObject(qualified);
+            };
         }
     }
 
@@ -91,41 +88,39 @@ final class TorchPickleUnpickler extends Unpickler {
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
         switch (key) {
-            case Opcodes.GLOBAL:
+            case Opcodes.GLOBAL -> {
                 String module = PickleUtils.readline(input);
                 String name = PickleUtils.readline(input);
                 stack.add(new Global(module, name));
-                return NO_RETURN_VALUE;
-            case Opcodes.STACK_GLOBAL:
+            }
+            case Opcodes.STACK_GLOBAL -> {
                 String globalName = (String) stack.pop();
                 String globalModule = (String) stack.pop();
                 stack.add(new Global(globalModule, globalName));
-                return NO_RETURN_VALUE;
-            case Opcodes.EMPTY_DICT:
-                stack.add(new LinkedHashMap<>());
-                return NO_RETURN_VALUE;
-            case Opcodes.DICT:
-                stack.add(pairsToMap(stack.pop_all_since_marker()));
-                return NO_RETURN_VALUE;
-            case Opcodes.SETITEMS:
+            }
+            case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
+            case Opcodes.DICT -> stack.add(pairsToMap(stack.pop_all_since_marker()));
+            case Opcodes.SETITEMS -> {
                 Map<Object, Object> items = pairsToMap(stack.pop_all_since_marker());
                 asMap(stack.peek()).putAll(items);
-                return NO_RETURN_VALUE;
-            case Opcodes.SETITEM:
+            }
+            case Opcodes.SETITEM -> {
                 Object value = stack.pop();
                 Object k = stack.pop();
                 asMap(stack.peek()).put(k, value);
-                return NO_RETURN_VALUE;
-            case Opcodes.BUILD:
+            }
+            case Opcodes.BUILD -> {
                 Object state = stack.pop();
                 Object target = stack.peek();
                 if (target instanceof PickledObject object && state instanceof Map<?, ?> map) {
                     object.state.putAll(map);
                 }
-                return NO_RETURN_VALUE;
-            default:
+            }
+            default -> {
                 return super.dispatch(key);
+            }
         }
+        return NO_RETURN_VALUE;
     }
 
     /** {@inheritDoc} */
@@ -197,29 +192,18 @@ final class TorchPickleUnpickler extends Unpickler {
     }
 
     private static float read(ByteBuffer b, String type, int pos) {
-        switch (type) {
-            case "FloatStorage":
-                return b.getFloat(pos);
-            case "DoubleStorage":
-                return (float) b.getDouble(pos);
-            case "HalfStorage":
-                return halfToFloat(b.getShort(pos));
-            case "BFloat16Storage":
-                return Float.intBitsToFloat((b.getShort(pos) & 0xffff) << 16);
-            case "LongStorage":
-                return b.getLong(pos);
-            case "IntStorage":
-                return b.getInt(pos);
-            case "ShortStorage":
-                return b.getShort(pos);
-            case "CharStorage":
-                return b.get(pos);
-            case "ByteStorage":
-            case "BoolStorage":
-                return b.get(pos) & 0xff;
-            default:
-                throw new PickleException("unsupported storage type " + type);
-        }
+        return switch (type) {
+            case "FloatStorage" -> b.getFloat(pos);
+            case "DoubleStorage" -> (float) b.getDouble(pos);
+            case "HalfStorage" -> halfToFloat(b.getShort(pos));
+            case "BFloat16Storage" -> Float.intBitsToFloat((b.getShort(pos) & 0xffff) << 16);
+            case "LongStorage" -> b.getLong(pos);
+            case "IntStorage" -> b.getInt(pos);
+            case "ShortStorage" -> b.getShort(pos);
+            case "CharStorage" -> b.get(pos);
+            case "ByteStorage", "BoolStorage" -> b.get(pos) & 0xff;
+            default -> throw new PickleException("unsupported storage type " + type);
+        };
     }
 
     /** IEEE 754 binary16 to float. */

@@ -354,7 +354,7 @@ public final class HookableNetwork extends AbstractConvNetwork {
 
     /** Records the input shapes of the new blocks; parameters keep their values and gradients. */
     private static void initialize(HookableNetwork network, Shape[] input) {
-        Map<Parameter, Boolean> gradients = new IdentityHashMap<>();
+        IdentityHashMap<Parameter, Boolean> gradients = new IdentityHashMap<>();
         NDManager manager = null;
         for (Parameter p : network.getParameters().values()) {
             if (p.isInitialized()) {

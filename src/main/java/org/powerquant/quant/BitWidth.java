@@ -19,6 +19,8 @@ public final class BitWidth {
     private BitWidth() {}
 
     /**
+     * Tells whether a bit width is supported.
+     *
      * @param bits a bit width
      * @return whether it is supported, {@value #MIN} to {@value #MAX}
      */

@@ -535,6 +535,8 @@ public final class QuantizationOptions {
         private Builder() {}
 
         /**
+         * Sets the weights' bit width.
+         *
          * @param bits 2 to 8, or 0 for float weights (the default)
          * @return this builder
          */
@@ -544,6 +546,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the activations' bit width.
+         *
          * @param bits 2 to 8, or 0 for float activations (the default); needs weight bits
          * @return this builder
          */
@@ -565,6 +569,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the bit width of the final dense layer's input.
+         *
          * @param bits 2 to 8, or 0 for {@code max(activation bits, 8)} (the default)
          * @return this builder
          */
@@ -574,6 +580,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets whether the image input is quantized.
+         *
          * @param quantize whether the image input is quantized too (default false)
          * @return this builder
          */
@@ -583,6 +591,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the quantization method.
+         *
          * @param quantizationMethod power (default) or uniform
          * @return this builder
          */
@@ -592,6 +602,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets whether weights get one scale per tensor.
+         *
          * @param tensor one scale per tensor instead of per output channel (default false)
          * @return this builder
          */
@@ -601,6 +613,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the weights left in float.
+         *
          * @param patterns weight names left in float; {@code *} matches anything
          * @return this builder
          */
@@ -610,6 +624,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the interval of the exponent search.
+         *
          * @param lower the smallest exponent searched, {@code > 0}
          * @param upper the largest, {@code > lower}
          * @return this builder
@@ -621,6 +637,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the exponent search's tolerance.
+         *
          * @param absoluteTolerance the exponent search's tolerance, {@code > 0}
          * @return this builder
          */
@@ -630,6 +648,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets how activation grids are found.
+         *
          * @param mode how activation grids are found, or null for the default (data when
          *     calibration data is given, else synthetic)
          * @return this builder
@@ -640,6 +660,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the real calibration images.
+         *
          * @param images real calibration images, preprocessed as the network expects, or null
          * @return this builder
          */
@@ -649,6 +671,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets how many calibration images are used.
+         *
          * @param count how many of the first calibration images are used (default {@value
          *     #DEFAULT_CALIBRATION_IMAGES})
          * @return this builder
@@ -659,6 +683,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the seed of the synthetic images' noise.
+         *
          * @param noiseSeed the seed of the synthetic images' initial noise (default 0)
          * @return this builder
          */
@@ -668,6 +694,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets whether weight ranges are clipped.
+         *
          * @param clip whether each layer's weight range is clipped, the ratio searched jointly with
          *     the exponent (default false; see {@link PowerQuantTransform.Builder#clipping})
          * @return this builder
@@ -678,6 +706,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets how weights are rounded to their grid.
+         *
          * @param weightRounding nearest (the default) or error-aware (see {@link
          *     PowerQuantTransform.Builder#rounding})
          * @return this builder
@@ -688,6 +718,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets how activations are rounded to their grid.
+         *
          * @param codeRounding how activations are rounded to their grid's codes: power-domain (the
          *     default, as in the paper) or nearest-level (see {@link
          *     PowerQuantTransform.Builder#activationRounding})
@@ -699,6 +731,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets whether biases are corrected.
+         *
          * @param correct whether biases are corrected for the weights' expected output shift
          *     (default false; see {@link PowerQuantTransform.Builder#biasCorrection})
          * @return this builder
@@ -709,6 +743,8 @@ public final class QuantizationOptions {
         }
 
         /**
+         * Sets the size budget of mixed precision.
+         *
          * @param averageBits the average code bits per weight of mixed precision, from one bit
          *     below the weight bits (at least 2) to 8, or 0 for uniform width (the default; see
          *     {@link PowerQuantTransform.Builder#sizeBudget})

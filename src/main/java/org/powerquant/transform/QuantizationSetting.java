@@ -52,7 +52,7 @@ public record QuantizationSetting(String label, int weightBits, int activationBi
      */
     public static List<QuantizationSetting> parseList(String text) {
         List<QuantizationSetting> settings = new ArrayList<>();
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", -1)) {
             if (part.isBlank()) {
                 continue;
             }
