@@ -1,6 +1,8 @@
 package org.powerquant.artifact;
 
 import ai.djl.nn.Block;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -13,6 +15,9 @@ import java.util.stream.Collectors;
  * ServiceLoader} service.
  */
 public final class ArchitectureCodecs {
+
+    /** The path of the architecture's fields in a manifest. */
+    private static final String ARCHITECTURE = "architecture.";
 
     private ArchitectureCodecs() {}
 
@@ -77,6 +82,53 @@ public final class ArchitectureCodecs {
                                                 + kind
                                                 + "'; known: "
                                                 + kinds(codecs)));
+    }
+
+    /**
+     * Builds the network a manifest's architecture describes: a built-in codec reads the
+     * description through the manifest's checked accessors, so that a field that is missing or of
+     * another JSON type is refused naming the manifest and the field's path; another codec builds
+     * through {@link ArchitectureCodec#build}.
+     *
+     * @param codec the codec of the architecture's kind
+     * @param architecture the architecture
+     * @param fields the manifest's checked reader
+     * @return the uninitialized block
+     * @throws ArtifactException naming the manifest and the field at fault
+     * @throws IllegalArgumentException if the codec or the network refuses the description
+     */
+    static Block build(ArchitectureCodec codec, JsonObject architecture, JsonFields fields)
+            throws ArtifactException {
+        if (codec instanceof ConvNetworkCodec<?> c) {
+            return c.build(architecture, fields, ARCHITECTURE);
+        }
+        if (codec instanceof SequentialBlockCodec c) {
+            return c.build(architecture, fields, ARCHITECTURE);
+        }
+        return codec.build(architecture);
+    }
+
+    /** A reading of a description through checked accessors. */
+    @FunctionalInterface
+    interface Reading<T> {
+        T read(JsonFields fields, String at) throws ArtifactException;
+    }
+
+    /**
+     * Reads a description outside a manifest (the public {@link ArchitectureCodec#build} of a
+     * built-in codec): the fields are named as they would be in one.
+     *
+     * @param reading the reading
+     * @return what it reads
+     * @throws IllegalArgumentException naming the field at fault
+     */
+    static <T> T outsideManifest(Reading<T> reading) {
+        try {
+            return reading.read(
+                    new JsonFields(Path.of(ArtifactManifest.FILE), false), ARCHITECTURE);
+        } catch (ArtifactException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     private static String kinds(List<ArchitectureCodec> codecs) {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.nn.ActivationQuantizers;
+import org.powerquant.nn.ConvNetwork;
 
 /**
  * The manifest of a quantized-model artifact ({@value #FILE}, JSON): format version, architecture,
@@ -261,7 +263,8 @@ public final class ArtifactManifest {
         try {
             JsonObject architecture = architecture();
             ArchitectureCodec codec = ArchitectureCodecs.of(architecture.get("kind").getAsString());
-            block = codec.build(architecture);
+            block = ArchitectureCodecs.build(codec, architecture, new JsonFields(file, false));
+            checkInputChannels(block, architecture);
             codec.install(block, ActivationQuantizers.fromJson(activations().toString()));
         } catch (RuntimeException e) {
             throw new ArtifactException(file, "cannot rebuild the network: " + e.getMessage(), e);
@@ -284,6 +287,39 @@ public final class ArtifactManifest {
             }
         }
         return block;
+    }
+
+    /**
+     * Checks that a network taking images has the channels of the recorded input shape: else
+     * loading would initialize it with an input it refuses, as if the parameter file were at fault.
+     */
+    private void checkInputChannels(Block block, JsonObject architecture) throws ArtifactException {
+        if (!(block instanceof ConvNetwork network)) {
+            return;
+        }
+        long[] shape = inputShape();
+        if (shape.length != 4) {
+            throw new ArtifactException(
+                    file,
+                    "field inputShape must be (N, C, H, W) for the network its architecture"
+                            + " describes, got "
+                            + Arrays.toString(shape));
+        }
+        if (shape[1] != network.getInputChannels()) {
+            throw new ArtifactException(
+                    file,
+                    "its architecture and its inputShape disagree: "
+                            + (architecture.has("inputChannels")
+                                    ? "architecture.inputChannels is "
+                                    : "the network takes ")
+                            + network.getInputChannels()
+                            + (architecture.has("inputChannels") ? "" : " channels")
+                            + ", inputShape "
+                            + Arrays.toString(shape)
+                            + " has "
+                            + shape[1]
+                            + (shape[1] == 1 ? " channel" : " channels"));
+        }
     }
 
     /**

@@ -51,9 +51,61 @@ public abstract class ConvNetworkCodec<T extends ConvNetwork> implements Archite
         try {
             return buildNetwork(description);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    kind + " architecture is malformed: " + e.getMessage(), e);
+            throw malformed(e);
         }
+    }
+
+    /**
+     * Builds the network a manifest's architecture describes: what {@link ArtifactManifest} calls,
+     * so that a field of a built-in codec's description that is missing or of another JSON type is
+     * refused naming the manifest and the field.
+     *
+     * @param description the architecture
+     * @param fields the manifest's checked reader
+     * @param at the architecture's path in the manifest, e.g. {@code architecture.}
+     * @return the network
+     * @throws ArtifactException naming the manifest and the field at fault
+     * @throws IllegalArgumentException if the network refuses the settings read
+     */
+    final Block build(JsonObject description, JsonFields fields, String at)
+            throws ArtifactException {
+        try {
+            return buildChecked(description, fields, at);
+        } catch (RuntimeException e) {
+            throw malformed(e);
+        }
+    }
+
+    /**
+     * Rebuilds the network reading its description through checked accessors: the built-in codecs
+     * override it; another codec's {@link #buildNetwork(JsonObject)} reads its own description.
+     *
+     * @param description the architecture
+     * @param fields the checked reader
+     * @param at the architecture's path, e.g. {@code architecture.}
+     * @return the network
+     * @throws ArtifactException naming the field at fault
+     */
+    T buildChecked(JsonObject description, JsonFields fields, String at) throws ArtifactException {
+        return buildNetwork(description);
+    }
+
+    /**
+     * The {@link #buildNetwork(JsonObject)} of a built-in codec: its {@link #buildChecked}, the
+     * fields named as in a manifest.
+     *
+     * @param description the architecture
+     * @return the network
+     * @throws IllegalArgumentException naming the field at fault
+     */
+    final T buildUnchecked(JsonObject description) {
+        return ArchitectureCodecs.outsideManifest(
+                (fields, at) -> buildChecked(description, fields, at));
+    }
+
+    private IllegalArgumentException malformed(RuntimeException e) {
+        return new IllegalArgumentException(
+                kind + " architecture is malformed: " + e.getMessage(), e);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package org.powerquant.artifact;
 
 import ai.djl.nn.Block;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import org.powerquant.nn.HookableNetwork;
 
@@ -40,14 +38,16 @@ public final class HookableNetworkCodec extends ConvNetworkCodec<HookableNetwork
 
     @Override
     protected HookableNetwork buildNetwork(JsonObject d) {
-        List<Block> blocks = new ArrayList<>();
-        for (JsonElement layer : LayerTreeCodec.entry(d, "layers").getAsJsonArray()) {
-            blocks.add(LayerTreeCodec.build(layer.getAsJsonObject()));
-        }
+        return buildUnchecked(d);
+    }
+
+    @Override
+    HookableNetwork buildChecked(JsonObject d, JsonFields f, String at) throws ArtifactException {
+        List<Block> blocks = LayerTreeCodec.buildAll(f.array(d, at, "layers"), f, at + "layers");
         return HookableNetwork.of(
-                LayerTreeCodec.entry(d, "inputChannels").getAsInt(),
+                f.intValue(d, at, "inputChannels"),
                 blocks,
-                LayerTreeCodec.entry(d, "classifier").getAsInt(),
-                LayerTreeCodec.entry(d, "headStart").getAsInt());
+                f.intValue(d, at, "classifier"),
+                f.intValue(d, at, "headStart"));
     }
 }

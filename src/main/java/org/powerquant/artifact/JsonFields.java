@@ -6,6 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.powerquant.quant.BitWidth;
 
 /**
@@ -14,7 +18,8 @@ import org.powerquant.quant.BitWidth;
  * an {@link ArtifactException} that names the file and the field by its path in the file, e.g.
  * {@code field layers[0] (conv1.weight).bits must be an integer, got the string "four"}. Gson's own
  * accessors would throw a cast or number-format exception, or read a one-element array as its
- * element.
+ * element. The architecture's fields are read through it too, by the built-in {@link
+ * ArchitectureCodec}s.
  */
 final class JsonFields {
 
@@ -108,11 +113,46 @@ final class JsonFields {
     }
 
     int intValue(JsonObject o, String at, String key) throws ArtifactException {
-        long v = integer(o, at, key);
+        return intValue(field(o, at, key), at + key);
+    }
+
+    int intValue(JsonElement e, String path) throws ArtifactException {
+        long v = integer(e, path);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw fault(at + key, "is out of range: " + v);
+            throw fault(path, "is out of range: " + v);
         }
         return (int) v;
+    }
+
+    /**
+     * Reads a string that must be one of a few values, e.g. {@code field architecture.residual must
+     * be one of "BASIC", "BOTTLENECK", got the string "WEIRD"}.
+     */
+    String oneOf(JsonObject o, String at, String key, Collection<String> allowed)
+            throws ArtifactException {
+        JsonElement e = field(o, at, key);
+        if (!e.isJsonPrimitive()
+                || !e.getAsJsonPrimitive().isString()
+                || !allowed.contains(e.getAsString())) {
+            throw wrongType(
+                    at + key,
+                    "one of "
+                            + allowed.stream()
+                                    .map(v -> "\"" + v + "\"")
+                                    .collect(Collectors.joining(", ")),
+                    e);
+        }
+        return e.getAsString();
+    }
+
+    /** Reads a constant of an enum, by its name ({@link #oneOf}). */
+    <E extends Enum<E>> E enumValue(JsonObject o, String at, String key, Class<E> type)
+            throws ArtifactException {
+        List<String> names = new ArrayList<>();
+        for (E constant : type.getEnumConstants()) {
+            names.add(constant.name());
+        }
+        return Enum.valueOf(type, oneOf(o, at, key, names));
     }
 
     long integer(JsonElement e, String path) throws ArtifactException {
@@ -130,6 +170,14 @@ final class JsonFields {
         float[] out = new float[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) number(a.get(i), path + "[" + i + "]");
+        }
+        return out;
+    }
+
+    int[] ints(JsonArray a, String path) throws ArtifactException {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = intValue(a.get(i), path + "[" + i + "]");
         }
         return out;
     }
@@ -159,6 +207,11 @@ final class JsonFields {
             throw wrongType(at + key, "an array", e);
         }
         return e.getAsJsonArray();
+    }
+
+    /** Reads an array of numbers, e.g. a shape. */
+    long[] longs(JsonObject o, String at, String key) throws ArtifactException {
+        return longs(array(o, at, key), at + key);
     }
 
     ArtifactException wrongType(String path, String expected, JsonElement e) {

@@ -18,12 +18,13 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.util.Pair;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.lang.reflect.Field;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.powerquant.nn.InvertedResidual;
 import org.powerquant.nn.ParallelResidualUnit;
@@ -49,16 +50,35 @@ import org.powerquant.nn.ShapeOnly;
 final class LayerTreeCodec {
 
     private static final Map<String, Supplier<Block>> LAMBDAS =
-            Map.of(
-                    "ReLU", Activation::reluBlock,
-                    "batchFlatten", Blocks::batchFlattenBlock,
-                    "globalAvgPool1d", Pool::globalAvgPool1dBlock,
-                    "globalAvgPool2d", Pool::globalAvgPool2dBlock,
-                    "globalAvgPool3d", Pool::globalAvgPool3dBlock,
-                    "globalMaxPool1d", Pool::globalMaxPool1dBlock,
-                    "globalMaxPool2d", Pool::globalMaxPool2dBlock,
-                    "globalMaxPool3d", Pool::globalMaxPool3dBlock,
-                    "identity", Blocks::identityBlock);
+            Collections.unmodifiableSortedMap(
+                    new TreeMap<>(
+                            Map.of(
+                                    "ReLU", Activation::reluBlock,
+                                    "batchFlatten", Blocks::batchFlattenBlock,
+                                    "globalAvgPool1d", Pool::globalAvgPool1dBlock,
+                                    "globalAvgPool2d", Pool::globalAvgPool2dBlock,
+                                    "globalAvgPool3d", Pool::globalAvgPool3dBlock,
+                                    "globalMaxPool1d", Pool::globalMaxPool1dBlock,
+                                    "globalMaxPool2d", Pool::globalMaxPool2dBlock,
+                                    "globalMaxPool3d", Pool::globalMaxPool3dBlock,
+                                    "identity", Blocks::identityBlock)));
+
+    /** The layer types, as {@link #describe} writes them. */
+    private static final List<String> TYPES =
+            List.of(
+                    "sequential",
+                    "conv1d",
+                    "conv2d",
+                    "conv3d",
+                    "linear",
+                    "batchNorm",
+                    "relu",
+                    "relu6",
+                    "parallelResidual",
+                    "invertedResidual",
+                    "reshape",
+                    MaxPoolProbe.NAME,
+                    "lambda");
 
     private LayerTreeCodec() {}
 
@@ -164,53 +184,77 @@ final class LayerTreeCodec {
      * Rebuilds the blocks of a list of descriptions into a new sequence.
      *
      * @param layers the descriptions
+     * @param f the manifest's checked reader
+     * @param path the list's path in the manifest, e.g. {@code architecture.layers}
      * @return the sequence
-     * @throws RuntimeException if a description is malformed
+     * @throws ArtifactException naming the field at fault
+     * @throws RuntimeException if a layer refuses the settings read
      */
-    static SequentialBlock buildSequence(JsonArray layers) {
+    static SequentialBlock buildSequence(JsonArray layers, JsonFields f, String path)
+            throws ArtifactException {
         SequentialBlock sequence = new SequentialBlock();
-        for (JsonElement element : layers) {
-            sequence.add(build(element.getAsJsonObject()));
-        }
+        sequence.addAll(buildAll(layers, f, path));
         return sequence;
+    }
+
+    /**
+     * Rebuilds the blocks of a list of descriptions.
+     *
+     * @param layers the descriptions
+     * @param f the manifest's checked reader
+     * @param path the list's path in the manifest, e.g. {@code architecture.layers}
+     * @return the blocks, in order
+     * @throws ArtifactException naming the field at fault
+     * @throws RuntimeException if a layer refuses the settings read
+     */
+    static List<Block> buildAll(JsonArray layers, JsonFields f, String path)
+            throws ArtifactException {
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            String at = path + "[" + i + "]";
+            blocks.add(build(f.object(layers.get(i), at), f, at + "."));
+        }
+        return blocks;
     }
 
     /**
      * Rebuilds one block from its description.
      *
      * @param o the description
+     * @param f the manifest's checked reader
+     * @param at the description's path in the manifest, e.g. {@code architecture.layers[3].}
      * @return the uninitialised block
-     * @throws RuntimeException if the description is malformed
+     * @throws ArtifactException naming the field at fault
+     * @throws RuntimeException if the layer refuses the settings read
      */
-    static Block build(JsonObject o) {
-        String type = entry(o, "type").getAsString();
-        switch (type) {
+    private static Block build(JsonObject o, JsonFields f, String at) throws ArtifactException {
+        switch (f.oneOf(o, at, "type", TYPES)) {
             case "sequential":
-                return buildSequence(entry(o, "layers").getAsJsonArray());
+                return buildSequence(f.array(o, at, "layers"), f, at + "layers");
             case "conv1d":
                 Conv1d.Builder conv1d = Conv1d.builder();
-                configure(conv1d, o);
+                configure(conv1d, o, f, at);
                 return conv1d.build();
             case "conv2d":
                 Conv2d.Builder conv2d = Conv2d.builder();
-                configure(conv2d, o);
+                configure(conv2d, o, f, at);
                 return conv2d.build();
             case "conv3d":
                 Conv3d.Builder conv3d = Conv3d.builder();
-                configure(conv3d, o);
+                configure(conv3d, o, f, at);
                 return conv3d.build();
             case "linear":
                 return Linear.builder()
-                        .setUnits(entry(o, "units").getAsLong())
-                        .optBias(entry(o, "bias").getAsBoolean())
+                        .setUnits(f.integer(o, at, "units"))
+                        .optBias(f.bool(o, at, "bias"))
                         .build();
             case "batchNorm":
                 return BatchNorm.builder()
-                        .optAxis(entry(o, "axis").getAsInt())
-                        .optEpsilon(entry(o, "epsilon").getAsFloat())
-                        .optMomentum(entry(o, "momentum").getAsFloat())
-                        .optCenter(entry(o, "center").getAsBoolean())
-                        .optScale(entry(o, "scale").getAsBoolean())
+                        .optAxis(f.intValue(o, at, "axis"))
+                        .optEpsilon((float) f.number(o, at, "epsilon"))
+                        .optMomentum((float) f.number(o, at, "momentum"))
+                        .optCenter(f.bool(o, at, "center"))
+                        .optScale(f.bool(o, at, "scale"))
                         .build();
             case "relu":
                 return new Relu();
@@ -218,41 +262,45 @@ final class LayerTreeCodec {
                 return new Relu6();
             case "parallelResidual":
                 return new ParallelResidualUnit(
-                        build(entry(o, "main").getAsJsonObject()),
-                        o.has("shortcut") ? build(entry(o, "shortcut").getAsJsonObject()) : null);
+                        build(f.object(o, at, "main"), f, at + "main."),
+                        o.has("shortcut")
+                                ? build(f.object(o, at, "shortcut"), f, at + "shortcut.")
+                                : null);
             case "invertedResidual":
-                if (!(build(entry(o, "conv").getAsJsonObject()) instanceof SequentialBlock conv)) {
-                    throw new IllegalArgumentException(
-                            "the conv of an invertedResidual must be a sequential");
+                JsonObject conv = f.object(o, at, "conv");
+                if (!"sequential".equals(f.oneOf(conv, at + "conv.", "type", TYPES))) {
+                    throw f.fault(
+                            at + "conv.type",
+                            "must be \"sequential\" (the conv of an invertedResidual), got the"
+                                    + " string "
+                                    + conv.get("type"));
                 }
-                return new InvertedResidual(conv, entry(o, "residual").getAsBoolean());
+                return new InvertedResidual(
+                        buildSequence(f.array(conv, at + "conv.", "layers"), f, at + "conv.layers"),
+                        f.bool(o, at, "residual"));
             case "reshape":
-                return reshape(longs(entry(o, "shape").getAsJsonArray()));
+                long[] shape = f.longs(o, at, "shape");
+                for (int i = 0; i < shape.length; i++) {
+                    if (shape[i] < 1) {
+                        throw f.fault(at + "shape[" + i + "]", "must be positive, got " + shape[i]);
+                    }
+                }
+                return reshape(shape);
             case MaxPoolProbe.NAME:
                 return MaxPoolProbe.build(
-                        entry(o, "kernel").getAsInt(),
-                        entry(o, "stride").getAsInt(),
-                        entry(o, "padding").getAsInt(),
-                        entry(o, "ceilMode").getAsBoolean());
+                        f.intValue(o, at, "kernel"),
+                        f.intValue(o, at, "stride"),
+                        f.intValue(o, at, "padding"),
+                        f.bool(o, at, "ceilMode"));
             case "lambda":
-                Supplier<Block> lambda = LAMBDAS.get(entry(o, "name").getAsString());
-                if (lambda == null) {
-                    throw new IllegalArgumentException("unknown lambda " + entry(o, "name"));
-                }
-                return lambda.get();
+                return LAMBDAS.get(f.oneOf(o, at, "name", LAMBDAS.keySet())).get();
             default:
-                throw new IllegalArgumentException("unknown layer type " + type);
+                throw new AssertionError("a type of TYPES not built");
         }
     }
 
     /** A reshape of each sample to a fixed shape, the batch axis kept. */
     private static ShapeOnly reshape(long[] sample) {
-        for (long d : sample) {
-            if (d < 1) {
-                throw new IllegalArgumentException(
-                        "reshape shape " + Arrays.toString(sample) + " has a dimension below 1");
-            }
-        }
         return new ShapeOnly(
                 new LambdaBlock(
                         list -> {
@@ -295,37 +343,18 @@ final class LayerTreeCodec {
         return shape(out.slice(1));
     }
 
-    private static void configure(Convolution.ConvolutionBuilder<?> builder, JsonObject o) {
-        builder.setKernelShape(new Shape(longs(entry(o, "kernel").getAsJsonArray())))
-                .optStride(new Shape(longs(entry(o, "stride").getAsJsonArray())))
-                .optPadding(new Shape(longs(entry(o, "padding").getAsJsonArray())))
-                .optDilation(new Shape(longs(entry(o, "dilation").getAsJsonArray())))
-                .setFilters(entry(o, "filters").getAsInt())
-                .optGroups(entry(o, "groups").getAsInt());
-        if (!entry(o, "bias").getAsBoolean()) {
+    private static void configure(
+            Convolution.ConvolutionBuilder<?> builder, JsonObject o, JsonFields f, String at)
+            throws ArtifactException {
+        builder.setKernelShape(new Shape(f.longs(o, at, "kernel")))
+                .optStride(new Shape(f.longs(o, at, "stride")))
+                .optPadding(new Shape(f.longs(o, at, "padding")))
+                .optDilation(new Shape(f.longs(o, at, "dilation")))
+                .setFilters(f.intValue(o, at, "filters"))
+                .optGroups(f.intValue(o, at, "groups"));
+        if (!f.bool(o, at, "bias")) {
             builder.optBias(false);
         }
-    }
-
-    /**
-     * An entry of a description, which must be there.
-     *
-     * @param o the description
-     * @param key the entry's name
-     * @return its value
-     * @throws IllegalArgumentException naming the entry and the layer type if it is missing
-     */
-    static JsonElement entry(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            JsonElement type = o.get("type");
-            throw new IllegalArgumentException(
-                    (type == null ? "a layer" : "a " + type.getAsString() + " layer")
-                            + " has no '"
-                            + key
-                            + "'");
-        }
-        return e;
     }
 
     private static JsonArray shape(Shape shape) {
@@ -334,14 +363,6 @@ final class LayerTreeCodec {
             a.add(d);
         }
         return a;
-    }
-
-    private static long[] longs(JsonArray a) {
-        long[] dims = new long[a.size()];
-        for (int i = 0; i < dims.length; i++) {
-            dims[i] = a.get(i).getAsLong();
-        }
-        return dims;
     }
 
     /** BatchNorm exposes no getters for its settings: they are read from its fields. */

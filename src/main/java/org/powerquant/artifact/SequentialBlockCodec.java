@@ -4,6 +4,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.Map;
 import org.powerquant.nn.Relu;
@@ -44,8 +45,24 @@ public final class SequentialBlockCodec implements ArchitectureCodec {
 
     @Override
     public Block build(JsonObject description) {
+        return ArchitectureCodecs.outsideManifest((f, at) -> build(description, f, at));
+    }
+
+    /**
+     * Builds the network a manifest's architecture describes, its fields read through the
+     * manifest's checked accessors.
+     *
+     * @param description the architecture
+     * @param f the manifest's checked reader
+     * @param at the architecture's path in the manifest, e.g. {@code architecture.}
+     * @return the network
+     * @throws ArtifactException naming the manifest and the field at fault
+     * @throws IllegalArgumentException if a layer refuses the settings read
+     */
+    Block build(JsonObject description, JsonFields f, String at) throws ArtifactException {
+        JsonArray layers = f.array(description, at, "layers");
         try {
-            return LayerTreeCodec.buildSequence(description.getAsJsonArray("layers"));
+            return LayerTreeCodec.buildSequence(layers, f, at + "layers");
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     KIND + " architecture is malformed: " + e.getMessage(), e);

@@ -31,10 +31,16 @@ public final class TorchvisionMobileNetV2Codec extends ConvNetworkCodec<Torchvis
 
     @Override
     protected TorchvisionMobileNetV2 buildNetwork(JsonObject d) {
+        return buildUnchecked(d);
+    }
+
+    @Override
+    TorchvisionMobileNetV2 buildChecked(JsonObject d, JsonFields f, String at)
+            throws ArtifactException {
         return TorchvisionMobileNetV2.builder()
-                .optWidthMultiplier(d.get("widthMultiplier").getAsFloat())
-                .optInputChannels(d.get("inputChannels").getAsInt())
-                .optNumClasses(d.get("classes").getAsInt())
+                .optWidthMultiplier((float) f.number(d, at, "widthMultiplier"))
+                .optInputChannels(f.intValue(d, at, "inputChannels"))
+                .optNumClasses(f.intValue(d, at, "classes"))
                 .build();
     }
 }

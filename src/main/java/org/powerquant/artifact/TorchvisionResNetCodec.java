@@ -40,19 +40,19 @@ public final class TorchvisionResNetCodec extends ConvNetworkCodec<TorchvisionRe
 
     @Override
     protected TorchvisionResNet buildNetwork(JsonObject d) {
-        JsonArray array = d.getAsJsonArray("layers");
-        int[] layers = new int[array.size()];
-        for (int i = 0; i < layers.length; i++) {
-            layers[i] = array.get(i).getAsInt();
-        }
+        return buildUnchecked(d);
+    }
+
+    @Override
+    TorchvisionResNet buildChecked(JsonObject d, JsonFields f, String at) throws ArtifactException {
         return TorchvisionResNet.builder()
-                .setKind(ResidualKind.valueOf(d.get("residual").getAsString()))
-                .setLayers(layers)
-                .optBaseWidth(d.get("baseWidth").getAsInt())
-                .optWidthPerGroup(d.get("widthPerGroup").getAsInt())
-                .optInputChannels(d.get("inputChannels").getAsInt())
-                .optNumClasses(d.get("classes").getAsInt())
-                .optSmallInput(d.get("smallInput").getAsBoolean())
+                .setKind(f.enumValue(d, at, "residual", ResidualKind.class))
+                .setLayers(f.ints(f.array(d, at, "layers"), at + "layers"))
+                .optBaseWidth(f.intValue(d, at, "baseWidth"))
+                .optWidthPerGroup(f.intValue(d, at, "widthPerGroup"))
+                .optInputChannels(f.intValue(d, at, "inputChannels"))
+                .optNumClasses(f.intValue(d, at, "classes"))
+                .optSmallInput(f.bool(d, at, "smallInput"))
                 .build();
     }
 }

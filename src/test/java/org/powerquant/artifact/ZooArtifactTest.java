@@ -89,7 +89,11 @@ class ZooArtifactTest {
         return w4a4(network.modelName(), network.newBlock(), INPUT);
     }
 
-    private static QuantizedModel<NDList, NDList> w4a4(String name, Block net, Shape input) {
+    /**
+     * A zoo network with seeded random parameters, quantized W4A4: rewritten into a {@link
+     * HookableNetwork}.
+     */
+    static QuantizedModel<NDList, NDList> w4a4(String name, Block net, Shape input) {
         ZooModel<NDList, NDList> zoo = randomZooNetwork(name, net, input);
         PowerQuantTransform transform =
                 PowerQuantTransform.builder()
@@ -203,12 +207,15 @@ class ZooArtifactTest {
                 original,
                 "unknown-type",
                 layers -> firstOfType(layers, "relu").addProperty("type", "swish"),
-                "djl-hookable architecture is malformed: unknown layer type swish");
+                ".type must be one of \"sequential\", \"conv1d\", \"conv2d\", \"conv3d\","
+                        + " \"linear\", \"batchNorm\", \"relu\", \"relu6\", \"parallelResidual\","
+                        + " \"invertedResidual\", \"reshape\", \"maxPool2d\", \"lambda\", got the"
+                        + " string \"swish\"");
         refused(
                 original,
                 "missing-entry",
                 layers -> firstOfType(layers, "conv2d").remove("groups"),
-                "djl-hookable architecture is malformed: a conv2d layer has no 'groups'");
+                ".groups is missing");
         refused(
                 original,
                 "classifier",

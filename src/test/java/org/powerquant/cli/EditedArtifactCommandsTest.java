@@ -148,6 +148,21 @@ class EditedArtifactCommandsTest {
                         "stem",
                         m -> m.getAsJsonObject("architecture").addProperty("smallInput", false)),
                 "is not a parameter of the network");
+        refusedAsLoadingRefusesIt(
+                edited(
+                        "layers-string",
+                        m -> m.getAsJsonObject("architecture").addProperty("layers", "x")),
+                "field architecture.layers must be an array, got the string \"x\"");
+        refusedAsLoadingRefusesIt(
+                edited(
+                        "residual",
+                        m -> m.getAsJsonObject("architecture").addProperty("residual", "WEIRD")),
+                "field architecture.residual must be one of \"BASIC\", \"BOTTLENECK\"");
+        refusedAsLoadingRefusesIt(
+                edited(
+                        "input-channels",
+                        m -> m.getAsJsonObject("architecture").addProperty("inputChannels", 3)),
+                "architecture.inputChannels is 3, inputShape [1, 1, 28, 28] has 1 channel");
     }
 
     @Test
