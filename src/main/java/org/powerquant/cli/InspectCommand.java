@@ -78,7 +78,10 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "preprocessing: %s%n",
-                p == null ? "not recorded" : QuantizedArtifact.preprocessing(manifest));
+                p == null
+                        ? "not recorded"
+                        : PreprocessingOptions.flags(QuantizedArtifact.preprocessing(manifest))
+                                + " (what evaluate applies by itself)");
         out.printf(
                 Locale.ROOT,
                 "size on disk: %d bytes; quantized weights: %d in %d bytes = %.3f bits per weight"

@@ -1,5 +1,6 @@
 package org.powerquant.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
@@ -96,6 +97,56 @@ final class PreprocessingOptions {
             builder.std(floats(std, Role.STD));
         }
         return builder.build();
+    }
+
+    /**
+     * Returns the flags that give a preprocessing, as {@code inspect} shows a recorded one: given
+     * back to a command, they make the same preprocessing. The channel count is given only when it
+     * is not the default 3, a mean or standard deviation once when every channel has the same.
+     *
+     * @param p the preprocessing
+     * @return the flags, and in words a step no flag gives (no resize at all)
+     */
+    static String flags(Preprocessing p) {
+        List<String> parts = new ArrayList<>();
+        if (p.imageSize() > 0) {
+            parts.add("--image-size " + p.imageSize());
+        } else {
+            if (p.resizeShort() > 0) {
+                parts.add("--resize-short " + p.resizeShort());
+            }
+            if (p.centerCrop() > 0) {
+                parts.add("--center-crop " + p.centerCrop());
+            }
+        }
+        parts.add("--mean " + values(p.mean()));
+        parts.add("--std " + values(p.std()));
+        if (p.channels() != 3) {
+            parts.add("--channels " + p.channels());
+        }
+        if (p.antialias()) {
+            parts.add("--antialias");
+        }
+        String flags = String.join(" ", parts);
+        return p.imageSize() == 0 && p.resizeShort() == 0 && p.centerCrop() == 0
+                ? flags + " (images are not resized: no flag gives that)"
+                : flags;
+    }
+
+    /** One value if every channel has it, else every channel's, comma-separated. */
+    private static String values(float[] v) {
+        boolean same = true;
+        for (float x : v) {
+            same &= Float.compare(x, v[0]) == 0;
+        }
+        if (same) {
+            return Float.toString(v[0]);
+        }
+        List<String> out = new ArrayList<>();
+        for (float x : v) {
+            out.add(Float.toString(x));
+        }
+        return String.join(",", out);
     }
 
     /**

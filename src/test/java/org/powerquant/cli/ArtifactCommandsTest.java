@@ -234,7 +234,9 @@ class ArtifactCommandsTest {
                     "layer1.0.conv1.weight",
                     "a = ",
                     "layer1.0.relu1",
-                    "size on disk"
+                    "size on disk",
+                    // the recorded preprocessing, as the flags that give it
+                    "preprocessing: --image-size 28 --mean 0.286 --std 0.353 --channels 1 ("
                 }) {
             assertTrue(out.contains(expected), expected + " in\n" + out);
         }
