@@ -140,14 +140,7 @@ final class ReportJson {
                 return k;
             }
         }
-        throw f.fault(
-                at + "kind",
-                "must be "
-                        + Stream.of(LayerKind.values())
-                                .map(k -> "\"" + k.label() + "\"")
-                                .collect(Collectors.joining(" or "))
-                        + ", got "
-                        + ArtifactManifest.shorten(o.get("kind").toString()));
+        throw notOneOf(f, o, at, "kind", Stream.of(LayerKind.values()).map(LayerKind::label));
     }
 
     private static CodeRounding rounding(JsonFields f, JsonObject o, String at)
@@ -156,14 +149,23 @@ final class ReportJson {
         try {
             return CodeRounding.parse(label);
         } catch (IllegalArgumentException e) {
-            throw f.fault(
-                    at + "rounding",
-                    "must be "
-                            + Stream.of(CodeRounding.values())
-                                    .map(r -> "\"" + r.label() + "\"")
-                                    .collect(Collectors.joining(" or "))
-                            + ", got "
-                            + ArtifactManifest.shorten(o.get("rounding").toString()));
+            throw notOneOf(
+                    f,
+                    o,
+                    at,
+                    "rounding",
+                    Stream.of(CodeRounding.values()).map(CodeRounding::label));
         }
+    }
+
+    /** The fault of a field that holds none of the labels it may hold. */
+    private static ArtifactException notOneOf(
+            JsonFields f, JsonObject o, String at, String key, Stream<String> labels) {
+        return f.fault(
+                at + key,
+                "must be "
+                        + labels.map(l -> "\"" + l + "\"").collect(Collectors.joining(" or "))
+                        + ", got "
+                        + ArtifactManifest.shorten(o.get(key).toString()));
     }
 }
