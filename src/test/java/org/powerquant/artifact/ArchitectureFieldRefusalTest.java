@@ -35,7 +35,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,13 +144,7 @@ class ArchitectureFieldRefusalTest {
 
     /** A copy of a whole artifact, its manifest edited and sealed. */
     private Path edited(Path original, Consumer<JsonObject> edit) throws IOException {
-        Path target = dir.resolve("copy" + copies++);
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, target.resolve(f.getFileName()));
-            }
-        }
+        Path target = ArtifactFixtures.copy(original, dir.resolve("copy" + copies++));
         ArtifactFixtures.editSealed(target, edit);
         return target;
     }

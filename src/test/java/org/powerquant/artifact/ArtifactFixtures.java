@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.calibrate.BatchNormModel;
@@ -136,6 +137,24 @@ public final class ArtifactFixtures {
     }
 
     /**
+     * Copies an artifact's files into a new directory, there to be edited.
+     *
+     * @param artifact the artifact directory
+     * @param target the directory to create
+     * @return {@code target}
+     * @throws IOException if a file cannot be copied
+     */
+    public static Path copy(Path artifact, Path target) throws IOException {
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(artifact)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, target.resolve(f.getFileName()));
+            }
+        }
+        return target;
+    }
+
+    /**
      * Edits an artifact's manifest and seals it again, so that the edit is all that is wrong with
      * it. JSON nulls the edit puts in are written out (the seal leaves null entries aside).
      *
@@ -177,5 +196,25 @@ public final class ArtifactFixtures {
         entry.addProperty("bytes", Files.size(f));
         entry.addProperty("sha256", ArtifactManifest.sha256(f));
         editSealed(artifact, m -> m.getAsJsonObject("files").add(file, entry));
+    }
+
+    /**
+     * Edits an artifact's {@value QuantizedArtifact#REPORT} as JSON and seals the artifact again.
+     *
+     * @param artifact the artifact directory
+     * @param edit what to change in the report
+     * @throws IOException if a file cannot be read or written
+     * @see #editFileSealed
+     */
+    public static void editReportSealed(Path artifact, Consumer<JsonObject> edit)
+            throws IOException {
+        editFileSealed(
+                artifact,
+                QuantizedArtifact.REPORT,
+                text -> {
+                    JsonObject r = JsonParser.parseString(text).getAsJsonObject();
+                    edit.accept(r);
+                    return r.toString();
+                });
     }
 }

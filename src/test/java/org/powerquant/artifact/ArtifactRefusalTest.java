@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,14 +34,7 @@ class ArtifactRefusalTest {
     }
 
     private Path copy() throws IOException {
-        Path target = dir.resolve("copy");
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, target.resolve(f.getFileName()));
-            }
-        }
-        return target;
+        return ArtifactFixtures.copy(original, dir.resolve("copy"));
     }
 
     private static ArtifactException refused(Path artifact, String file, String reason) {

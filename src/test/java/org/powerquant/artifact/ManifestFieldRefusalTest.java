@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,13 +48,7 @@ class ManifestFieldRefusalTest {
     private int copies;
 
     private Path edited(Consumer<JsonObject> edit) throws IOException {
-        Path target = dir.resolve("copy" + copies++);
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, target.resolve(f.getFileName()));
-            }
-        }
+        Path target = ArtifactFixtures.copy(original, dir.resolve("copy" + copies++));
         ArtifactFixtures.editSealed(target, edit);
         return target;
     }

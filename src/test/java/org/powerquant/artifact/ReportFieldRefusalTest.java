@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,21 +75,8 @@ class ReportFieldRefusalTest {
     private int copies;
 
     private Path edited(Consumer<JsonObject> edit) throws IOException {
-        Path target = dir.resolve("copy" + copies++);
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, target.resolve(f.getFileName()));
-            }
-        }
-        ArtifactFixtures.editFileSealed(
-                target,
-                QuantizedArtifact.REPORT,
-                text -> {
-                    JsonObject r = JsonParser.parseString(text).getAsJsonObject();
-                    edit.accept(r);
-                    return r.toString();
-                });
+        Path target = ArtifactFixtures.copy(original, dir.resolve("copy" + copies++));
+        ArtifactFixtures.editReportSealed(target, edit);
         return target;
     }
 

@@ -12,7 +12,6 @@ import java.util.Properties;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,13 +47,7 @@ class ServingPropertiesRefusalTest {
     private int copies;
 
     private Path edited(UnaryOperator<String> edit) throws IOException {
-        Path target = dir.resolve("copy" + copies++);
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, target.resolve(f.getFileName()));
-            }
-        }
+        Path target = ArtifactFixtures.copy(original, dir.resolve("copy" + copies++));
         ArtifactFixtures.editFileSealed(target, QuantizedArtifact.SERVING_PROPERTIES, edit);
         return target;
     }

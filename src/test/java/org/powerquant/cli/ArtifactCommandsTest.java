@@ -281,13 +281,7 @@ class ArtifactCommandsTest {
 
     @Test
     void everyCommandRefusesACorruptedArtifactWithOneLineNamingTheFile() throws Exception {
-        Path copy = dir.resolve("corrupted");
-        Files.createDirectories(copy);
-        try (var files = Files.list(artifact)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
+        Path copy = ArtifactFixtures.copy(artifact, dir.resolve("corrupted"));
         Path params = copy.resolve(QuantizedArtifact.PARAMETERS);
         byte[] bytes = Files.readAllBytes(params);
         bytes[bytes.length / 2] ^= 1;
