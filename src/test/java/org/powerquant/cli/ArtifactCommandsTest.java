@@ -56,12 +56,8 @@ class ArtifactCommandsTest {
     void evaluateReadsTheArtifactWithItsRecordedPreprocessing() throws Exception {
         Path json = dir.resolve("r.json");
         CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        artifact.toString(),
-                        "--dataset",
-                        TEST_SET,
+                CliRun.evaluate(
+                        artifact,
                         "--limit",
                         "300",
                         "--device",
@@ -79,32 +75,13 @@ class ArtifactCommandsTest {
 
     @Test
     void anExplicitFlagOverridesTheRecordedPreprocessing() {
-        CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        artifact.toString(),
-                        "--dataset",
-                        TEST_SET,
-                        "--limit",
-                        "10",
-                        "--channels",
-                        "3",
-                        "--quiet");
+        CliRun run = CliRun.evaluate(artifact, "--limit", "10", "--channels", "3", "--quiet");
         assertTrue(run.exitCode() != 0, "a 3-channel input does not fit the 1-channel model");
     }
 
     @Test
     void evaluateRefusesQuantizingAnArtifactAgain() {
-        CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        artifact.toString(),
-                        "--dataset",
-                        TEST_SET,
-                        "--weight-bits",
-                        "4");
+        CliRun run = CliRun.evaluate(artifact, "--weight-bits", "4");
         assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode());
         assertTrue(run.err().contains("--weight-bits"), run.err());
     }
@@ -142,13 +119,7 @@ class ArtifactCommandsTest {
         Path inside = artifact.resolve("parameters.ndlist");
         for (CliRun run :
                 List.of(
-                        CliRun.of(
-                                "evaluate",
-                                "--model",
-                                inside.toString(),
-                                "--dataset",
-                                TEST_SET,
-                                "--dry-run"),
+                        CliRun.evaluate(inside, "--dry-run"),
                         CliRun.of("quantize", "--model", inside.toString(), "--weight-bits", "4"),
                         CliRun.of(
                                 "compare", "--model", inside.toString(), "--dataset", TEST_SET))) {
@@ -173,16 +144,7 @@ class ArtifactCommandsTest {
                             .std(0.2f, 0.3f, 0.4f)
                             .build());
         }
-        CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        rgb.toString(),
-                        "--dataset",
-                        TEST_SET,
-                        "--channels",
-                        "1",
-                        "--dry-run");
+        CliRun run = CliRun.evaluate(rgb, "--channels", "1", "--dry-run");
         assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
         assertTrue(
                 run.err().contains("--channels 1 does not fit the artifact's recorded"), run.err());
@@ -195,18 +157,12 @@ class ArtifactCommandsTest {
         try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
             PowerQuant.save(q, bare);
         }
-        CliRun defaults =
-                CliRun.of(
-                        "evaluate", "--model", bare.toString(), "--dataset", TEST_SET, "--dry-run");
+        CliRun defaults = CliRun.evaluate(bare, "--dry-run");
         assertEquals(0, defaults.exitCode(), defaults.err());
         assertTrue(defaults.err().contains("records no preprocessing"), defaults.err());
         CliRun given =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        bare.toString(),
-                        "--dataset",
-                        TEST_SET,
+                CliRun.evaluate(
+                        bare,
                         "--image-size",
                         "28",
                         "--channels",
@@ -287,10 +243,7 @@ class ArtifactCommandsTest {
         bytes[bytes.length / 2] ^= 1;
         Files.write(params, bytes);
         for (CliRun run :
-                new CliRun[] {
-                    CliRun.of("inspect", copy.toString()),
-                    CliRun.of("evaluate", "--model", copy.toString(), "--dataset", TEST_SET)
-                }) {
+                new CliRun[] {CliRun.of("inspect", copy.toString()), CliRun.evaluate(copy)}) {
             assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
             assertTrue(run.err().contains(params.toString()), run.err());
             assertEquals(1, run.err().strip().lines().count(), run.err());

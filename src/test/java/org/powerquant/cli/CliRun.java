@@ -17,6 +17,27 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /**
+     * Runs {@code evaluate --model MODEL --dataset} the demo's test set ({@link
+     * ArtifactCommandsTest#TEST_SET}) with more flags.
+     *
+     * @param model the model file or artifact directory
+     * @param flags the flags after {@code --dataset}'s value
+     * @return the run
+     */
+    static CliRun evaluate(Path model, String... flags) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "evaluate",
+                                "--model",
+                                model.toString(),
+                                "--dataset",
+                                ArtifactCommandsTest.TEST_SET));
+        args.addAll(List.of(flags));
+        return of(args.toArray(String[]::new));
+    }
+
+    /**
      * The command line that runs the CLI in a child JVM on the test class path (offline, no perf
      * data file), for what only a process shows: signals, resource limits, exit codes.
      *

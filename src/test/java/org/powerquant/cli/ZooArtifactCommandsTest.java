@@ -70,12 +70,8 @@ class ZooArtifactCommandsTest {
         }
         Path json = dir.resolve("r.json");
         CliRun run =
-                CliRun.of(
-                        "evaluate",
-                        "--model",
-                        artifact.toString(),
-                        "--dataset",
-                        ArtifactCommandsTest.TEST_SET,
+                CliRun.evaluate(
+                        artifact,
                         "--limit",
                         "100",
                         "--device",
