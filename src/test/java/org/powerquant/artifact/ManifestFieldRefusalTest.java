@@ -1,13 +1,9 @@
 package org.powerquant.artifact;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
@@ -56,24 +52,10 @@ class ManifestFieldRefusalTest {
     /** Reading the manifest and loading the artifact both refuse it, naming the manifest. */
     private static ArtifactException refused(Path artifact, String... words) {
         ArtifactException read =
-                assertThrows(ArtifactException.class, () -> ArtifactManifest.read(artifact));
-        ArtifactException load =
-                assertThrows(ArtifactException.class, () -> PowerQuant.load(artifact));
-        assertEquals(read.getMessage(), load.getMessage());
-        Path file = artifact.resolve(ArtifactManifest.FILE);
-        assertEquals(file, read.file(), read.getMessage());
-        assertTrue(read.getMessage().startsWith(file + ": "), read.getMessage());
-        assertFalse(read.getMessage().contains("\n"), "one line: " + read.getMessage());
-        assertFalse(read.getMessage().contains("Exception"), read.getMessage());
-        for (String w : words) {
-            assertTrue(read.getMessage().contains(w), w + " in: " + read.getMessage());
-        }
+                FieldFaults.refusedAlike(
+                        () -> ArtifactManifest.read(artifact), () -> PowerQuant.load(artifact));
+        FieldFaults.assertOneLine(read, artifact.resolve(ArtifactManifest.FILE), words);
         return read;
-    }
-
-    private static List<JsonElement> wrongValues() {
-        return List.of(
-                JsonNull.INSTANCE, new JsonObject(), new JsonArray(), new JsonPrimitive(true));
     }
 
     private static boolean valid(JsonElement original, String key, JsonElement value) {
@@ -89,7 +71,7 @@ class ManifestFieldRefusalTest {
         List<String> keys = new ArrayList<>(manifest.keySet());
         keys.remove("manifestSha256");
         for (String key : keys) {
-            for (JsonElement value : wrongValues()) {
+            for (JsonElement value : FieldFaults.ofEveryKind()) {
                 if (!valid(manifest.get(key), key, value)) {
                     refused(edited(m -> m.add(key, value.deepCopy())), key);
                 }
@@ -130,7 +112,7 @@ class ManifestFieldRefusalTest {
         for (int i : new int[] {codes, floats}) {
             JsonObject t = tensors.get(i).getAsJsonObject();
             for (String key : t.keySet()) {
-                for (JsonElement value : wrongValues()) {
+                for (JsonElement value : FieldFaults.ofEveryKind()) {
                     if (valid(t.get(key), key, value)) {
                         continue;
                     }

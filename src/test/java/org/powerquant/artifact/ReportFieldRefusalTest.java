@@ -1,14 +1,10 @@
 package org.powerquant.artifact;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
@@ -16,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,32 +78,12 @@ class ReportFieldRefusalTest {
     /** Reading the report and loading the artifact both refuse it, naming report.json's field. */
     private static void refused(Path artifact, String field) {
         ArtifactException read =
-                assertThrows(ArtifactException.class, () -> QuantizedArtifact.readReport(artifact));
-        ArtifactException load =
-                assertThrows(ArtifactException.class, () -> PowerQuant.load(artifact));
-        assertEquals(read.getMessage(), load.getMessage());
+                FieldFaults.refusedAlike(
+                        () -> QuantizedArtifact.readReport(artifact),
+                        () -> PowerQuant.load(artifact));
         Path file = artifact.resolve(QuantizedArtifact.REPORT);
-        String message = read.getMessage();
-        assertEquals(file, read.file(), message);
+        String message = FieldFaults.assertOneLine(read, file);
         assertTrue(message.startsWith(file + ": field " + field), field + " first: " + message);
-        assertFalse(message.contains("\n"), "one line: " + message);
-        assertFalse(
-                message.contains("Exception") || message.contains("com.google"),
-                "Gson's: " + message);
-    }
-
-    /** Values of every JSON type, each the wrong one for some field; a one-element array too. */
-    private static List<JsonElement> values(JsonElement original) {
-        JsonArray wrapped = new JsonArray();
-        wrapped.add(original.deepCopy());
-        return List.of(
-                JsonNull.INSTANCE,
-                new JsonObject(),
-                new JsonArray(),
-                new JsonPrimitive(true),
-                new JsonPrimitive("four"),
-                new JsonPrimitive(4.5),
-                wrapped);
     }
 
     /** The value is of the field's own JSON type (and a value it may hold). */
@@ -147,7 +122,7 @@ class ReportFieldRefusalTest {
                             : key.equals("name")
                                     ? entry + "."
                                     : entry + " (" + object.get("name").getAsString() + ").";
-            for (JsonElement value : values(field)) {
+            for (JsonElement value : FieldFaults.ofEveryType(field, "four", 4.5)) {
                 if (sameType(field, value)) {
                     continue;
                 }

@@ -2,7 +2,6 @@ package org.powerquant.artifact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,19 +54,12 @@ class ServingPropertiesRefusalTest {
     /** Verifying, reading the report and loading all refuse it with the same line. */
     private static void refused(Path artifact, String why) {
         ArtifactException verify =
-                assertThrows(
-                        ArtifactException.class,
-                        () -> ArtifactManifest.read(artifact).verifyFiles());
-        ArtifactException report =
-                assertThrows(ArtifactException.class, () -> QuantizedArtifact.readReport(artifact));
-        ArtifactException load =
-                assertThrows(ArtifactException.class, () -> PowerQuant.load(artifact));
-        String message = verify.getMessage();
-        assertEquals(message, report.getMessage());
-        assertEquals(message, load.getMessage());
+                FieldFaults.refusedAlike(
+                        () -> ArtifactManifest.read(artifact).verifyFiles(),
+                        () -> QuantizedArtifact.readReport(artifact),
+                        () -> PowerQuant.load(artifact));
         Path file = artifact.resolve(QuantizedArtifact.SERVING_PROPERTIES);
-        assertEquals(file, verify.file(), message);
-        assertEquals(file + ": " + why, message);
+        assertEquals(file + ": " + why, FieldFaults.assertOneLine(verify, file));
     }
 
     private static String line(String key) {
