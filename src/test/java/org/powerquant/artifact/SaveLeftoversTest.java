@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -17,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
-import org.powerquant.io.TemporarySiblings;
+import org.powerquant.io.Leftovers;
 import org.powerquant.nn.TorchvisionResNet;
 
 /**
@@ -33,27 +31,12 @@ class SaveLeftoversTest {
 
     @BeforeAll
     static void aProcessThatHasEnded() throws Exception {
-        Process p = new ProcessBuilder("true").start();
-        assertEquals(0, p.waitFor());
-        deadPid = p.pid();
+        deadPid = Leftovers.endedProcessId();
     }
 
     /** Leaves, beside a target, what a killed save of it leaves: a half-written hidden folder. */
-    private Path killedSaveOf(Path folder, String target) throws IOException {
-        Path left =
-                Files.createDirectory(
-                        folder.resolve(
-                                "."
-                                        + target
-                                        + ".part-"
-                                        + deadPid
-                                        + "-6f1c2b3a-1d2e-4f50-8a9b-0c1d2e3f4a5b.tmp"));
-        Files.writeString(left.resolve("parameters.ndlist"), "half written");
-        FileTime then =
-                FileTime.from(Instant.now().minus(TemporarySiblings.QUIET_FOR).minusSeconds(60));
-        Files.setLastModifiedTime(left.resolve("parameters.ndlist"), then);
-        Files.setLastModifiedTime(left, then);
-        return left;
+    private static Path killedSaveOf(Path folder, String target) throws IOException {
+        return Leftovers.leftBy(folder, target, "part", deadPid, true);
     }
 
     private static List<String> names(Path folder) throws IOException {

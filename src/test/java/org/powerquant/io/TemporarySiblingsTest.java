@@ -29,9 +29,7 @@ class TemporarySiblingsTest {
 
     @BeforeAll
     static void aProcessThatHasEnded() throws Exception {
-        Process p = new ProcessBuilder("true").start();
-        assertEquals(0, p.waitFor());
-        deadPid = p.pid();
+        deadPid = Leftovers.endedProcessId();
     }
 
     private List<String> names() throws IOException {
@@ -44,22 +42,7 @@ class TemporarySiblingsTest {
      * Makes a hidden sibling of {@code model} as a process with this id names it, long unchanged.
      */
     private Path leftBy(long pid, String kind, boolean folder) throws IOException {
-        Path p =
-                dir.resolve(
-                        ".model." + kind + "-" + pid + "-0c3a59e4-7d1b-4e0e-9b8f-1f2a3b4c5d6e.tmp");
-        if (folder) {
-            Files.createDirectory(p);
-            Files.writeString(p.resolve("parameters"), "half written");
-            Files.setLastModifiedTime(p.resolve("parameters"), longAgo());
-        } else {
-            Files.writeString(p, kind);
-        }
-        Files.setLastModifiedTime(p, longAgo());
-        return p;
-    }
-
-    private static FileTime longAgo() {
-        return FileTime.from(Instant.now().minus(TemporarySiblings.QUIET_FOR).minusSeconds(60));
+        return Leftovers.leftBy(dir, "model", kind, pid, folder);
     }
 
     @Test
@@ -119,7 +102,7 @@ class TemporarySiblingsTest {
                         ".modelx.stage-" + deadPid + "-0c3a59e4.tmp",
                         ".other.stage-" + deadPid + "-0c3a59e4.tmp")) {
             Files.writeString(dir.resolve(name), "mine");
-            Files.setLastModifiedTime(dir.resolve(name), longAgo());
+            Files.setLastModifiedTime(dir.resolve(name), Leftovers.longAgo());
         }
         List<String> before = names();
         TemporarySiblings.sweep(dir.resolve("model"));
@@ -139,7 +122,7 @@ class TemporarySiblingsTest {
                                             "-" + ProcessHandle.current().pid() + "-",
                                             "-" + deadPid + "-"));
             Files.writeString(renamed, kind);
-            Files.setLastModifiedTime(renamed, longAgo());
+            Files.setLastModifiedTime(renamed, Leftovers.longAgo());
         }
         Files.writeString(target, "new");
         TemporarySiblings.sweep(target);
