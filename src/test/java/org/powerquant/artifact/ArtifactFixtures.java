@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.DataOutputStream;
@@ -31,8 +32,7 @@ import org.powerquant.transform.PowerQuantTransform;
 public final class ArtifactFixtures {
 
     /** The demo model's preprocessing, as recorded in its artifacts. */
-    public static final Preprocessing DEMO_PREPROCESSING =
-            Preprocessing.builder().imageSize(28).channels(1).mean(0.286f).std(0.353f).build();
+    public static final Preprocessing DEMO_PREPROCESSING = demoPreprocessingAt(28);
 
     private ArtifactFixtures() {}
 
@@ -216,5 +216,36 @@ public final class ArtifactFixtures {
                     edit.accept(r);
                     return r.toString();
                 });
+    }
+
+    /**
+     * The demo model's preprocessing at another image size: the demo ends in global pooling, so it
+     * takes any.
+     *
+     * @param imageSize the image size
+     * @return the preprocessing
+     */
+    public static Preprocessing demoPreprocessingAt(int imageSize) {
+        return Preprocessing.builder()
+                .imageSize(imageSize)
+                .channels(1)
+                .mean(0.286f)
+                .std(0.353f)
+                .build();
+    }
+
+    /**
+     * Makes a demo artifact record the input shape older artifacts recorded, the ResNet importer's
+     * placeholder {@code [1, 1, 128, 128]}, and seals it again.
+     *
+     * @param artifact the artifact directory
+     * @throws IOException if the manifest cannot be read or written
+     */
+    public static void recordPlaceholderInputShape(Path artifact) throws IOException {
+        JsonArray placeholder = new JsonArray();
+        for (long d : new long[] {1, 1, 128, 128}) {
+            placeholder.add(d);
+        }
+        editSealed(artifact, m -> m.add("inputShape", placeholder));
     }
 }

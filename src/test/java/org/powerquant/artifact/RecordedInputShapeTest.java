@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +25,7 @@ class RecordedInputShapeTest {
     @Test
     void aGloballyPooledNetworkRecordsTheShapeItsPreprocessingProducesAndLoadsWithIt()
             throws Exception {
-        Preprocessing at32 =
-                Preprocessing.builder().imageSize(32).channels(1).mean(0.286f).std(0.353f).build();
+        Preprocessing at32 = ArtifactFixtures.demoPreprocessingAt(32);
         Path artifact = dir.resolve("demo-32");
         float[] expected;
         try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0);
@@ -51,11 +49,7 @@ class RecordedInputShapeTest {
     @Test
     void anArtifactThatRecordedAPlaceholderSizeStillLoads() throws Exception {
         Path artifact = ArtifactFixtures.savedDemoW4(dir.resolve("demo"));
-        JsonArray placeholder = new JsonArray();
-        for (long d : new long[] {1, 1, 128, 128}) {
-            placeholder.add(d);
-        }
-        ArtifactFixtures.editSealed(artifact, m -> m.add("inputShape", placeholder));
+        ArtifactFixtures.recordPlaceholderInputShape(artifact);
         try (QuantizedModel<NDList, NDList> loaded = PowerQuant.load(artifact);
                 NDManager manager = NDManager.newBaseManager()) {
             ArtifactFixtures.logits(

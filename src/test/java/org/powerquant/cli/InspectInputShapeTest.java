@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
-import com.google.gson.JsonArray;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.artifact.ArtifactFixtures;
-import org.powerquant.data.Preprocessing;
 
 /**
  * {@code inspect} prints the input the model takes, labelled: for a network that ends in global
@@ -36,15 +34,7 @@ class InspectInputShapeTest {
     void theShapeIsTheOneThePreprocessingProduces() throws Exception {
         Path artifact = dir.resolve("demo-32");
         try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
-            PowerQuant.save(
-                    q,
-                    artifact,
-                    Preprocessing.builder()
-                            .imageSize(32)
-                            .channels(1)
-                            .mean(0.286f)
-                            .std(0.353f)
-                            .build());
+            PowerQuant.save(q, artifact, ArtifactFixtures.demoPreprocessingAt(32));
         }
         String line = inputShapeLine(artifact);
         assertTrue(
@@ -56,11 +46,7 @@ class InspectInputShapeTest {
     @Test
     void aPlaceholderSizeAnOlderArtifactRecordedIsNotShownAsTheModelsInput() throws Exception {
         Path artifact = ArtifactFixtures.savedDemoW4(dir.resolve("demo"));
-        JsonArray placeholder = new JsonArray();
-        for (long d : new long[] {1, 1, 128, 128}) {
-            placeholder.add(d);
-        }
-        ArtifactFixtures.editSealed(artifact, m -> m.add("inputShape", placeholder));
+        ArtifactFixtures.recordPlaceholderInputShape(artifact);
         String line = inputShapeLine(artifact);
         assertTrue(
                 line.startsWith("input shape: [1, 1, 28, 28], as the recorded preprocessing"),
