@@ -118,7 +118,7 @@ public record ReadmeBlock(String name, String body) {
         }
         for (List<String> row : rows()) {
             if (row.subList(0, key.length).equals(Arrays.asList(key))) {
-                return Double.parseDouble(row.get(c).split(" ")[0]);
+                return Double.parseDouble(row.get(c).split(" ", -1)[0]);
             }
         }
         throw new IllegalArgumentException(
@@ -127,7 +127,7 @@ public record ReadmeBlock(String name, String body) {
 
     private List<List<String>> tableLines() {
         List<List<String>> lines = new ArrayList<>();
-        for (String line : body.split("\n")) {
+        for (String line : body.lines().toList()) {
             String t = line.strip();
             if (!t.startsWith("|")) {
                 continue;

@@ -269,7 +269,7 @@ public final class ReadmeTables {
      */
     public static QuantizationOptions options(String label) {
         QuantizationOptions.Builder builder = QuantizationOptions.builder().inputSize(64, 64);
-        for (String part : label.split("\\+")) {
+        for (String part : label.split("\\+", -1)) {
             switch (part) {
                 case "none" -> {}
                 case "squant" -> builder.rounding(WeightRounding.ERROR_AWARE);

@@ -88,14 +88,18 @@ final class JsonFields {
     double number(JsonElement e, String path) throws ArtifactException {
         if (nonFinite && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
             switch (e.getAsString()) {
-                case "NaN":
+                case "NaN" -> {
                     return Double.NaN;
-                case "Infinity":
+                }
+                case "Infinity" -> {
                     return Double.POSITIVE_INFINITY;
-                case "-Infinity":
+                }
+                case "-Infinity" -> {
                     return Double.NEGATIVE_INFINITY;
-                default:
+                }
+                default -> {
                     throw wrongType(path, "a number", e);
+                }
             }
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {

@@ -229,26 +229,31 @@ final class LayerTreeCodec {
      */
     private static Block build(JsonObject o, JsonFields f, String at) throws ArtifactException {
         switch (f.oneOf(o, at, "type", TYPES)) {
-            case "sequential":
+            case "sequential" -> {
                 return buildSequence(f.array(o, at, "layers"), f, at + "layers");
-            case "conv1d":
+            }
+            case "conv1d" -> {
                 Conv1d.Builder conv1d = Conv1d.builder();
                 configure(conv1d, o, f, at);
                 return conv1d.build();
-            case "conv2d":
+            }
+            case "conv2d" -> {
                 Conv2d.Builder conv2d = Conv2d.builder();
                 configure(conv2d, o, f, at);
                 return conv2d.build();
-            case "conv3d":
+            }
+            case "conv3d" -> {
                 Conv3d.Builder conv3d = Conv3d.builder();
                 configure(conv3d, o, f, at);
                 return conv3d.build();
-            case "linear":
+            }
+            case "linear" -> {
                 return Linear.builder()
                         .setUnits(f.integer(o, at, "units"))
                         .optBias(f.bool(o, at, "bias"))
                         .build();
-            case "batchNorm":
+            }
+            case "batchNorm" -> {
                 return BatchNorm.builder()
                         .optAxis(f.intValue(o, at, "axis"))
                         .optEpsilon((float) f.number(o, at, "epsilon"))
@@ -256,17 +261,21 @@ final class LayerTreeCodec {
                         .optCenter(f.bool(o, at, "center"))
                         .optScale(f.bool(o, at, "scale"))
                         .build();
-            case "relu":
+            }
+            case "relu" -> {
                 return new Relu();
-            case "relu6":
+            }
+            case "relu6" -> {
                 return new Relu6();
-            case "parallelResidual":
+            }
+            case "parallelResidual" -> {
                 return new ParallelResidualUnit(
                         build(f.object(o, at, "main"), f, at + "main."),
                         o.has("shortcut")
                                 ? build(f.object(o, at, "shortcut"), f, at + "shortcut.")
                                 : null);
-            case "invertedResidual":
+            }
+            case "invertedResidual" -> {
                 JsonObject conv = f.object(o, at, "conv");
                 if (!"sequential".equals(f.oneOf(conv, at + "conv.", "type", TYPES))) {
                     throw f.fault(
@@ -278,7 +287,8 @@ final class LayerTreeCodec {
                 return new InvertedResidual(
                         buildSequence(f.array(conv, at + "conv.", "layers"), f, at + "conv.layers"),
                         f.bool(o, at, "residual"));
-            case "reshape":
+            }
+            case "reshape" -> {
                 long[] shape = f.longs(o, at, "shape");
                 for (int i = 0; i < shape.length; i++) {
                     if (shape[i] < 1) {
@@ -286,16 +296,20 @@ final class LayerTreeCodec {
                     }
                 }
                 return reshape(shape);
-            case MaxPoolProbe.NAME:
+            }
+            case MaxPoolProbe.NAME -> {
                 return MaxPoolProbe.build(
                         f.intValue(o, at, "kernel"),
                         f.intValue(o, at, "stride"),
                         f.intValue(o, at, "padding"),
                         f.bool(o, at, "ceilMode"));
-            case "lambda":
+            }
+            case "lambda" -> {
                 return LAMBDAS.get(f.oneOf(o, at, "name", LAMBDAS.keySet())).get();
-            default:
+            }
+            default -> {
                 throw new AssertionError("a type of TYPES not built");
+            }
         }
     }
 

@@ -247,7 +247,7 @@ class ArchitectureFieldRefusalTest {
     /** Replaces (or with null, removes) the value at a path such as {@code architecture.a[2].b}. */
     private static void set(JsonObject manifest, String path, JsonElement value) {
         List<Object> steps = new ArrayList<>();
-        for (String part : path.substring("architecture.".length()).split("\\.")) {
+        for (String part : path.substring("architecture.".length()).split("\\.", -1)) {
             int bracket = part.indexOf('[');
             steps.add(bracket < 0 ? part : part.substring(0, bracket));
             Matcher m = INDEX.matcher(part);

@@ -54,7 +54,7 @@ public final class ActivationQuantizationBenchmark {
         System.out.println("| setting | uniform | power | quantization time uniform / power (s) |");
         System.out.println("|---|---|---|---|");
         for (String setting : settings) {
-            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a");
+            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a", -1);
             int w = Integer.parseInt(wa[0]);
             int a = Integer.parseInt(wa[1]);
             double[] acc = new double[2];
@@ -77,7 +77,6 @@ public final class ActivationQuantizationBenchmark {
                                             System.getProperty("pooled", "RECTIFIED"))));
                 }
                 PowerQuantTransform transform = builder.build();
-                long start = System.nanoTime();
                 try (QuantizedModel<NDList, NDList> q =
                         PowerQuant.importQuantized(model, transform, Device.cpu())) {
                     seconds[m] = q.report().seconds();

@@ -35,7 +35,7 @@ public final class CalibrationModesBenchmark {
                 args.length > 2
                         ? java.util.Arrays.copyOfRange(args, 2, args.length)
                         : new String[] {"w4a4", "w6a6"};
-        String[] modes = System.getProperty("modes", "bn-model,synthetic,data").split(",");
+        String[] modes = System.getProperty("modes", "bn-model,synthetic,data").split(",", -1);
         Path model = SharedFixtures.root().resolve("models/fmnist_resnet18.pt");
         Path dir = SharedFixtures.root().resolve("data/fashion-mnist");
         FashionMnistTestSet data = FashionMnistTestSet.read(dir);
@@ -43,7 +43,7 @@ public final class CalibrationModesBenchmark {
                 "| setting | mode | uniform | power | calibration + quantization time uniform / power (s) |");
         System.out.println("|---|---|---|---|---|");
         for (String setting : settings) {
-            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a");
+            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a", -1);
             int w = Integer.parseInt(wa[0]);
             int a = Integer.parseInt(wa[1]);
             for (String mode : modes) {

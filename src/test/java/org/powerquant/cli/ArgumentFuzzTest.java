@@ -114,39 +114,46 @@ class ArgumentFuzzTest {
 
     private String value(Random r, String flag) {
         switch (flag) {
-            case "--model":
-            case "--output":
-            case "--report":
-            case "--json":
-            case "--plot":
+            case "--model", "--output", "--report", "--json", "--plot" -> {
                 return pick(r, paths);
-            case "--dataset":
-            case "--calibration":
+            }
+            case "--dataset", "--calibration" -> {
                 return pick(r, datasets);
-            case "--activation-bits":
+            }
+            case "--activation-bits" -> {
                 return pick(r, List.of("float", "fp32", "2", "4", "8", "9", "0", "four"));
-            case "--method":
+            }
+            case "--method" -> {
                 return pick(r, List.of("power", "uniform", "POWER", "magic", ""));
-            case "--calibration-mode":
+            }
+            case "--calibration-mode" -> {
                 return pick(r, List.of("synthetic", "bn-model", "data", "none", ""));
-            case "--rounding":
+            }
+            case "--rounding" -> {
                 return pick(r, List.of("nearest", "error-aware", "ERROR-AWARE", "squant", ""));
-            case "--activation-rounding":
+            }
+            case "--activation-rounding" -> {
                 return pick(r, List.of("power-domain", "nearest-level", "NEAREST-LEVEL", "x", ""));
-            case "--settings":
+            }
+            case "--settings" -> {
                 return pick(r, List.of("fp32", "fp32,w4", "w4a4", "w8a8,w4", "w9", "x", ","));
-            case "--methods":
+            }
+            case "--methods" -> {
                 return pick(r, List.of("power", "uniform,power", "magic", ","));
-            case "--device":
+            }
+            case "--device" -> {
                 return pick(r, List.of("cpu", "auto", "tpu", ""));
-            case "--skip":
+            }
+            case "--skip" -> {
                 return pick(r, List.of("conv1.weight", "fc.*", " ", "*"));
-            case "--mean":
-            case "--std":
+            }
+            case "--mean", "--std" -> {
                 return pick(
                         r, List.of("0.5", "0.1,0.2,0.3", "0.1,0.2", "NaN", "Infinity", "0", "-1"));
-            default:
+            }
+            default -> {
                 return NUMBERS[r.nextInt(NUMBERS.length)];
+            }
         }
     }
 

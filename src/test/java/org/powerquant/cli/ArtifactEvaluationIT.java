@@ -55,9 +55,10 @@ class ArtifactEvaluationIT {
     private static PowerQuantTransform transform(String mode) throws Exception {
         PowerQuantTransform.Builder b = PowerQuantTransform.builder().weightBits(4);
         switch (mode) {
-            case "weights-only":
+            case "weights-only" -> {
                 return b.build();
-            case "synthetic":
+            }
+            case "synthetic" -> {
                 return b.activationBits(4)
                         .calibration(
                                 SyntheticCalibration.builder()
@@ -70,7 +71,8 @@ class ArtifactEvaluationIT {
                                                         .build())
                                         .build())
                         .build();
-            default:
+            }
+            default -> {
                 return b.activationBits(4)
                         .calibration(
                                 DataCalibration.builder(
@@ -80,6 +82,7 @@ class ArtifactEvaluationIT {
                                                 16)
                                         .build())
                         .build();
+            }
         }
     }
 

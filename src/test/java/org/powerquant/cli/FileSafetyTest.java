@@ -58,7 +58,7 @@ class FileSafetyTest {
         String calibration = "idx:" + calibrationImages + "," + calibrationLabels;
         List<String> args = new ArrayList<>(List.of(name, "--model", model.toString()));
         switch (name) {
-            case "quantize":
+            case "quantize" -> {
                 args.addAll(
                         List.of(
                                 "--weight-bits",
@@ -69,8 +69,8 @@ class FileSafetyTest {
                                 "4",
                                 "--calibration",
                                 calibration));
-                break;
-            case "evaluate":
+            }
+            case "evaluate" -> {
                 args.addAll(
                         List.of(
                                 "--dataset",
@@ -83,8 +83,8 @@ class FileSafetyTest {
                                 "4",
                                 "--calibration",
                                 calibration));
-                break;
-            default:
+            }
+            default -> {
                 args.addAll(
                         List.of(
                                 "--dataset",
@@ -95,6 +95,7 @@ class FileSafetyTest {
                                 "fp32,w4a4",
                                 "--calibration",
                                 calibration));
+            }
         }
         args.addAll(List.of(flag, target.toString(), "--quiet"));
         return args.toArray(new String[0]);

@@ -25,7 +25,7 @@ class ReadmeDefaultsTest {
         assertTrue(header >= 0, "the README has the table of options");
         List<String[]> rows = new ArrayList<>();
         for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
-            String[] cells = lines.get(i).split("\\|");
+            String[] cells = lines.get(i).split("\\|", -1);
             rows.add(
                     new String[] {
                         cells[1].strip().replace("`", ""), cells[2].strip(), cells[3].strip()

@@ -54,7 +54,7 @@ class ComparisonTableTest {
     @Test
     void textTableIsAligned() {
         String text = sample().toText();
-        String[] lines = text.split("\n");
+        String[] lines = text.lines().toArray(String[]::new);
         assertEquals(2 + 7, lines.length);
         assertTrue(lines[0].startsWith("setting"), lines[0]);
         assertTrue(lines[1].matches("-+"), lines[1]);

@@ -37,7 +37,7 @@ class TorchScriptArchiveTest {
         long[] shape = new long[rank];
         int numel = 1;
         for (int d = 0; d < rank; d++) {
-            shape[d] = 1 + rnd.nextInt(4);
+            shape[d] = 1L + rnd.nextInt(4);
             numel *= (int) shape[d];
         }
         List<Integer> order = new ArrayList<>();

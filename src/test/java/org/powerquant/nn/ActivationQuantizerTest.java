@@ -287,7 +287,6 @@ class ActivationQuantizerTest {
                 try {
                     List<Future<Boolean>> same = new ArrayList<>();
                     for (int t = 0; t < threads; t++) {
-                        long seed = trial * 100L + t;
                         same.add(
                                 pool.submit(
                                         () -> {

@@ -65,8 +65,6 @@ class BatchNormFoldingTest {
                     v[i] = (float) (random.nextGaussian() * 0.5);
                 } else if (name.matches(".*(bn\\d|downsample\\.1)\\.weight")) {
                     v[i] = (float) (random.nextGaussian() * 0.8);
-                } else {
-                    continue;
                 }
             }
             if (name.matches(".*(bn\\d|downsample\\.1)\\.(weight|bias|running_mean|running_var)")) {

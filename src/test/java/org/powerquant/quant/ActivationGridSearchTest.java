@@ -50,7 +50,8 @@ class ActivationGridSearchTest {
         for (int trial = 0; trial < 8; trial++) {
             NormalMixture mixture = randomMixture(random, 8);
             int bits = 3 + trial / 2;
-            CodeRounding rounding = CodeRounding.values()[trial % 2];
+            CodeRounding rounding =
+                    trial % 2 == 0 ? CodeRounding.POWER_DOMAIN : CodeRounding.NEAREST_LEVEL;
             double unbounded = Double.POSITIVE_INFINITY;
             ActivationGrid power =
                     search.search(mixture, bits, QuantizationMethod.POWER, unbounded, rounding);

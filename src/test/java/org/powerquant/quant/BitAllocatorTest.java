@@ -30,7 +30,7 @@ class BitAllocatorTest {
         long[] counts = new long[layers];
         double[][] sensitivity = new double[layers][candidates.length];
         for (int l = 0; l < layers; l++) {
-            counts[l] = 1 + random.nextInt(maxCount);
+            counts[l] = 1L + random.nextInt(maxCount);
             boolean decreasing = random.nextInt(4) > 0;
             double scale = Math.exp(4 * random.nextGaussian());
             for (int k = 0; k < candidates.length; k++) {

@@ -67,7 +67,8 @@ class MixedPrecisionTest {
             double budget = candidates[0] + (8 - candidates[0]) * random.nextDouble();
             List<WeightTensor> layers = layers(random, 1 + random.nextInt(4));
             WeightQuantizer quantizer = WeightQuantizer.builder().bits(base).build();
-            Sensitivity sensitivity = Sensitivity.values()[trial % 2];
+            Sensitivity sensitivity =
+                    trial % 2 == 0 ? Sensitivity.SQUARED_ERROR : Sensitivity.RELATIVE_ERROR;
             MixedPrecision mixed = new MixedPrecision(quantizer, sensitivity, candidates, budget);
             BitAllocator.Allocation a = mixed.allocate(layers, 2);
             assertArrayEquals(a.bits(), mixed.allocate(layers, 1).bits(), "deterministic");

@@ -24,7 +24,8 @@ class PowerQuantizerTest {
             long uniformCode = w < 0 ? -magnitudeCode : magnitudeCode;
             assertEquals(uniformCode, q.quantize(w, scale), () -> "w=" + w + " s=" + scale);
             assertEquals(
-                    (float) (Math.abs(uniformCode) / (double) n * scale) * Math.signum(uniformCode),
+                    (float) (Math.abs(uniformCode) / (double) n * scale)
+                            * Math.signum((float) uniformCode),
                     q.dequantize((int) uniformCode, scale),
                     0.0);
         }
@@ -70,7 +71,10 @@ class PowerQuantizerTest {
         for (int i = 0; i < CASES; i++) {
             PowerQuantizer q =
                     PowerQuantizer.signed(2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
-                            .withRounding(CodeRounding.values()[random.nextInt(2)]);
+                            .withRounding(
+                                    random.nextBoolean()
+                                            ? CodeRounding.POWER_DOMAIN
+                                            : CodeRounding.NEAREST_LEVEL);
             double x = random.nextDouble();
             double y = random.nextDouble();
             assertTrue(q.code(Math.min(x, y)) <= q.code(Math.max(x, y)), q.toString());
@@ -122,7 +126,10 @@ class PowerQuantizerTest {
                     (random.nextBoolean()
                                     ? PowerQuantizer.signed(bits, a)
                                     : PowerQuantizer.unsigned(bits, a))
-                            .withRounding(CodeRounding.values()[random.nextInt(2)]);
+                            .withRounding(
+                                    random.nextBoolean()
+                                            ? CodeRounding.POWER_DOMAIN
+                                            : CodeRounding.NEAREST_LEVEL);
             int k = random.nextInt(q.maxCode() + 1);
             double t = q.threshold(Math.min(k, q.maxCode() - 1));
             // Beside a threshold at every scale, from one ulp to far beyond the settled margin,

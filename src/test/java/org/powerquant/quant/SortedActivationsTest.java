@@ -51,7 +51,10 @@ class SortedActivationsTest {
                 PowerQuantizer q =
                         PowerQuantizer.unsigned(
                                         2 + random.nextInt(7), 0.2 + 1.3 * random.nextDouble())
-                                .withRounding(CodeRounding.values()[j % 2]);
+                                .withRounding(
+                                        j % 2 == 0
+                                                ? CodeRounding.POWER_DOMAIN
+                                                : CodeRounding.NEAREST_LEVEL);
                 float clip = (float) (sorted.max() * (0.01 + 1.5 * random.nextDouble()));
                 double naive = naiveError(x, q, clip);
                 assertEquals(
@@ -99,7 +102,8 @@ class SortedActivationsTest {
             float[] x = reluSamples(random, 2000 + random.nextInt(20000));
             SortedActivations sorted = SortedActivations.of(x);
             int bits = 2 + random.nextInt(7);
-            CodeRounding rounding = CodeRounding.values()[trial % 2];
+            CodeRounding rounding =
+                    trial % 2 == 0 ? CodeRounding.POWER_DOMAIN : CodeRounding.NEAREST_LEVEL;
             ActivationRangeSearch.Fit power =
                     search.fit(sorted, bits, QuantizationMethod.POWER, rounding);
             ActivationRangeSearch.Fit uniform =

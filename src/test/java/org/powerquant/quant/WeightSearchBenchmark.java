@@ -308,13 +308,13 @@ public final class WeightSearchBenchmark {
                 String prefix = "layer" + (stage + 1) + "." + b + ".";
                 tensors.add(tensor(random, prefix + "conv1.weight", width, inChannels, 1, 1));
                 tensors.add(tensor(random, prefix + "conv2.weight", width, width, 3, 3));
-                tensors.add(tensor(random, prefix + "conv3.weight", width * 4, width, 1, 1));
+                tensors.add(tensor(random, prefix + "conv3.weight", width * 4L, width, 1, 1));
                 if (b == 0) {
                     tensors.add(
                             tensor(
                                     random,
                                     prefix + "downsample.0.weight",
-                                    width * 4,
+                                    width * 4L,
                                     inChannels,
                                     1,
                                     1));

@@ -39,7 +39,8 @@ public final class AccuracyOptionsBenchmark {
                 args.length > 1
                         ? Arrays.copyOfRange(args, 1, args.length)
                         : new String[] {"w8a8", "w6a6", "w4a4", "w4", "w3"};
-        String[] options = System.getProperty("options", "none,clip,squant,clip+squant").split(",");
+        String[] options =
+                System.getProperty("options", "none,clip,squant,clip+squant").split(",", -1);
         Path model = SharedFixtures.root().resolve("models/fmnist_resnet18.pt");
         FashionMnistTestSet data =
                 FashionMnistTestSet.read(SharedFixtures.root().resolve("data/fashion-mnist"));
@@ -47,7 +48,7 @@ public final class AccuracyOptionsBenchmark {
                 "| setting | options | uniform top-1 % | PowerQuant top-1 % | transform time uniform / power (s) |");
         System.out.println("|---|---|---|---|---|");
         for (String setting : settings) {
-            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a");
+            String[] wa = setting.toLowerCase(Locale.ROOT).substring(1).split("a", -1);
             int w = Integer.parseInt(wa[0]);
             int a = wa.length > 1 ? Integer.parseInt(wa[1]) : 0;
             for (String option : options) {
@@ -63,7 +64,7 @@ public final class AccuracyOptionsBenchmark {
                                     .activationBits(a)
                                     .imageSize(64, 64)
                                     .method(methods[m]);
-                    for (String part : option.split("\\+")) {
+                    for (String part : option.split("\\+", -1)) {
                         switch (part) {
                             case "none" -> {}
                             case "clip" -> builder.clipping(true);

@@ -122,7 +122,7 @@ class ActivationTransformTest {
             int n = grid.quantizer().maxCode();
             for (float v : seen[1]) {
                 double k = Math.pow(v / grid.range(), grid.exponent()) * n;
-                assertEquals(Math.round(k), k, 1e-3, "value " + v + " is a level");
+                assertEquals((double) Math.round(k), k, 1e-3, "value " + v + " is a level");
             }
         }
     }
