@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.powerquant.artifact.ArtifactException;
 import org.powerquant.artifact.QuantizedArtifact;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.importer.TorchScriptArchive;
 import org.powerquant.importer.TorchvisionImporter;
 import org.powerquant.io.AtomicFiles;
 import org.powerquant.io.TemporarySiblings;
@@ -126,6 +127,7 @@ public final class PowerQuant {
         if (QuantizedArtifact.isArtifact(file)) {
             throw alreadyQuantized(file);
         }
+        TorchScriptArchive.checkTorchScript(file);
         Model imported = TorchvisionImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {

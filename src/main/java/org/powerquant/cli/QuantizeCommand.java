@@ -17,6 +17,7 @@ import org.powerquant.Role;
 import org.powerquant.calibrate.CalibrationImages;
 import org.powerquant.calibrate.CalibrationWarning;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.importer.TorchScriptArchive;
 import org.powerquant.io.OutputSet;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.transform.QuantizationOptions;
@@ -174,6 +175,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             Criteria<NDList, NDList> criteria, PowerQuantTransform transform)
             throws IOException, ModelException {
         try {
+            TorchScriptArchive.checkTorchScript(model);
             return PowerQuant.loadQuantized(criteria, transform);
         } catch (ModelException | ai.djl.engine.EngineException e) {
             // Bias correction imports the network even for a weights-only result.

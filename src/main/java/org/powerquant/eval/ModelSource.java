@@ -8,6 +8,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.powerquant.importer.TorchScriptArchive;
 import org.powerquant.importer.TorchvisionImporter;
 
 /**
@@ -53,6 +54,7 @@ public interface ModelSource {
 
             @Override
             public Model open(boolean nativeGraph) throws IOException, ModelException {
+                TorchScriptArchive.checkTorchScript(file);
                 if (nativeGraph) {
                     return TorchvisionImporter.importModel(file, device);
                 }

@@ -52,6 +52,39 @@ public final class TorchScriptArchive {
     }
 
     /**
+     * Checks, before an engine is asked to load it, that a file is a TorchScript archive: a zip
+     * holding {@code <root>/constants.pkl} beside {@code <root>/data.pkl}. The file {@code
+     * torch.save} writes (a {@code state_dict} or a pickled module) is a zip of the same layout
+     * without the TorchScript parts, and the engine refuses it only with "PytorchStreamReader
+     * failed locating file constants.pkl"; another file gives "failed finding central directory".
+     * Both are said here in words, and the engine never makes a model for them (DJL leaves the
+     * model of a failed load unclosed).
+     *
+     * @param file the file
+     * @throws MalformedModelException saying what the file is instead, if it is not TorchScript
+     * @throws IOException if it cannot be read
+     */
+    public static void checkTorchScript(Path file) throws IOException, MalformedModelException {
+        if (!Files.isRegularFile(file)) {
+            return; // not a file: the loader says what it is
+        }
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            String root = findRoot(zip, file);
+            if (zip.getEntry(root + "constants.pkl") == null) {
+                throw new MalformedModelException(
+                        "it was saved by torch.save (a state_dict or a pickled module), not as"
+                                + " TorchScript: save the model with"
+                                + " torch.jit.save(torch.jit.trace(model, example_input), path) or"
+                                + " torch.jit.script");
+            }
+        } catch (ZipException e) {
+            throw new MalformedModelException(
+                    "it is not a TorchScript file (not a zip archive, as torch.jit.save writes)",
+                    e);
+        }
+    }
+
+    /**
      * Reads a TorchScript archive.
      *
      * @param file the {@code .pt} file; not modified

@@ -175,4 +175,30 @@ class TorchScriptArchiveTest {
                         IOException.class, () -> TorchScriptArchive.read(dir.resolve("absent.pt")));
         assertTrue(absent.getMessage().contains("absent.pt"));
     }
+
+    @Test
+    void onlyATorchScriptArchivePassesTheCheckBeforeLoading() throws Exception {
+        TorchScriptArchive.checkTorchScript(
+                Path.of(TorchScriptArchiveTest.class.getResource("tiny_resnet.pt").toURI()));
+        Path saved = dir.resolve("state_dict.pt");
+        try (OutputStream out = Files.newOutputStream(saved);
+                ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (String entry : List.of("state_dict/data.pkl", "state_dict/version")) {
+                zip.putNextEntry(new ZipEntry(entry));
+                zip.write('3');
+                zip.closeEntry();
+            }
+        }
+        MalformedModelException torchSave =
+                assertThrows(
+                        MalformedModelException.class,
+                        () -> TorchScriptArchive.checkTorchScript(saved));
+        assertTrue(torchSave.getMessage().contains("saved by torch.save"), torchSave.getMessage());
+        Path text = Files.writeString(dir.resolve("notes.pt"), "not a model");
+        MalformedModelException noZip =
+                assertThrows(
+                        MalformedModelException.class,
+                        () -> TorchScriptArchive.checkTorchScript(text));
+        assertTrue(noZip.getMessage().contains("not a zip archive"), noZip.getMessage());
+    }
 }
