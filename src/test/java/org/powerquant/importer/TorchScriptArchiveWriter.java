@@ -98,6 +98,10 @@ final class TorchScriptArchiveWriter {
                 entry(zip, rootName + "/data/" + i, bytes(w.storages.get(i)));
             }
             entry(zip, rootName + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            // torch.jit.save writes the constants table (an empty tuple here) beside data.pkl: it
+            // is
+            // what tells a TorchScript archive from a file torch.save wrote
+            entry(zip, rootName + "/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
             for (Map.Entry<String, String> e : extra.entrySet()) {
                 entry(
                         zip,
