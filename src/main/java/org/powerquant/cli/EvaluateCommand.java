@@ -115,12 +115,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Preprocessing pre = preprocessing.preprocessing();
         QuantizationOptions checked = quantization.check(pre.outputSize());
         if (!artifact) {
-            QuantizationMixin.refuseUnused(
-                    QuantizationMixin.given(spec),
-                    checked,
-                    List.of(checked.method()),
-                    "--weight-bits",
-                    "--activation-bits");
+            QuantizationMixin.refuseUnused(spec, checked);
         }
         DatasetSpec data = evaluation.datasetSpec();
         FileChecks files =

@@ -255,6 +255,23 @@ final class QuantizationMixin {
     }
 
     /**
+     * Refuses the options given that nothing would use, for a command that runs one method with its
+     * own {@code --weight-bits} and {@code --activation-bits} ({@code quantize}, {@code evaluate});
+     * see {@link #refuseUnused(List, QuantizationOptions, List, String, String)}.
+     *
+     * @param spec the command
+     * @param options the command's options, checked
+     */
+    static void refuseUnused(CommandSpec spec, QuantizationOptions options) {
+        refuseUnused(
+                given(spec),
+                options,
+                List.of(options.method()),
+                "--weight-bits",
+                "--activation-bits");
+    }
+
+    /**
      * Refuses the options given that nothing would use, in one line naming them: every option when
      * no weight is quantized, {@code --seed} without a synthetic calibration (it seeds that
      * calibration's noise only), {@code --calibration-images} without {@code --calibration}. They

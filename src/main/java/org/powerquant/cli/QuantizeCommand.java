@@ -7,7 +7,6 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
@@ -84,12 +83,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         Preprocessing pre = preprocessing.preprocessing();
         int[] size = preprocessing.sizeGiven() ? pre.outputSize() : null;
         QuantizationOptions checked = quantization.check(size);
-        QuantizationMixin.refuseUnused(
-                QuantizationMixin.given(spec),
-                checked,
-                List.of(checked.method()),
-                "--weight-bits",
-                "--activation-bits");
+        QuantizationMixin.refuseUnused(spec, checked);
         if (quantization.calibrationSpec() != null && !preprocessing.sizeGiven()) {
             throw new InvalidInputException(
                     Role.INPUT_SIZE,
