@@ -16,6 +16,7 @@ import org.powerquant.eval.ComparisonTable;
 import org.powerquant.eval.Evaluator;
 import org.powerquant.eval.ModelSource;
 import org.powerquant.quant.QuantizationMethod;
+import org.powerquant.transform.QuantizationOptions;
 import org.powerquant.transform.QuantizationSetting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,18 +76,16 @@ public final class CompareCommand implements Callable<Integer> {
         LabelledImageDataset dataset = data.open();
         CalibrationImages calibrationData = quantization.openCalibration(pre);
         PrintWriter err = spec.commandLine().getErr();
+        QuantizationOptions base =
+                Settings.base(quantization, settingList, pre.outputSize(), calibrationData);
+        RoundingAdvice.print(err, base, RoundingAdvice.lowestWeightBits(settingList), methodList);
         Evaluator checkOnly = evaluation.evaluator(pre, Device.cpu(), null);
         Comparison.Builder builder =
                 Comparison.builder()
                         .dataset(dataset)
                         .settings(settingList)
                         .methods(methodList)
-                        .options(
-                                Settings.base(
-                                        quantization,
-                                        settingList,
-                                        pre.outputSize(),
-                                        calibrationData))
+                        .options(base)
                         .progress(Progress.lines(err, run.quiet))
                         .log(run.quiet ? line -> {} : err::println);
         if (run.dryRun) {

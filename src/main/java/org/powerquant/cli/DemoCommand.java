@@ -185,6 +185,7 @@ public final class DemoCommand implements Callable<Integer> {
                 methodList,
                 Settings.QUANTIZED,
                 Settings.ACTIVATIONS);
+        RoundingAdvice.print(err, base, RoundingAdvice.lowestWeightBits(settingList), methodList);
         Comparison.Builder builder =
                 Comparison.builder()
                         .settings(settingList)

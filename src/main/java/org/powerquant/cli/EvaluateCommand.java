@@ -127,6 +127,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         QuantizationOptions options = quantization.options(pre.outputSize(), calibrationData);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
+        if (!artifact) {
+            RoundingAdvice.print(
+                    err,
+                    options,
+                    RoundingAdvice.lowestWeightBits(options),
+                    List.of(options.method()));
+        }
         if (run.dryRun) {
             return 0;
         }

@@ -7,6 +7,7 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
@@ -110,10 +111,12 @@ public final class QuantizeCommand implements Callable<Integer> {
         files.output("--report", report).check();
         CalibrationImages calibrationData = quantization.openCalibration(pre);
         QuantizationOptions options = quantization.options(size, calibrationData);
+        PrintWriter err = spec.commandLine().getErr();
+        RoundingAdvice.print(
+                err, options, RoundingAdvice.lowestWeightBits(options), List.of(options.method()));
         if (run.dryRun) {
             return 0;
         }
-        PrintWriter err = spec.commandLine().getErr();
         PowerQuantTransform transform =
                 options.transformBuilder().progress(Progress.lines(err, run.quiet)).build();
         Criteria<NDList, NDList> criteria =

@@ -1,0 +1,112 @@
+package org.powerquant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command notes, in one line on stderr, when PowerQuant's weights are rounded as the paper
+ * does at 3 bits or fewer, and only then: any other width, rounding or method, and a command that
+ * quantizes no weight, print nothing. Checked with {@code --dry-run}, which runs every check and
+ * loads no model.
+ */
+class RoundingAdviceTest {
+
+    private static final List<String> ROUNDINGS =
+            List.of("nearest", "nearest-level", "error-aware");
+
+    @TempDir Path dir;
+
+    private UnreadInputs inputs;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        inputs = UnreadInputs.in(dir);
+    }
+
+    private CliRun dryRun(String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--dry-run"));
+        if (!command.equals("demo")) {
+            args.addAll(
+                    List.of(
+                            "--model",
+                            inputs.model().toString(),
+                            "--image-size",
+                            "4",
+                            "--channels",
+                            "1",
+                            "--mean",
+                            "0.5",
+                            "--std",
+                            "0.5"));
+        }
+        if (command.equals("evaluate") || command.equals("compare")) {
+            args.addAll(List.of("--dataset", inputs.dataset()));
+        }
+        args.addAll(List.of(more));
+        CliRun run = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        return run;
+    }
+
+    private static boolean noted(CliRun run) {
+        long notes = run.err().lines().filter(RoundingAdvice.NOTE::equals).count();
+        assertEquals(notes, run.err().lines().count(), "nothing but the note: " + run.err());
+        return notes == 1;
+    }
+
+    @Test
+    void quantizeAndEvaluateNoteThePapersRoundingAtThreeBitsOrFewerWithThePowerMethodOnly() {
+        for (String command : List.of("quantize", "evaluate")) {
+            for (int bits = 2; bits <= 8; bits++) {
+                for (String rounding : ROUNDINGS) {
+                    for (String method : List.of("power", "uniform")) {
+                        CliRun run =
+                                dryRun(
+                                        command,
+                                        "--weight-bits",
+                                        String.valueOf(bits),
+                                        "--rounding",
+                                        rounding,
+                                        "--method",
+                                        method);
+                        boolean expected =
+                                bits <= 3 && rounding.equals("nearest") && method.equals("power");
+                        assertEquals(
+                                expected,
+                                noted(run),
+                                command + " w" + bits + " " + rounding + " " + method);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theDefaultsNoteItAndASizeBudgetThatMayGiveThreeBitsNotesItToo() {
+        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "3")));
+        assertEquals(false, noted(dryRun("quantize", "--weight-bits", "4")));
+        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "4", "--size-budget", "4.5")));
+        assertEquals(
+                false, noted(dryRun("quantize", "--weight-bits", "5", "--size-budget", "5.5")));
+        assertEquals(false, noted(dryRun("evaluate")));
+    }
+
+    @Test
+    void compareAndDemoNoteItWhenAnySettingHasThreeBitsOrFewerAndPowerRuns() {
+        assertEquals(true, noted(dryRun("compare", "--settings", "fp32,w4,w3a8")));
+        assertEquals(false, noted(dryRun("compare", "--settings", "fp32,w8,w4a4")));
+        assertEquals(
+                false, noted(dryRun("compare", "--settings", "w3", "--rounding", "error-aware")));
+        assertEquals(
+                false, noted(dryRun("compare", "--settings", "w2,w3", "--methods", "uniform")));
+        assertEquals(false, noted(dryRun("demo", "--settings", "w3")));
+        assertEquals(true, noted(dryRun("demo", "--settings", "w3", "--rounding", "nearest")));
+    }
+}
