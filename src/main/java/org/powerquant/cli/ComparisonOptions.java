@@ -25,7 +25,9 @@ final class ComparisonOptions {
             paramLabel = "LIST",
             defaultValue = "fp32,w8,w6,w4",
             description =
-                    "Comma-separated settings: fp32, wB (weights), wBaA (weights and activations)."
+                    "Comma-separated settings: fp32, wB (weights), wBaA (weights and activations);"
+                            + " wBbS or wBbSaA for mixed precision at most S bits per weight on"
+                            + " average (as --weight-bits B --size-budget S)."
                             + " Default: ${DEFAULT-VALUE}.")
     String settings;
 

@@ -417,7 +417,8 @@ final class QuantizationMixin {
                     "and --methods set the bit widths and methods of "
                             + command
                             + ": --weight-bits, --activation-bits, --size-budget and --method are"
-                            + " not taken");
+                            + " not taken (a size budget is a setting: w4b4.25 for --weight-bits 4"
+                            + " --size-budget 4.25)");
         }
     }
 

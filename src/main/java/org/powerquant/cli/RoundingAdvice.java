@@ -67,12 +67,7 @@ final class RoundingAdvice {
      * @return the lowest width, 0 if no weight is quantized
      */
     static int lowestWeightBits(QuantizationOptions options) {
-        if (options.weightBits() == 0) {
-            return 0;
-        }
-        return options.sizeBudget() > 0
-                ? MixedPrecision.candidates(options.weightBits())[0]
-                : options.weightBits();
+        return lowestWeightBits(options.setting());
     }
 
     /**
@@ -83,9 +78,18 @@ final class RoundingAdvice {
      */
     static int lowestWeightBits(List<QuantizationSetting> settings) {
         return settings.stream()
-                .mapToInt(QuantizationSetting::weightBits)
+                .mapToInt(RoundingAdvice::lowestWeightBits)
                 .filter(b -> b > 0)
                 .min()
                 .orElse(0);
+    }
+
+    private static int lowestWeightBits(QuantizationSetting setting) {
+        if (setting.weightBits() == 0) {
+            return 0;
+        }
+        return setting.isMixedPrecision()
+                ? MixedPrecision.candidates(setting.weightBits())[0]
+                : setting.weightBits();
     }
 }

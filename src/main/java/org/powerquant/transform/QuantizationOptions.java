@@ -305,16 +305,20 @@ public final class QuantizationOptions {
     }
 
     /**
-     * Returns the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4}).
+     * Returns the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4}, {@code
+     * w4b4.25a4} with a size budget).
      *
-     * @return the bit widths as a setting ({@code fp32}, {@code w4}, {@code w4a4})
+     * @return the bit widths as a setting
      */
     public QuantizationSetting setting() {
         if (weightBits == 0) {
             return QuantizationSetting.FLOAT;
         }
         return QuantizationSetting.parse(
-                "w" + weightBits + (activationBits > 0 ? "a" + activationBits : ""));
+                "w"
+                        + weightBits
+                        + (sizeBudget > 0 ? "b" + sizeBudget : "")
+                        + (activationBits > 0 ? "a" + activationBits : ""));
     }
 
     /**
@@ -557,14 +561,15 @@ public final class QuantizationOptions {
         }
 
         /**
-         * Sets both bit widths from a setting.
+         * Sets both bit widths and the size budget from a setting.
          *
-         * @param setting e.g. {@code w4a4}
+         * @param setting e.g. {@code w4a4}, or {@code w4.25a4} for mixed precision
          * @return this builder
          */
         public Builder setting(QuantizationSetting setting) {
             this.weightBits = setting.weightBits();
             this.activationBits = setting.activationBits();
+            this.sizeBudget = setting.sizeBudget();
             return this;
         }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,26 +30,7 @@ class RoundingAdviceTest {
     }
 
     private CliRun dryRun(String command, String... more) {
-        List<String> args = new ArrayList<>(List.of(command, "--dry-run"));
-        if (!command.equals("demo")) {
-            args.addAll(
-                    List.of(
-                            "--model",
-                            inputs.model().toString(),
-                            "--image-size",
-                            "4",
-                            "--channels",
-                            "1",
-                            "--mean",
-                            "0.5",
-                            "--std",
-                            "0.5"));
-        }
-        if (command.equals("evaluate") || command.equals("compare")) {
-            args.addAll(List.of("--dataset", inputs.dataset()));
-        }
-        args.addAll(List.of(more));
-        CliRun run = CliRun.of(args.toArray(new String[0]));
+        CliRun run = inputs.dryRun(command, more);
         assertEquals(0, run.exitCode(), run.out() + run.err());
         return run;
     }
@@ -106,6 +86,8 @@ class RoundingAdviceTest {
                 false, noted(dryRun("compare", "--settings", "w3", "--rounding", "error-aware")));
         assertEquals(
                 false, noted(dryRun("compare", "--settings", "w2,w3", "--methods", "uniform")));
+        assertEquals(true, noted(dryRun("compare", "--settings", "w4b3.5")));
+        assertEquals(false, noted(dryRun("compare", "--settings", "w5b4.5")));
         assertEquals(false, noted(dryRun("demo", "--settings", "w3")));
         assertEquals(true, noted(dryRun("demo", "--settings", "w3", "--rounding", "nearest")));
     }

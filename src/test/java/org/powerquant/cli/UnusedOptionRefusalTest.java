@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,39 +20,18 @@ class UnusedOptionRefusalTest {
 
     @TempDir Path dir;
 
-    private Path model;
+    private UnreadInputs inputs;
     private String dataset;
 
     @BeforeEach
     void inputs() throws IOException {
-        UnreadInputs inputs = UnreadInputs.in(dir);
-        model = inputs.model();
+        inputs = UnreadInputs.in(dir);
         dataset = inputs.dataset();
     }
 
     /** Runs a command with --dry-run, which ends with exit 0 after every check. */
     private CliRun run(String command, String... more) {
-        List<String> args = new ArrayList<>(List.of(command, "--dry-run"));
-        if (!command.equals("demo")) {
-            args.addAll(List.of("--model", model.toString()));
-        }
-        if (command.equals("evaluate") || command.equals("compare")) {
-            args.addAll(List.of("--dataset", dataset));
-        }
-        if (!command.equals("demo")) {
-            args.addAll(
-                    List.of(
-                            "--image-size",
-                            "4",
-                            "--channels",
-                            "1",
-                            "--mean",
-                            "0.5",
-                            "--std",
-                            "0.5"));
-        }
-        args.addAll(List.of(more));
-        return CliRun.of(args.toArray(new String[0]));
+        return inputs.dryRun(command, more);
     }
 
     private static void assertRefused(CliRun run, String... named) {
