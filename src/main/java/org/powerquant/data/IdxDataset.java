@@ -8,8 +8,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -37,31 +39,30 @@ public final class IdxDataset implements LabelledImageDataset {
             throws IOException {
         this.imagesFile = imagesFile;
         this.labelsFile = labelsFile;
-        int[] imageDims;
-        try (DataInputStream in = decode(imagesIn)) {
-            imageDims = header(in, imagesFile, 3);
-            count = imageDims[0];
-            rows = imageDims[1];
-            cols = imageDims[2];
-            pixels = readBody(in, imagesFile, (long) count * rows * cols);
-        }
-        int[] labelDims;
-        try (DataInputStream in = decode(labelsIn)) {
-            labelDims = header(in, labelsFile, 1);
-            if (labelDims[0] != count) {
-                throw new IllegalArgumentException(
-                        "label file "
-                                + labelsFile
-                                + " holds "
-                                + labelDims[0]
-                                + " labels but image file "
-                                + imagesFile
-                                + " holds "
-                                + count
-                                + " images");
-            }
-            labels = readBody(in, labelsFile, count);
-        }
+        int[] imageDims = new int[3];
+        pixels = readFile(imagesIn, imagesFile, imageDims, dims -> {});
+        count = imageDims[0];
+        rows = imageDims[1];
+        cols = imageDims[2];
+        labels =
+                readFile(
+                        labelsIn,
+                        labelsFile,
+                        new int[1],
+                        dims -> {
+                            if (dims[0] != count) {
+                                throw new IllegalArgumentException(
+                                        "label file "
+                                                + labelsFile
+                                                + " holds "
+                                                + dims[0]
+                                                + " labels but image file "
+                                                + imagesFile
+                                                + " holds "
+                                                + count
+                                                + " images");
+                            }
+                        });
         if (count == 0) {
             throw new IllegalArgumentException(
                     "empty data set: " + imagesFile + " holds no images");
@@ -184,6 +185,34 @@ public final class IdxDataset implements LabelledImageDataset {
         }
     }
 
+    /**
+     * Reads one IDX file, header and body, filling {@code shape} (whose length is the number of
+     * dimensions expected); every way the bytes can fail (too short, a gzip stream that is not one,
+     * corrupt or cut short) is an {@link IllegalArgumentException} naming the file. The header is
+     * given to {@code headerCheck} before the body is read.
+     */
+    private static byte[] readFile(
+            InputStream raw, String file, int[] shape, Consumer<int[]> headerCheck)
+            throws IOException {
+        try (DataInputStream in = decode(raw)) {
+            int[] dims = header(in, file, shape.length);
+            System.arraycopy(dims, 0, shape, 0, dims.length);
+            headerCheck.accept(dims);
+            long length = 1;
+            for (int d : dims) {
+                // capped: three dimensions of a corrupt header can overflow a long
+                length = Math.min(length * d, Integer.MAX_VALUE);
+            }
+            return readBody(in, file, length);
+        } catch (EOFException e) {
+            throw new IllegalArgumentException(
+                    "truncated IDX file: " + file + " (it ends inside its header)", e);
+        } catch (java.util.zip.ZipException e) {
+            throw new IllegalArgumentException(
+                    "corrupt gzip file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static DataInputStream decode(InputStream raw) throws IOException {
         InputStream in = new BufferedInputStream(raw, 1 << 16);
         in.mark(2);
@@ -227,9 +256,19 @@ public final class IdxDataset implements LabelledImageDataset {
         if (length > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("IDX file too large: " + file);
         }
-        byte[] body = new byte[(int) length];
+        // grown as bytes arrive: a header claiming more than the file holds costs no memory
+        byte[] body = new byte[(int) Math.min(length, 1 << 20)];
         try {
-            in.readFully(body);
+            for (int filled = 0; filled < length; ) {
+                if (filled == body.length) {
+                    body = Arrays.copyOf(body, (int) Math.min(length, 2L * body.length));
+                }
+                int n = in.read(body, filled, body.length - filled);
+                if (n < 0) {
+                    throw new EOFException();
+                }
+                filled += n;
+            }
             // read to the end: a gzip stream checks its CRC and length only at its trailer
             long extra = 0;
             byte[] rest = new byte[8192];

@@ -224,4 +224,43 @@ class IdxDatasetTest {
         Fixtures.writeIdx(labels, new int[] {1}, new byte[1], false);
         assertMessageNames(images, () -> IdxDataset.open(images, labels));
     }
+
+    @Test
+    void aFileCutInsideItsHeaderOrWithCorruptDeflateDataIsRefusedNamingIt() throws IOException {
+        Path images = dir.resolve("images.gz");
+        Path labels = dir.resolve("labels.gz");
+        Fixtures.writeIdx(labels, new int[] {40}, new byte[40], true);
+        // the magic number and the image count, without the rows and columns
+        Path cut = dir.resolve("cut");
+        Files.write(cut, new byte[] {0, 0, 8, 3, 0, 0, 0, 40});
+        assertMessageNames(cut, () -> IdxDataset.open(cut, labels));
+        Random random = new Random(5);
+        Fixtures.writeIdx(images, new int[] {40, 28, 28}, randomBytes(random, 40 * 28 * 28), true);
+        byte[] bytes = Files.readAllBytes(images);
+        for (int i = 20; i < 60; i++) {
+            bytes[i] ^= 0x55; // the deflate data of the header itself
+        }
+        Files.write(images, bytes);
+        assertMessageNames(images, () -> IdxDataset.open(images, labels));
+        Path notGzip = dir.resolve("notgzip.gz");
+        Files.write(notGzip, new byte[] {0x1f, (byte) 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+        assertMessageNames(notGzip, () -> IdxDataset.open(notGzip, labels));
+    }
+
+    @Test
+    void aHeaderClaimingMoreImagesThanTheFileHoldsTakesNoMemoryForThem() throws IOException {
+        Path images = dir.resolve("images");
+        Path labels = dir.resolve("labels");
+        // two million 28 x 28 images claimed (1.5 GB), one held
+        Fixtures.writeIdx(images, new int[] {2_000_000, 28, 28}, new byte[784], false);
+        Fixtures.writeIdx(labels, new int[] {2_000_000}, new byte[1], false);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)
+                        java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(thread);
+        assertMessageNames(images, () -> IdxDataset.open(images, labels));
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertTrue(allocated < 64L << 20, allocated + " bytes allocated for a 800-byte file");
+    }
 }
