@@ -261,7 +261,11 @@ public final class Preprocessing {
         if (values.length != channels) {
             throw new InvalidInputException(
                     role,
-                    "needs 1 or " + channels + " values (one per channel), got " + values.length);
+                    (channels == 1
+                                    ? "needs one value (the input has one channel)"
+                                    : "needs 1 or " + channels + " values (one per channel)")
+                            + ", got "
+                            + values.length);
         }
         return values.clone();
     }

@@ -269,4 +269,19 @@ class PreprocessingTest {
         Preprocessing given = Preprocessing.builder().channels(1).mean(0.3f).std(0.5f).build();
         assertEquals(1, given.channels());
     }
+
+    @Test
+    void aOneChannelInputAsksForOneMeanValueNotOneOrOne() {
+        org.powerquant.InvalidInputException e =
+                assertThrows(
+                        org.powerquant.InvalidInputException.class,
+                        () ->
+                                Preprocessing.builder()
+                                        .channels(1)
+                                        .mean(0.1f, 0.2f, 0.3f)
+                                        .std(0.3f)
+                                        .build());
+        assertEquals(org.powerquant.Role.MEAN, e.role(), e.getMessage());
+        assertEquals("mean needs one value (the input has one channel), got 3", e.getMessage());
+    }
 }
