@@ -72,7 +72,7 @@ public final class CompareCommand implements Callable<Integer> {
                 methodList,
                 Settings.QUANTIZED,
                 Settings.ACTIVATIONS);
-        comparison.outputs(files).check();
+        comparison.checkOutputs(files);
         LabelledImageDataset dataset = data.open();
         CalibrationImages calibrationData = quantization.openCalibration(pre);
         PrintWriter err = spec.commandLine().getErr();

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.powerquant.InvalidInputException;
 import org.powerquant.Role;
 import org.powerquant.eval.ComparisonChart;
@@ -49,9 +50,18 @@ final class ComparisonOptions {
                             + " demo.png unless told otherwise.")
     Path plot;
 
-    /** Adds the outputs to the checks. */
-    FileChecks outputs(FileChecks checks) {
-        return checks.output("--json", json).output("--plot", plot);
+    /**
+     * Checks the outputs against the inputs already in {@code checks} and each other, then the
+     * chart's name: a PNG is drawn, so a name ending in {@code .jpg}, {@code .svg} or anything but
+     * {@code .png} is refused (it would hold a PNG under another format's name).
+     */
+    void checkOutputs(FileChecks checks) {
+        checks.output("--json", json).output("--plot", plot).check();
+        if (plot != null
+                && !plot.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            throw new InvalidInputException(
+                    Role.PLOT, plot + " must end in .png: the chart is drawn as a PNG image");
+        }
     }
 
     List<QuantizationSetting> settings() {

@@ -165,7 +165,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new InvalidInputException(Role.LIMIT, "must be at least 1, got " + limit);
         }
         EvaluationOptions.checkDevice(device);
-        comparison.outputs(quantization.calibrationInputs(new FileChecks())).check();
+        comparison.checkOutputs(quantization.calibrationInputs(new FileChecks()));
         DemoModel demo = DemoModel.bundled();
         Preprocessing preprocessing =
                 Preprocessing.builder()

@@ -303,4 +303,20 @@ class RefusalTest {
         assertOneLine(run, "--report");
         assertFalse(Files.exists(out));
     }
+
+    @Test
+    void aPlotNamedForAnotherFormatThanPngIsRefused() {
+        for (String name : new String[] {"chart.jpg", "chart.svg", "chart"}) {
+            Path chart = dir.resolve(name);
+            assertOneLine(run("compare", "--plot", chart.toString(), "--dry-run"), "--plot");
+            CliRun demo = run("demo", "--plot", chart.toString(), "--dry-run");
+            assertOneLine(demo, "--plot");
+            assertTrue(demo.err().contains("must end in .png"), demo.err());
+            assertFalse(Files.exists(chart));
+        }
+        assertEquals(
+                0,
+                run("compare", "--plot", dir.resolve("chart.PNG").toString(), "--dry-run")
+                        .exitCode());
+    }
 }
