@@ -71,13 +71,6 @@ final class FileChecks {
             }
         }
         for (Named out : outputs) {
-            if (out.directory) {
-                checkDirectory(out);
-            } else {
-                checkFile(out);
-            }
-        }
-        for (Named out : outputs) {
             for (Named in : inputs) {
                 if (same(out.path, in.path)) {
                     throw new IllegalArgumentException(
@@ -99,12 +92,28 @@ final class FileChecks {
             for (int j = i + 1; j < outputs.size(); j++) {
                 Named a = outputs.get(i);
                 Named b = outputs.get(j);
-                if (same(a.path, b.path)
-                        || (a.directory && inside(b.path, a.path))
-                        || (b.directory && inside(a.path, b.path))) {
+                if (same(a.path, b.path)) {
                     throw new IllegalArgumentException(
                             a.describe() + " and " + b.describe() + " name the same file");
                 }
+                for (Named[] pair : new Named[][] {{a, b}, {b, a}}) {
+                    if (pair[0].directory && inside(pair[1].path, pair[0].path)) {
+                        throw new IllegalArgumentException(
+                                pair[1].describe()
+                                        + " lies inside "
+                                        + pair[0].describe()
+                                        + ", which is replaced as a whole: write it elsewhere");
+                    }
+                }
+            }
+        }
+        // after the pairs: an output inside an output directory not made yet is named as such,
+        // not as a file whose directory does not exist
+        for (Named out : outputs) {
+            if (out.directory) {
+                checkDirectory(out);
+            } else {
+                checkFile(out);
             }
         }
     }

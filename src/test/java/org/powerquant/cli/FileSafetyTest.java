@@ -212,4 +212,32 @@ class FileSafetyTest {
         assertRefusedAndUnchanged(command("quantize", "--output", dir), "--output " + dir);
         assertEquals("mine", Files.readString(output.resolve("notes.txt")));
     }
+
+    @Test
+    void anOutputInsideTheOutputDirectoryIsNamedAsSuchWhetherOrNotTheDirectoryExists()
+            throws IOException {
+        Path artifact = dir.resolve("artifact");
+        for (boolean exists : new boolean[] {false, true}) {
+            if (exists) {
+                Files.createDirectory(artifact);
+            }
+            assertRefusedAndUnchanged(
+                    new String[] {
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        artifact.toString(),
+                        "--report",
+                        artifact.resolve("report.json").toString()
+                    },
+                    "--report "
+                            + artifact.resolve("report.json")
+                            + " lies inside --output "
+                            + artifact
+                            + ", which is replaced as a whole");
+        }
+    }
 }
