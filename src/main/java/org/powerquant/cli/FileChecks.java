@@ -9,8 +9,9 @@ import java.util.stream.Stream;
 
 /**
  * Every file a command reads and writes, checked before any work: inputs exist and can be read,
- * outputs can be written, and no output is an input or another output, compared as real files
- * (symbolic links and hard links resolved), so that no command ever writes over what it reads.
+ * outputs can be written, and no output is an input, lies inside an input folder or is another
+ * output, compared as real files (symbolic links and hard links resolved), so that no command ever
+ * writes over what it reads.
  */
 final class FileChecks {
 
@@ -78,6 +79,14 @@ final class FileChecks {
                                     + " is the input "
                                     + in.describe()
                                     + ": it would be overwritten");
+                }
+                if (Files.isDirectory(in.path) && inside(out.path, in.path)) {
+                    // an image folder: a file written there could replace or join its images
+                    throw new IllegalArgumentException(
+                            out.describe()
+                                    + " lies inside the input "
+                                    + in.describe()
+                                    + ": write it elsewhere");
                 }
                 if (out.directory && inside(in.path, out.path)) {
                     throw new IllegalArgumentException(

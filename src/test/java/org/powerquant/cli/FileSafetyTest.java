@@ -240,4 +240,54 @@ class FileSafetyTest {
                             + ", which is replaced as a whole");
         }
     }
+
+    @Test
+    void noOutputMayLieInsideAnImageFolderItReads() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("images/shirt"));
+        Path image = folder.resolve("a.png");
+        byte[] pixels = "an image: must survive".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(image, pixels);
+        Path root = folder.getParent();
+        for (String[] output :
+                new String[][] {
+                    {"evaluate", "--json"}, {"compare", "--json"}, {"compare", "--plot"}
+                }) {
+            CliRun run =
+                    CliRun.of(
+                            output[0],
+                            "--model",
+                            model.toString(),
+                            "--dataset",
+                            "folder:" + root,
+                            output[1],
+                            image.toString(),
+                            "--quiet");
+            assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.err());
+            assertEquals(1, run.errorLines().lines().count(), run.err());
+            assertTrue(
+                    run.errorLines().contains(" lies inside the input --dataset " + root),
+                    run.err());
+            assertArrayEquals(pixels, Files.readAllBytes(image));
+        }
+        CliRun calibration =
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        model.toString(),
+                        "--weight-bits",
+                        "4",
+                        "--activation-bits",
+                        "8",
+                        "--image-size",
+                        "4",
+                        "--calibration",
+                        "folder:" + root,
+                        "--report",
+                        folder.resolve("report.json").toString());
+        assertEquals(PowerQuantCli.BAD_INPUT, calibration.exitCode(), calibration.err());
+        assertTrue(
+                calibration.errorLines().contains("lies inside the input --calibration " + root),
+                calibration.err());
+        assertTrue(!Files.exists(folder.resolve("report.json")));
+    }
 }
