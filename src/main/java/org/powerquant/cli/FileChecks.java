@@ -44,7 +44,7 @@ final class FileChecks {
     /** Adds an output file, if given. */
     FileChecks output(String flag, Path path) {
         if (path != null) {
-            outputs.add(new Named(flag, path, false));
+            outputs.add(named(flag, path, false));
         }
         return this;
     }
@@ -52,9 +52,24 @@ final class FileChecks {
     /** Adds an output directory, replaced as a whole, if given. */
     FileChecks outputDirectory(String flag, Path path) {
         if (path != null) {
-            outputs.add(new Named(flag, path, true));
+            outputs.add(named(flag, path, true));
         }
         return this;
+    }
+
+    /**
+     * An output, refused at once when it names no file: an empty path (the working directory) or
+     * the file system's root.
+     */
+    private static Named named(String flag, Path path, boolean directory) {
+        if (path.toString().isEmpty()) {
+            throw new IllegalArgumentException(flag + " is empty: name the file to write");
+        }
+        if (path.toAbsolutePath().normalize().getFileName() == null) {
+            throw new IllegalArgumentException(
+                    flag + " " + path + " is the root directory: name the file to write");
+        }
+        return new Named(flag, path, directory);
     }
 
     /**

@@ -93,8 +93,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         CliModels.checkTorchScriptFile(model, "quantize");
         FileChecks files = quantization.calibrationInputs(new FileChecks().input("--model", model));
         boolean torchScriptOutput =
-                output != null
-                        && output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".pt");
+                output != null && output.toString().toLowerCase(Locale.ROOT).endsWith(".pt");
         boolean artifact = output != null && !torchScriptOutput;
         if (torchScriptOutput && activations) {
             throw new InvalidInputException(

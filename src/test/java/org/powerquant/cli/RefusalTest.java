@@ -319,4 +319,21 @@ class RefusalTest {
                 run("compare", "--plot", dir.resolve("chart.PNG").toString(), "--dry-run")
                         .exitCode());
     }
+
+    @Test
+    void anOutputThatNamesNoFileIsRefusedNamingItsFlag() {
+        String[][] cases = {
+            {"quantize", "--weight-bits", "4", "--output", "/", "--dry-run"},
+            {"quantize", "--weight-bits", "4", "--output", "", "--dry-run"},
+            {"quantize", "--weight-bits", "4", "--report", "", "--dry-run"},
+            {"compare", "--json", "/", "--dry-run"},
+            {"evaluate", "--json", "", "--dry-run"}
+        };
+        for (String[] c : cases) {
+            CliRun run = run(c[0], java.util.Arrays.copyOfRange(c, 1, c.length));
+            String flag = c[c.length - 3];
+            assertOneLine(run, flag);
+            assertTrue(run.err().contains("name the file to write"), run.err());
+        }
+    }
 }
