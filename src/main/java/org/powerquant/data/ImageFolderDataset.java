@@ -206,19 +206,23 @@ public final class ImageFolderDataset implements LabelledImageDataset {
                 ImageInputStream stream = ImageIO.createImageInputStream(in)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
             if (!readers.hasNext()) {
-                throw new IOException("no image decoder recognises " + file);
+                // the file is named by describe(index), which every caller puts first
+                throw new IOException(
+                        Files.size(file) == 0
+                                ? "the file is empty (0 bytes)"
+                                : "no image decoder recognises its contents");
             }
             ImageReader reader = readers.next();
             try {
                 reader.setInput(stream, true, true);
-                checkDecodable(file, reader.getWidth(0), reader.getHeight(0));
+                checkDecodable(reader.getWidth(0), reader.getHeight(0));
                 return DecodedImage.of(reader.read(0));
             } finally {
                 reader.dispose();
             }
         } catch (RuntimeException e) {
             // Some ImageIO plug-ins throw unchecked exceptions on corrupt data.
-            throw new IOException("cannot decode " + file + ": " + e, e);
+            throw new IOException("cannot decode it: " + e, e);
         }
     }
 
@@ -228,13 +232,12 @@ public final class ImageFolderDataset implements LabelledImageDataset {
      * from its header before any pixel is: it is skipped like a corrupt one rather than ending the
      * run out of memory.
      */
-    private static void checkDecodable(Path file, int width, int height) throws IOException {
+    private static void checkDecodable(int width, int height) throws IOException {
         long bytes = (long) width * height * BYTES_PER_PIXEL;
         long allowed = Runtime.getRuntime().maxMemory() / 4;
         if (bytes > allowed) {
             throw new IOException(
-                    file
-                            + " is "
+                    "the image is "
                             + width
                             + "x"
                             + height

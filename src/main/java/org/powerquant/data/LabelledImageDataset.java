@@ -38,7 +38,8 @@ public interface LabelledImageDataset {
      *
      * @param index the image index, in [0, size)
      * @return the pixels in [0, 1]
-     * @throws IOException when the image cannot be read or decoded
+     * @throws IOException when the image cannot be read or decoded, saying why (the image is named
+     *     by {@link #describe(int)}, which callers put before the reason)
      */
     DecodedImage image(int index) throws IOException;
 

@@ -172,4 +172,23 @@ class ImageFolderDatasetTest {
             assertEquals(org.powerquant.Role.DATASET, e.role(), e.getMessage());
         }
     }
+
+    @Test
+    void anUnreadableImageSaysWhyWithoutRepeatingTheNameItsCallersPutFirst() throws IOException {
+        Path classFolder = Files.createDirectories(dir.resolve("images/shirt"));
+        Files.write(classFolder.resolve("a-empty.png"), new byte[0]);
+        Files.writeString(classFolder.resolve("b-text.png"), "hello");
+        ImageFolderDataset data = ImageFolderDataset.open(dir.resolve("images"));
+        String[] reasons = {"the file is empty (0 bytes)", "no image decoder recognises"};
+        for (int i = 0; i < 2; i++) {
+            int index = i;
+            IOException e = assertThrows(IOException.class, () -> data.image(index));
+            assertTrue(e.getMessage().startsWith(reasons[i]), e.getMessage());
+            String skipped = new SkippedImage(data.describe(i), e.getMessage()).toString();
+            assertEquals(
+                    skipped.indexOf(data.describe(i)),
+                    skipped.lastIndexOf(data.describe(i)),
+                    "named once: " + skipped);
+        }
+    }
 }
