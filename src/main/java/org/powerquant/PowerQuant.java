@@ -1,18 +1,25 @@
 package org.powerquant;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.repository.SimpleRepository;
+import ai.djl.repository.zoo.BaseModelLoader;
 import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.DefaultModelZoo;
+import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.powerquant.artifact.ArtifactException;
@@ -66,13 +73,22 @@ public final class PowerQuant {
      * ResnetBlockFactory}) is not imported: its block is rewritten into a {@link
      * org.powerquant.nn.HookableNetwork} by {@link PowerQuantTransform#apply(Model)}.
      *
+     * <p>A criteria whose model path is a local file, or a folder holding the {@code .pt} file
+     * DJL's PyTorch engine would load, has that file checked before the engine sees it: a file
+     * {@code torch.save} wrote (a {@code state_dict} or a pickled module) or one that is no zip at
+     * all is refused naming it ({@link TorchScriptArchive#checkTorchScript}), where the engine
+     * would say "PytorchStreamReader failed locating file constants.pkl" and leave its model open.
+     * Other criteria (a model zoo, a block factory, a given block) are loaded as DJL loads them.
+     *
      * @param criteria what to load (a zoo artifact online, or {@code optModelPath} to a local file
      *     offline)
      * @param transform the quantization
      * @param <I> the input type
      * @param <O> the output type
      * @return the quantized model and its report
-     * @throws ModelException if the model cannot be found or loaded
+     * @throws ModelException if the model cannot be found or loaded; a {@link
+     *     MalformedModelException} naming the file if the criteria's local model file is not
+     *     TorchScript
      * @throws IOException if the model cannot be read
      * @throws InvalidInputException if the model is a quantized artifact (see {@link #load(Path)}),
      *     or (role device) if the criteria's device is a GPU the engine does not see
@@ -81,6 +97,10 @@ public final class PowerQuant {
             Criteria<I, O> criteria, PowerQuantTransform transform)
             throws ModelException, IOException {
         EngineDevices.requireAvailable(criteria.getDevice());
+        Path local = localTorchScriptFile(criteria);
+        if (local != null) {
+            checkTorchScript(local);
+        }
         Criteria<I, O> writable = criteria.toBuilder().optOption("trainParam", "true").build();
         ZooModel<I, O> model = writable.loadModel();
         if (QuantizedArtifact.isArtifact(model.getModelPath())) {
@@ -116,7 +136,8 @@ public final class PowerQuant {
      * @param transform the quantization (with or without activation bits)
      * @param device where the model runs
      * @return the quantized model and its report
-     * @throws ModelException if the file is not a readable TorchScript torchvision ResNet
+     * @throws ModelException if the file is not a readable TorchScript torchvision ResNet; a {@link
+     *     MalformedModelException} naming the file if it is not TorchScript
      * @throws IOException if the file cannot be read
      * @throws InvalidInputException if the file is a quantized artifact (see {@link #load(Path)}),
      *     or (role device) if the device is a GPU the engine does not see
@@ -127,7 +148,7 @@ public final class PowerQuant {
         if (QuantizedArtifact.isArtifact(file)) {
             throw alreadyQuantized(file);
         }
-        TorchScriptArchive.checkTorchScript(file);
+        checkTorchScript(file);
         Model imported = TorchvisionImporter.importModel(file, device);
         ZooModel<NDList, NDList> model = new ZooModel<>(imported, new NoopTranslator());
         try {
@@ -146,6 +167,70 @@ public final class PowerQuant {
                         + " is a quantized artifact: its weights are already on their grids and"
                         + " quantizing them again gives a model its manifest would misdescribe;"
                         + " PowerQuant.load reads it");
+    }
+
+    /** {@link TorchScriptArchive#checkTorchScript}, its refusal naming the file. */
+    private static void checkTorchScript(Path file) throws IOException, MalformedModelException {
+        try {
+            TorchScriptArchive.checkTorchScript(file);
+        } catch (MalformedModelException e) {
+            throw new MalformedModelException(
+                    file + " cannot be loaded as a TorchScript model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The file DJL's PyTorch engine would load for a criteria whose model path is local: the path
+     * itself if it is a file, else the first of {@code <model name>.pt}, {@code <folder name>.pt}
+     * and {@code model.pt} in the folder, as {@code PtModel} looks for them. Null when the criteria
+     * is not a local path for the PyTorch engine, or when a block may come from elsewhere than a
+     * TorchScript file (a given block, a block factory, a {@code serving.properties} that may name
+     * one).
+     */
+    private static Path localTorchScriptFile(Criteria<?, ?> criteria) {
+        String engine = criteria.getEngine();
+        if ((engine != null && !"PyTorch".equals(engine))
+                || criteria.getBlock() != null
+                || (criteria.getArguments() != null
+                        && criteria.getArguments().containsKey("blockFactory"))
+                || !(criteria.getModelZoo() instanceof DefaultModelZoo zoo)) {
+            return null;
+        }
+        Collection<ModelLoader> loaders = zoo.getModelLoaders();
+        if (loaders.size() != 1
+                || !(loaders.iterator().next() instanceof BaseModelLoader loader)
+                || !(loader.getMrl().getRepository() instanceof SimpleRepository repository)
+                || repository.isRemote()) {
+            return null;
+        }
+        Path path = Path.of(repository.getBaseUri());
+        Path folder = Files.isRegularFile(path) ? path.getParent() : path;
+        if (folder == null
+                || !Files.isDirectory(folder)
+                || Files.exists(folder.resolve(QuantizedArtifact.SERVING_PROPERTIES))) {
+            return null;
+        }
+        if (Files.isRegularFile(path)) {
+            return path;
+        }
+        String name = criteria.getModelName();
+        if (name == null) {
+            name = criteria.getOptions() == null ? null : criteria.getOptions().get("modelName");
+        }
+        String folderName = path.getFileName() == null ? "" : path.getFileName().toString();
+        for (String prefix : new String[] {name, folderName, "model.pt"}) {
+            if (prefix == null || prefix.isEmpty()) {
+                continue;
+            }
+            for (String candidate :
+                    prefix.endsWith(".pt") ? List.of(prefix) : List.of(prefix, prefix + ".pt")) {
+                Path file = path.resolve(candidate);
+                if (Files.isRegularFile(file)) {
+                    return file;
+                }
+            }
+        }
+        return null;
     }
 
     private static Path torchScriptFile(ZooModel<?, ?> model) throws ModelNotFoundException {

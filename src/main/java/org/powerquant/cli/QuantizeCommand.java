@@ -1,5 +1,6 @@
 package org.powerquant.cli;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -156,6 +157,7 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     private QuantizedModel<NDList, NDList> importQuantized(PowerQuantTransform transform)
             throws IOException, ModelException {
+        checkTorchScript();
         try {
             return PowerQuant.importQuantized(
                     model, transform, ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice());
@@ -167,11 +169,23 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
+    /** The library names the file in its refusal: the command says it once, after the flag. */
+    private void checkTorchScript() throws IOException {
+        try {
+            TorchScriptArchive.checkTorchScript(model);
+        } catch (MalformedModelException e) {
+            throw new InvalidInputException(
+                    Role.MODEL,
+                    model + " cannot be loaded as a TorchScript model: " + e.getMessage(),
+                    e);
+        }
+    }
+
     private QuantizedModel<NDList, NDList> loadQuantized(
             Criteria<NDList, NDList> criteria, PowerQuantTransform transform)
             throws IOException, ModelException {
+        checkTorchScript();
         try {
-            TorchScriptArchive.checkTorchScript(model);
             return PowerQuant.loadQuantized(criteria, transform);
         } catch (ModelException | ai.djl.engine.EngineException e) {
             // Bias correction imports the network even for a weights-only result.

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,16 @@ class NotTorchScriptRefusalTest {
         String m = model.toString();
         String[] pre = {"--image-size", "4", "--channels", "1", "--mean", "0.5", "--std", "0.5"};
         runs.add(CliRun.of(concat(new String[] {"quantize", "--model", m, "--weight-bits", "4"})));
+        // an artifact output takes the import path
+        runs.add(
+                CliRun.of(
+                        "quantize",
+                        "--model",
+                        m,
+                        "--weight-bits",
+                        "4",
+                        "--output",
+                        dir.resolve("artifact").toString()));
         runs.add(
                 CliRun.of(
                         concat(
@@ -97,6 +108,8 @@ class NotTorchScriptRefusalTest {
             assertEquals(PowerQuantCli.BAD_INPUT, run.exitCode(), run.out() + run.err());
             assertEquals(1, run.err().strip().lines().count(), run.err());
             assertTrue(run.err().contains("--model "), run.err());
+            // the file is named once (quantize through the import path named it twice)
+            assertTrue(run.err().split(Pattern.quote(saved.toString()), -1).length <= 2, run.err());
             assertTrue(run.err().contains("saved by torch.save"), run.err());
             assertTrue(run.err().contains("torch.jit.save(torch.jit.trace("), run.err());
         }
