@@ -354,8 +354,13 @@ public final class PowerQuant {
      * @param model the model
      * @param target the {@code .pt} file (TorchScript) or the directory (DJL-native)
      * @throws IOException if it cannot be written
+     * @throws IllegalStateException naming the model if it is closed
      */
     public static void save(Model model, Path target) throws IOException {
+        if (!model.getNDManager().isOpen()) {
+            throw new IllegalStateException(
+                    "model " + model.getName() + " is closed: save it before closing it");
+        }
         Block block = model.getBlock();
         if (block instanceof PtSymbolBlock torchScript) {
             TorchScriptWeights.save(torchScript, target);

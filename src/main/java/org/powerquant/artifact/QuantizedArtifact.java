@@ -92,10 +92,15 @@ public final class QuantizedArtifact {
      *     directory that is not an artifact
      * @throws IllegalArgumentException if the block's architecture cannot be described, or a
      *     quantized weight is not on the grid its report gives
+     * @throws IllegalStateException naming the model if it is closed
      */
     public static void save(
             Model model, QuantizationReport report, Preprocessing preprocessing, Path directory)
             throws IOException {
+        if (!model.getNDManager().isOpen()) {
+            throw new IllegalStateException(
+                    "model " + model.getName() + " is closed: save it before closing it");
+        }
         Block block = model.getBlock();
         if (block == null || !block.isInitialized()) {
             throw new IllegalArgumentException(

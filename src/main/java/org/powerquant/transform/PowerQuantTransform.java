@@ -236,6 +236,7 @@ public final class PowerQuantTransform {
      * @param model the model (its block must be initialised or loaded)
      * @return the report
      * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
+     * @throws IllegalStateException naming the model if it is closed
      */
     public QuantizationReport apply(Model model) {
         Block block = block(model);
@@ -283,6 +284,10 @@ public final class PowerQuantTransform {
     }
 
     private static Block block(Model model) {
+        if (!model.getNDManager().isOpen()) {
+            throw new IllegalStateException(
+                    "model " + model.getName() + " is closed: quantize it before closing it");
+        }
         Block block = model.getBlock();
         if (block == null) {
             throw new IllegalArgumentException(
