@@ -16,6 +16,7 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -349,11 +350,12 @@ public final class PowerQuant {
      * into the directory {@code target} as {@code <model name>-0000.params}, with its activation
      * quantizers' grids, if any, beside it in {@code <model name>-activations.json} ({@link
      * ActivationQuantizers#toJson}; after {@code Model.load} of a {@link TorchvisionResNet}, {@link
-     * ActivationQuantizers#install} puts them back). Either way the files appear atomically.
+     * ActivationQuantizers#install} puts them back). Either way the files appear atomically; a
+     * failed DJL-native save leaves neither file and removes the directories it created.
      *
      * @param model the model
      * @param target the {@code .pt} file (TorchScript) or the directory (DJL-native)
-     * @throws IOException if it cannot be written
+     * @throws IOException if it cannot be written, or (DJL-native) {@code target} is a file
      * @throws IllegalStateException naming the model if it is closed
      */
     public static void save(Model model, Path target) throws IOException {
@@ -367,28 +369,58 @@ public final class PowerQuant {
             return;
         }
         Path directory = target.toAbsolutePath();
-        Files.createDirectories(directory);
-        if (block instanceof ConvNetwork network) {
-            Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
-            if (!grids.isEmpty()) {
-                AtomicFiles.writeString(
-                        directory.resolve(model.getName() + ACTIVATIONS_SUFFIX),
-                        ActivationQuantizers.toJson(grids));
-            }
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new FileAlreadyExistsException(
+                    directory.toString(),
+                    null,
+                    "is a file; a DJL-native model is saved into a directory");
         }
-        // DJL names the files after the model: they are staged in a hidden folder named after it
+        Path firstCreated = null;
+        for (Path p = directory; p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
+        Files.createDirectories(directory);
+        // DJL names the files after the model: they are staged, activation grids included, in a
+        // hidden folder named after it, and moved into the directory once all are written
         Path named = directory.resolve(model.getName());
         TemporarySiblings.sweep(named);
+        boolean saved = false;
         Path temp = Files.createDirectory(TemporarySiblings.of(named, "part"));
         try {
+            if (block instanceof ConvNetwork network) {
+                Map<String, ActivationGrid> grids = ActivationQuantizers.installed(network);
+                if (!grids.isEmpty()) {
+                    Files.writeString(
+                            temp.resolve(model.getName() + ACTIVATIONS_SUFFIX),
+                            ActivationQuantizers.toJson(grids));
+                }
+            }
             model.save(temp, model.getName());
             try (Stream<Path> files = Files.list(temp)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
                     AtomicFiles.moveAtomically(file, directory.resolve(file.getFileName()));
                 }
             }
+            saved = true;
         } finally {
             TemporarySiblings.deleteRecursively(temp);
+            if (!saved) {
+                removeCreated(directory, firstCreated);
+            }
+        }
+    }
+
+    /** Removes the directories a failed save created, innermost first, if they are still empty. */
+    private static void removeCreated(Path directory, Path firstCreated) {
+        if (firstCreated == null) {
+            return;
+        }
+        for (Path p = directory; p != null && p.startsWith(firstCreated); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                return; // not empty, or not ours to remove
+            }
         }
     }
 }

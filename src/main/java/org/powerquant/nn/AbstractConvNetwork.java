@@ -129,6 +129,26 @@ public abstract class AbstractConvNetwork extends AbstractBlock implements ConvN
     /**
      * {@inheritDoc}
      *
+     * <p>A network whose parameters were loaded ({@code Model.load}) has its input shapes but no
+     * input names: DJL names the inputs when it initializes a block only, and its own description
+     * then fails with "key value size mismatch", and with it {@code Model.save}. The inputs are
+     * named here as initialization names them ({@code data0}, ...).
+     */
+    @Override
+    public PairList<String, Shape> describeInput() {
+        if (!isInitialized() || inputNames.size() == inputShapes.length) {
+            return super.describeInput();
+        }
+        PairList<String, Shape> inputs = new PairList<>();
+        for (int i = 0; i < inputShapes.length; i++) {
+            inputs.add("data" + i, inputShapes[i]);
+        }
+        return inputs;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * @throws IllegalArgumentException if the input is not (N, inputChannels, H, W)
      */
     @Override
