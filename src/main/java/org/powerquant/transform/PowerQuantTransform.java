@@ -236,6 +236,8 @@ public final class PowerQuantTransform {
      * @param model the model (its block must be initialised or loaded)
      * @return the report
      * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
+     * @throws InvalidInputException for {@link Role#MODEL} if the block has no convolution or dense
+     *     layer
      * @throws IllegalStateException naming the model if it is closed
      */
     public QuantizationReport apply(Model model) {
@@ -275,12 +277,25 @@ public final class PowerQuantTransform {
      * @param block the block as it will be given to {@link #apply(Block)}
      * @throws InvalidInputException for {@link Role#BIAS_CORRECTION} if the network is not a
      *     torchvision ResNet
-     * @throws InvalidInputException for {@link Role#SKIP} if a skip pattern matches no layer
+     * @throws InvalidInputException for {@link Role#SKIP} if a skip pattern matches no layer, or
+     *     for {@link Role#MODEL} if the block has no convolution or dense layer
      * @throws IllegalArgumentException if activation bits cannot be placed on the network
      */
     public void check(Block block) {
         checkNetwork(block);
-        checkSkipPatterns(BlockWalker.sites(block));
+        checkSkipPatterns(checkHasWeights(block, BlockWalker.sites(block)));
+    }
+
+    /** A block without any weight this transform quantizes would get an empty report. */
+    private static List<WeightSite> checkHasWeights(Block block, List<WeightSite> sites) {
+        if (sites.isEmpty()) {
+            throw new InvalidInputException(
+                    Role.MODEL,
+                    "has no convolution or dense layer to quantize (its "
+                            + block.getClass().getSimpleName()
+                            + " holds none)");
+        }
+        return sites;
     }
 
     private static Block block(Model model) {
@@ -318,6 +333,8 @@ public final class PowerQuantTransform {
      * @param block the block
      * @return the report
      * @throws IllegalArgumentException naming the layer if a weight is not finite or not float32
+     * @throws InvalidInputException for {@link Role#MODEL} if the block has no convolution or dense
+     *     layer
      */
     public QuantizationReport apply(Block block) {
         long start = System.nanoTime();
@@ -327,7 +344,7 @@ public final class PowerQuantTransform {
         Map<String, FoldedBatchNorm> folded = new LinkedHashMap<>();
         List<WeightSite> sites = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        List<WeightSite> all = BlockWalker.sites(block);
+        List<WeightSite> all = checkHasWeights(block, BlockWalker.sites(block));
         for (WeightSite site : all) {
             if (skip.test(site.name())) {
                 skipped.add(site.name());
