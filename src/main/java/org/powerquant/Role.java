@@ -62,6 +62,8 @@ public enum Role {
     PREFETCH,
     /** Threads that decode images. */
     DECODER_THREADS,
+    /** Threads that quantize layers. */
+    THREADS,
     /** The labelled evaluation images. */
     DATASET,
     /** The model read. */

@@ -863,9 +863,11 @@ public final class PowerQuantTransform {
          *
          * @param patterns the names or patterns
          * @return this builder
+         * @throws InvalidInputException for {@link Role#SKIP} if the patterns or one of them is
+         *     null or blank
          */
         public Builder skipLayers(String... patterns) {
-            return skipLayers(Arrays.asList(patterns));
+            return skipLayers(patterns == null ? null : Arrays.asList(patterns));
         }
 
         /**
@@ -911,10 +913,11 @@ public final class PowerQuantTransform {
          *
          * @param count at least 1
          * @return this builder
+         * @throws InvalidInputException for {@link Role#THREADS} if {@code count} is below 1
          */
         public Builder threads(int count) {
             if (count < 1) {
-                throw new IllegalArgumentException("threads must be at least 1, got " + count);
+                throw new InvalidInputException(Role.THREADS, "must be at least 1, got " + count);
             }
             this.threads = count;
             return this;

@@ -624,7 +624,8 @@ public final class QuantizationOptions {
          * @return this builder
          */
         public Builder skip(List<String> patterns) {
-            this.skip = new ArrayList<>(patterns);
+            // null is refused, for the role, by build()
+            this.skip = patterns == null ? null : new ArrayList<>(patterns);
             return this;
         }
 
