@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -35,7 +36,8 @@ public final class AtomicFiles {
      *
      * @param target the file
      * @param writer what to write
-     * @throws IOException if it cannot be written
+     * @throws IOException if it cannot be written, or the target is a directory (refused before
+     *     anything is written)
      * @throws IllegalArgumentException if the target's folder does not exist
      */
     public static void write(Path target, Writer writer) throws IOException {
@@ -43,6 +45,10 @@ public final class AtomicFiles {
         Path folder = absolute.getParent();
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("output folder not found: " + folder);
+        }
+        if (Files.isDirectory(absolute)) {
+            throw new FileSystemException(
+                    absolute.toString(), null, "is a directory; a file cannot replace it");
         }
         // not Files.createTempFile, which makes the file private (0600): outputs follow the umask
         TemporarySiblings.sweep(absolute);
