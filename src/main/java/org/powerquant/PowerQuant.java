@@ -111,7 +111,8 @@ public final class PowerQuant {
         if (transform.needsNativeGraph() && model.getBlock() instanceof ai.djl.nn.SymbolBlock) {
             ZooModel<I, O> imported;
             try (ZooModel<I, O> torchScript = model) {
-                Path file = torchScriptFile(torchScript);
+                // the file the engine loaded: a folder may hold other .pt files
+                Path file = local != null ? local : torchScriptFile(torchScript);
                 Model importedModel =
                         TorchvisionImporter.importModel(
                                 file, torchScript.getNDManager().getDevice());
