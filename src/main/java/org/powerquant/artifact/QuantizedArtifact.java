@@ -20,7 +20,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,6 +28,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.io.AtomicFiles;
 import org.powerquant.io.TemporarySiblings;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.EngineDevices;
@@ -115,7 +115,7 @@ public final class QuantizedArtifact {
         Path temp = Files.createDirectory(TemporarySiblings.of(target, "part"));
         try {
             writeInto(temp, model, codec, report, preprocessing);
-            replace(temp, target);
+            AtomicFiles.replace(temp, target);
         } finally {
             TemporarySiblings.deleteRecursively(temp);
         }
@@ -504,22 +504,6 @@ public final class QuantizedArtifact {
                         "is a non-empty directory that is not an artifact; not replacing it");
             }
         }
-    }
-
-    private static void replace(Path temp, Path target) throws IOException {
-        if (!Files.exists(target)) {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            return;
-        }
-        Path old = TemporarySiblings.of(target, "old");
-        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            throw e;
-        }
-        TemporarySiblings.deleteRecursively(old);
     }
 
     private static JsonArray longs(long[] values) {

@@ -100,6 +100,20 @@ public final class AtomicFiles {
     }
 
     /**
+     * Puts a finished directory (or file) written beside its target in place of the target by
+     * renames: an existing target is replaced whole. Another process replacing the same target at
+     * the same time is taken into account: the later one wins, both succeed, the target is never a
+     * mix of the two and nothing is left beside it.
+     *
+     * @param staged the finished output, in the target's folder
+     * @param target the target
+     * @throws IOException if it cannot be put in place (the target is then as it was)
+     */
+    public static void replace(Path staged, Path target) throws IOException {
+        Placement.place(staged, target.toAbsolutePath(), AtomicFiles::moveAtomically).finish();
+    }
+
+    /**
      * Checks, before any work is done, that a file can be written at a path.
      *
      * @param target the file to be written

@@ -201,13 +201,9 @@ public final class OutputSet implements AutoCloseable {
         try {
             for (Entry e : entries) {
                 current = e;
-                if (Files.exists(e.target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    e.backup = TemporarySiblings.of(e.target, "old");
-                    Files.move(e.target, e.backup);
-                }
+                // another process writing the same target at once is taken into account there
+                e.placement = Placement.place(e.staged, e.target, mover);
                 done.add(e);
-                mover.move(e.staged, e.target);
-                e.placed = true;
             }
         } catch (IOException thrown) {
             IOException failure = cannotWrite(current.given, thrown);
@@ -219,10 +215,8 @@ public final class OutputSet implements AutoCloseable {
         }
         committed = true;
         for (Entry e : entries) {
-            if (e.backup != null) {
-                TemporarySiblings.deleteRecursively(e.backup);
-                e.backup = null;
-            }
+            e.placement.finish();
+            e.placement = null;
         }
     }
 
@@ -256,6 +250,10 @@ public final class OutputSet implements AutoCloseable {
                 if (!committed) {
                     e.restore();
                 }
+            } catch (IOException | UncheckedIOException ignored) {
+                // best effort: the staged output is deleted all the same
+            }
+            try {
                 TemporarySiblings.deleteWithTemporaries(e.staged);
             } catch (IOException | UncheckedIOException ignored) {
                 // best effort: nothing else can be done while cleaning up
@@ -269,8 +267,9 @@ public final class OutputSet implements AutoCloseable {
 
         final Path target;
         final Path staged;
-        Path backup;
-        boolean placed;
+
+        /** Where the output was put in place, until the commit ends. */
+        Placement placement;
 
         Entry(Path given, Path target, Path staged) {
             this.given = given;
@@ -280,13 +279,10 @@ public final class OutputSet implements AutoCloseable {
 
         /** Puts the target back as it was before the commit started. */
         void restore() throws IOException {
-            if (placed) {
-                Files.move(target, staged);
-                placed = false;
-            }
-            if (backup != null) {
-                Files.move(backup, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                backup = null;
+            if (placement != null) {
+                Placement p = placement;
+                placement = null;
+                p.undo();
             }
         }
     }

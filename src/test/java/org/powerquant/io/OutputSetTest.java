@@ -225,6 +225,40 @@ class OutputSetTest {
     }
 
     @Test
+    void anotherWriterCommittingTheSameDirectoryAtOnceLeavesOneWholeOutputAndNoLeftovers()
+            throws IOException {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("weights"), "old");
+        // a second quantize --output model commits between this one's move aside and its rename
+        boolean[] raced = {false};
+        OutputSet.Mover racing =
+                (staged, target) -> {
+                    if (!raced[0]) {
+                        raced[0] = true;
+                        Path other = Files.createDirectory(dir.resolve("other"));
+                        Files.writeString(other.resolve("weights"), "theirs");
+                        Files.writeString(other.resolve("grids"), "theirs");
+                        Files.move(other, target);
+                    }
+                    AtomicFiles.moveAtomically(staged, target);
+                };
+        try (OutputSet outputs = new OutputSet(false, racing)) {
+            Path staged = outputs.directory(model);
+            Files.writeString(staged.resolve("weights"), "ours");
+            outputs.commit();
+        }
+        assertTrue(raced[0]);
+        try (Stream<Path> files = Files.list(model)) {
+            assertEquals(
+                    List.of("weights"),
+                    files.map(p -> p.getFileName().toString()).toList(),
+                    "one writer's output, whole, not a mix");
+        }
+        assertEquals("ours", Files.readString(model.resolve("weights")), "the later one wins");
+        assertEquals(List.of("model"), names(), "nothing moved aside or staged is left");
+    }
+
+    @Test
     void outputsFollowTheUmaskLikeAnyNewFile() throws IOException {
         Path reference = Files.createFile(dir.resolve("reference"));
         Set<PosixFilePermission> expected = Files.getPosixFilePermissions(reference);
