@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.powerquant.data.Preprocessing;
+import org.powerquant.io.IoReasons;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.ConvNetwork;
 
@@ -101,7 +102,7 @@ public final class ArtifactManifest {
             throw new ArtifactException(
                     file, "missing: " + directory + " is not a PowerQuant artifact", e);
         } catch (IOException e) {
-            throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
+            throw new ArtifactException(file, "cannot be read: " + IoReasons.reason(e), e);
         }
         JsonObject json;
         try {
@@ -211,7 +212,7 @@ public final class ArtifactManifest {
             } catch (ArtifactException ex) {
                 throw ex;
             } catch (IOException ex) {
-                throw new ArtifactException(f, "cannot be read: " + ex.getMessage(), ex);
+                throw new ArtifactException(f, "cannot be read: " + IoReasons.reason(ex), ex);
             }
         }
         // sealed by its checksum, but an edit whose checksum was recorded again gets this far

@@ -29,6 +29,7 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.powerquant.data.Preprocessing;
 import org.powerquant.io.AtomicFiles;
+import org.powerquant.io.IoReasons;
 import org.powerquant.io.TemporarySiblings;
 import org.powerquant.nn.ActivationQuantizers;
 import org.powerquant.nn.EngineDevices;
@@ -374,7 +375,7 @@ public final class QuantizedArtifact {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
+            throw new ArtifactException(file, "cannot be read: " + IoReasons.reason(e), e);
         }
         try {
             return ReportJson.parse(file, text);
@@ -412,7 +413,9 @@ public final class QuantizedArtifact {
         Properties read = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             read.load(in); // ISO 8859-1, as written and as DJL reads it
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
+            throw new ArtifactException(file, "cannot be read: " + IoReasons.reason(e), e);
+        } catch (IllegalArgumentException e) {
             throw new ArtifactException(file, "cannot be read: " + e.getMessage(), e);
         }
         for (Map.Entry<String, String> e : servingProperties().entrySet()) {

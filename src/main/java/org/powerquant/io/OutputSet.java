@@ -2,11 +2,7 @@ package org.powerquant.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,27 +142,7 @@ public final class OutputSet implements AutoCloseable {
                 e instanceof UncheckedIOException unchecked
                         ? unchecked.getCause()
                         : (IOException) e;
-        return new IOException("cannot write " + target + ": " + reason(io), e);
-    }
-
-    /** Why an operation failed, without the path it failed on. */
-    private static String reason(IOException e) {
-        if (e instanceof FileSystemException fs) {
-            if (fs.getReason() != null) {
-                return fs.getReason();
-            }
-            if (e instanceof AccessDeniedException) {
-                return "Permission denied";
-            }
-            if (e instanceof NoSuchFileException) {
-                return "No such file or directory";
-            }
-            if (e instanceof FileAlreadyExistsException) {
-                return "File exists";
-            }
-            return e.getClass().getSimpleName();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new IOException("cannot write " + target + ": " + IoReasons.reason(io), e);
     }
 
     private Path stage(Path target) {

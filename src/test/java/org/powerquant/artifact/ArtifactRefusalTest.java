@@ -64,6 +64,24 @@ class ArtifactRefusalTest {
     }
 
     @Test
+    void aFileThatCannotBeReadIsRefusedWithTheReasonNamingTheFileOnce() throws Exception {
+        // a link to itself: unreadable even for root (for a user, a file without read permission
+        // gave "F: cannot be read: F", the path twice and no reason)
+        for (String name : new String[] {QuantizedArtifact.PARAMETERS, ArtifactManifest.FILE}) {
+            Path a = ArtifactFixtures.copy(original, dir.resolve("unreadable-" + name));
+            Path f = a.resolve(name);
+            Files.delete(f);
+            Files.createSymbolicLink(f, f.getFileName());
+            ArtifactException e = refused(a, name, "cannot be read: ");
+            String prefix = f + ": cannot be read: Too many levels of symbolic links";
+            assertTrue(e.getMessage().startsWith(prefix), "the reason: " + e.getMessage());
+            assertFalse(
+                    e.getMessage().substring(prefix.length()).contains(f.toString()),
+                    "the file named once: " + e.getMessage());
+        }
+    }
+
+    @Test
     void aTruncatedParameterFileIsRefused() throws Exception {
         Path a = copy();
         Path f = a.resolve(QuantizedArtifact.PARAMETERS);
