@@ -76,8 +76,8 @@ final class PreprocessingOptions {
             throw new InvalidInputException(
                     Role.IMAGE_SIZE, "cannot be combined with --resize-short or --center-crop");
         }
-        positive(resizeShort, Role.RESIZE_SHORT);
-        positive(centerCrop, Role.CENTER_CROP);
+        side(resizeShort, Role.RESIZE_SHORT);
+        side(centerCrop, Role.CENTER_CROP);
         Preprocessing.Builder builder =
                 Preprocessing.builder().channels(channels).antialias(antialias);
         if (imageSize != null) {
@@ -165,9 +165,14 @@ final class PreprocessingOptions {
         return (sizeGiven() || resizeShort != null) && mean != null && std != null;
     }
 
-    private static void positive(Integer value, Role role) {
-        if (value != null && value < 1) {
-            throw new InvalidInputException(role, "must be at least 1, got " + value);
+    /**
+     * Refuses a side outside 1 to {@link Preprocessing#MAX_SIDE} in the flag's terms: 0, which the
+     * library takes as "no such step", is no value a flag can give.
+     */
+    private static void side(Integer value, Role role) {
+        if (value != null && (value < 1 || value > Preprocessing.MAX_SIDE)) {
+            throw new InvalidInputException(
+                    role, "must be 1 to " + Preprocessing.MAX_SIDE + " pixels, got " + value);
         }
     }
 

@@ -1,9 +1,11 @@
 package org.powerquant.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.powerquant.InvalidInputException;
 import org.powerquant.data.Preprocessing;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -69,5 +71,20 @@ class PreprocessingFlagsTest {
                 "--resize-short 256 --center-crop 224 --mean 0.485,0.456,0.406 --std"
                         + " 0.229,0.224,0.225",
                 PreprocessingOptions.flags(Preprocessing.imageNet()));
+    }
+
+    /**
+     * A side flag out of range states the range a flag can take: 0 is refused too, so the library's
+     * "0 to 8192 pixels (0: none)" would tell the user to try a value the flag refuses.
+     */
+    @Test
+    void aSideOutOfRangeIsRefusedWithTheRangeTheFlagTakes() {
+        for (String flag : new String[] {"--center-crop", "--resize-short"}) {
+            for (String value : new String[] {"0", "100000"}) {
+                InvalidInputException e =
+                        assertThrows(InvalidInputException.class, () -> parse(flag + " " + value));
+                assertEquals("must be 1 to 8192 pixels, got " + value, e.problem(), flag);
+            }
+        }
     }
 }
