@@ -55,12 +55,19 @@ final class CliModels {
         }
     }
 
-    static Model open(ModelSource source, boolean nativeGraph) throws IOException {
+    /**
+     * Opens a TorchScript model's fresh copy, refusing one that cannot be loaded in one line naming
+     * the model as given, in {@code quantize}'s words.
+     */
+    static Model open(Path model, ModelSource source, boolean nativeGraph) throws IOException {
         try {
             return source.open(nativeGraph);
         } catch (ModelException | ai.djl.engine.EngineException e) {
-            throw new InvalidInputException(
-                    Role.MODEL, source.name() + " cannot be loaded: " + e.getMessage(), e);
+            String what =
+                    e instanceof org.powerquant.importer.UnsupportedModelException
+                            ? " cannot be imported as a torchvision network: "
+                            : " cannot be loaded as a TorchScript model: ";
+            throw new InvalidInputException(Role.MODEL, model + what + e.getMessage(), e);
         }
     }
 }

@@ -99,7 +99,7 @@ public final class CompareCommand implements Callable<Integer> {
         ModelSource source = ModelSource.torchScript(model, device);
         Evaluator evaluator = evaluation.evaluator(pre, device, Progress.stream(err, run.quiet));
         Comparison work = builder.source(source).evaluator(evaluator).build();
-        CliModels.open(source, false).close();
+        CliModels.open(model, source, false).close();
         ComparisonTable table = work.run();
         comparison.report(
                 parent.interruption(),

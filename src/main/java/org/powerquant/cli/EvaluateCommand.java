@@ -171,7 +171,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 artifact
                         ? stored.model()
                         : CliModels.open(
-                                source, transform != null && transform.needsNativeGraph())) {
+                                model, source, transform != null && transform.needsNativeGraph())) {
             if (transform != null) {
                 report = transform.apply(loaded);
                 for (CalibrationWarning warning : transform.calibration().warnings()) {
