@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.powerquant.eval.Comparison;
@@ -32,7 +33,7 @@ class QuantizationSettingTest {
                             + "b"
                             + budget
                             + (activationBits > 0 ? "a" + activationBits : "");
-            QuantizationSetting setting = QuantizationSetting.parse(text.toUpperCase());
+            QuantizationSetting setting = QuantizationSetting.parse(text.toUpperCase(Locale.ROOT));
             assertTrue(setting.isMixedPrecision(), text);
             QuantizationOptions options =
                     Comparison.options(
