@@ -20,6 +20,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument('--data', default='../shared/data/fashion-mnist')
 parser.add_argument('--out', required=True, help='the TorchScript file to write')
 parser.add_argument('--blocks', default='1,1,1,1', help='Bottleneck units per stage; 3,4,6,3 is ResNet-50')
+parser.add_argument('--groups', type=int, default=1, help="the 3x3 convolutions' groups; 32 is resnext50_32x4d")
+parser.add_argument('--width-per-group', type=int, default=64, help='4 with --groups 32 is resnext50_32x4d; 128 is wide')
 parser.add_argument('--size', type=int, default=32, help='input side in pixels (images are resized to it)')
 parser.add_argument('--epochs', type=int, default=4)
 parser.add_argument('--batch', type=int, default=128)
@@ -53,7 +55,8 @@ def prep(x):
 
 x_train, y_train = images('train-images-idx3-ubyte.gz'), labels('train-labels-idx1-ubyte.gz')
 x_test, y_test = images('t10k-images-idx3-ubyte.gz'), labels('t10k-labels-idx1-ubyte.gz')
-model = ResNet(Bottleneck, [int(b) for b in args.blocks.split(',')], num_classes=10)
+model = ResNet(Bottleneck, [int(b) for b in args.blocks.split(',')], num_classes=10,
+               groups=args.groups, width_per_group=args.width_per_group)
 steps = args.epochs * (len(x_train) // args.batch)
 optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
 schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=0.2, total_steps=steps, pct_start=0.25)

@@ -8,8 +8,9 @@ import org.powerquant.nn.TorchvisionResNet;
 /**
  * {@link ArchitectureCodec} of {@link TorchvisionResNet}: imported torchvision ResNets and the demo
  * network. Described by its builder's settings ({@code residual}, {@code layers}, {@code
- * baseWidth}, {@code widthPerGroup}, {@code inputChannels}, {@code classes}, {@code smallInput});
- * activation sites as {@link org.powerquant.nn.ActivationQuantizers} names them.
+ * baseWidth}, {@code widthPerGroup}, {@code groups}, {@code inputChannels}, {@code classes}, {@code
+ * smallInput}; {@code groups} is 1 when absent, as in artifacts written before ResNeXts were
+ * imported); activation sites as {@link org.powerquant.nn.ActivationQuantizers} names them.
  */
 public final class TorchvisionResNetCodec extends ConvNetworkCodec<TorchvisionResNet> {
 
@@ -32,6 +33,7 @@ public final class TorchvisionResNetCodec extends ConvNetworkCodec<TorchvisionRe
         o.add("layers", layers);
         o.addProperty("baseWidth", net.getBaseWidth());
         o.addProperty("widthPerGroup", net.getWidthPerGroup());
+        o.addProperty("groups", net.getGroups());
         o.addProperty("inputChannels", net.getInputChannels());
         o.addProperty("classes", net.getNumClasses());
         o.addProperty("smallInput", net.isSmallInput());
@@ -50,6 +52,7 @@ public final class TorchvisionResNetCodec extends ConvNetworkCodec<TorchvisionRe
                 .setLayers(f.ints(f.array(d, at, "layers"), at + "layers"))
                 .optBaseWidth(f.intValue(d, at, "baseWidth"))
                 .optWidthPerGroup(f.intValue(d, at, "widthPerGroup"))
+                .optGroups(d.has("groups") ? f.intValue(d, at, "groups") : 1)
                 .optInputChannels(f.intValue(d, at, "inputChannels"))
                 .optNumClasses(f.intValue(d, at, "classes"))
                 .optSmallInput(f.bool(d, at, "smallInput"))

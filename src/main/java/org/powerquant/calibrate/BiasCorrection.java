@@ -14,12 +14,16 @@ public final class BiasCorrection {
     private BiasCorrection() {}
 
     /**
-     * The expected output shift of a layer.
+     * The expected output shift of a layer. A grouped convolution (weight shape {@code [out, in /
+     * groups, ...]}) is recognised by getting the means of all its {@code in} input channels:
+     * output channel {@code c} of group {@code g = c / (out / groups)} reads input channels {@code
+     * g * in / groups} to {@code (g + 1) * in / groups - 1}.
      *
-     * @param shape the weight's shape, output channel first, input channel second (rank 2 or more)
+     * @param shape the weight's shape, output channel first, input channel (of a group) second
+     *     (rank 2 or more)
      * @param original the float weights
      * @param quantized the quantized weights
-     * @param inputMeans the expected value of each input channel
+     * @param inputMeans the expected value of each input channel of the layer (of all groups)
      * @return the expected shift of each output channel
      * @throws IllegalArgumentException if the shapes do not match
      */
@@ -30,13 +34,25 @@ public final class BiasCorrection {
         }
         int out = (int) shape[0];
         int in = (int) shape[1];
-        if (inputMeans.length != in) {
+        if (in < 1
+                || inputMeans.length < in
+                || inputMeans.length % in != 0
+                || out % (inputMeans.length / in) != 0) {
             throw new IllegalArgumentException(
-                    "a layer of " + in + " input channels got " + inputMeans.length + " means");
+                    "a layer of "
+                            + out
+                            + " output and "
+                            + in
+                            + " input channels per group got "
+                            + inputMeans.length
+                            + " means");
         }
+        int groups = inputMeans.length / in;
+        int outPerGroup = out / groups;
         int kernel = original.length / (out * in);
         double[] shift = new double[out];
         for (int c = 0; c < out; c++) {
+            int firstInput = c / outPerGroup * in;
             double sum = 0;
             for (int i = 0; i < in; i++) {
                 int from = (c * in + i) * kernel;
@@ -44,7 +60,7 @@ public final class BiasCorrection {
                 for (int k = from; k < from + kernel; k++) {
                     error += (double) quantized[k] - original[k];
                 }
-                sum += error * inputMeans[i];
+                sum += error * inputMeans[firstInput + i];
             }
             shift[c] = sum;
         }

@@ -36,12 +36,13 @@ import org.powerquant.nn.TorchvisionResNet;
  *
  * <p>Recognised: a root of class {@code torchvision.models.resnet.ResNet} whose stages hold only
  * {@code BasicBlock} or only {@code Bottleneck} units, with any number of stages and units, any
- * base width, {@code width_per_group}, input channels and classes, with the 7x7/2 stem and max
- * pooling or the small-input 3x3 stem with {@code maxpool = Identity}. Every tensor must have the
- * shape torchvision would give it and no module or tensor may be added or missing. For a traced
- * model, the TorchScript code of every convolution, batch norm and max pooling is checked to hold
- * torchvision's stride, padding, dilation, groups and epsilon; where the archive has no such code
- * (e.g. a scripted model) these, and the forward wiring, are taken to be torchvision's.
+ * base width, {@code width_per_group}, {@code groups} (ResNeXt), input channels and classes, with
+ * the 7x7/2 stem and max pooling or the small-input 3x3 stem with {@code maxpool = Identity}. Every
+ * tensor must have the shape torchvision would give it and no module or tensor may be added or
+ * missing. For a traced model, the TorchScript code of every convolution, batch norm and max
+ * pooling is checked to hold torchvision's stride, padding, dilation, groups and epsilon; where the
+ * archive has no such code (e.g. a scripted model) these, and the forward wiring, are taken to be
+ * torchvision's.
  */
 public final class ResNetImporter {
 
@@ -171,19 +172,39 @@ public final class ResNetImporter {
         }
         int baseWidth = Math.toIntExact(conv1[0]);
         int widthPerGroup = 64;
+        int groups = 1;
         if (kind == ResidualKind.BOTTLENECK) {
+            // torchvision: width = planes * width_per_group / 64 * groups, and the 3x3
+            // convolution of a unit reads width / groups channels per output channel
             long width = shapeOf(archive, "layer1.0.conv1.weight", 4)[0];
-            if (width * 64 % baseWidth != 0) {
+            long perGroupInput = shapeOf(archive, "layer1.0.conv2.weight", 4)[1];
+            if (perGroupInput < 1 || width % perGroupInput != 0) {
                 throw unsupported(
-                        archive, "layer1.0.conv1 width " + width + " is not a torchvision width");
+                        archive,
+                        "layer1.0.conv2 reads "
+                                + perGroupInput
+                                + " channels per group of a width "
+                                + width
+                                + " unit");
             }
-            widthPerGroup = Math.toIntExact(width * 64 / baseWidth);
+            groups = Math.toIntExact(width / perGroupInput);
+            if (perGroupInput * 64 % baseWidth != 0) {
+                throw unsupported(
+                        archive,
+                        "layer1.0.conv1 width "
+                                + width
+                                + " in "
+                                + groups
+                                + " groups is not a torchvision width");
+            }
+            widthPerGroup = Math.toIntExact(perGroupInput * 64 / baseWidth);
         }
         return TorchvisionResNet.builder()
                 .setKind(kind)
                 .setLayers(layers.stream().mapToInt(Integer::intValue).toArray())
                 .optBaseWidth(baseWidth)
                 .optWidthPerGroup(widthPerGroup)
+                .optGroups(groups)
                 .optInputChannels(Math.toIntExact(conv1[1]))
                 .optNumClasses(Math.toIntExact(fc[0]))
                 .optSmallInput(smallInput);

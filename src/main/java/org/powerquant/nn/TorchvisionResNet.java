@@ -29,6 +29,7 @@ public class TorchvisionResNet extends AbstractConvNetwork {
     private final int[] layers;
     private final int baseWidth;
     private final int widthPerGroup;
+    private final int groups;
     private final int numClasses;
     private final boolean smallInput;
 
@@ -38,6 +39,7 @@ public class TorchvisionResNet extends AbstractConvNetwork {
         layers = builder.layers.clone();
         baseWidth = builder.baseWidth;
         widthPerGroup = builder.widthPerGroup;
+        groups = builder.groups;
         numClasses = builder.numClasses;
         smallInput = builder.smallInput;
 
@@ -65,8 +67,8 @@ public class TorchvisionResNet extends AbstractConvNetwork {
                 if (kind == ResidualKind.BASIC) {
                     layer.add(new BasicBlock(planes, s, project));
                 } else {
-                    int width = planes * widthPerGroup / 64;
-                    layer.add(new Bottleneck(width, out, s, project));
+                    int width = planes * widthPerGroup / 64 * groups;
+                    layer.add(new Bottleneck(width, out, s, project, groups));
                 }
                 inplanes = out;
             }
@@ -138,6 +140,26 @@ public class TorchvisionResNet extends AbstractConvNetwork {
     }
 
     /**
+     * Returns a builder preset to torchvision's {@code resnext50_32x4d} (Bottleneck, 3,4,6,3, 32
+     * groups of width 4).
+     *
+     * @return a preset builder
+     */
+    public static Builder resnext50() {
+        return resnet50().optGroups(32).optWidthPerGroup(4);
+    }
+
+    /**
+     * Returns a builder preset to torchvision's {@code wide_resnet50_2} (Bottleneck, 3,4,6,3, width
+     * per group 128).
+     *
+     * @return a preset builder
+     */
+    public static Builder wideResnet50() {
+        return resnet50().optWidthPerGroup(128);
+    }
+
+    /**
      * Returns the kind of residual unit.
      *
      * @return the residual kind
@@ -165,12 +187,22 @@ public class TorchvisionResNet extends AbstractConvNetwork {
     }
 
     /**
-     * Returns torchvision's {@code width_per_group} (64 except for wide ResNets).
+     * Returns torchvision's {@code width_per_group} (64 except for wide ResNets and ResNeXts).
      *
      * @return the bottleneck width per group
      */
     public int getWidthPerGroup() {
         return widthPerGroup;
+    }
+
+    /**
+     * Returns torchvision's {@code groups}: the groups of every bottleneck's 3x3 convolution (1
+     * except for ResNeXts).
+     *
+     * @return the groups
+     */
+    public int getGroups() {
+        return groups;
     }
 
     /** {@inheritDoc} */
@@ -225,6 +257,8 @@ public class TorchvisionResNet extends AbstractConvNetwork {
                 + Arrays.toString(layers)
                 + ", baseWidth="
                 + baseWidth
+                + (kind == ResidualKind.BOTTLENECK ? ", widthPerGroup=" + widthPerGroup : "")
+                + (groups == 1 ? "" : ", groups=" + groups)
                 + ", inputChannels="
                 + getInputChannels()
                 + ", classes="
@@ -240,6 +274,7 @@ public class TorchvisionResNet extends AbstractConvNetwork {
         private int[] layers;
         private int baseWidth = 64;
         private int widthPerGroup = 64;
+        private int groups = 1;
         private int inputChannels = 3;
         private int numClasses = 1000;
         private boolean smallInput;
@@ -289,6 +324,19 @@ public class TorchvisionResNet extends AbstractConvNetwork {
          */
         public Builder optWidthPerGroup(int widthPerGroup) {
             this.widthPerGroup = widthPerGroup;
+            return this;
+        }
+
+        /**
+         * Sets torchvision's {@code groups} of every bottleneck's 3x3 convolution (default 1; 32
+         * for {@code resnext50_32x4d}, with width per group 4). A basic-block network takes only 1,
+         * as torchvision's {@code BasicBlock} does.
+         *
+         * @param groups the groups
+         * @return this builder
+         */
+        public Builder optGroups(int groups) {
+            this.groups = groups;
             return this;
         }
 
@@ -345,10 +393,27 @@ public class TorchvisionResNet extends AbstractConvNetwork {
                         "TorchvisionResNet: layers must be one or more positive counts, got "
                                 + Arrays.toString(layers));
             }
-            if (baseWidth < 1 || widthPerGroup < 1 || inputChannels < 1 || numClasses < 1) {
+            if (baseWidth < 1
+                    || widthPerGroup < 1
+                    || groups < 1
+                    || inputChannels < 1
+                    || numClasses < 1) {
                 throw new IllegalArgumentException(
-                        "TorchvisionResNet: baseWidth, widthPerGroup, inputChannels and numClasses"
-                                + " must be positive");
+                        "TorchvisionResNet: baseWidth, widthPerGroup, groups, inputChannels and"
+                                + " numClasses must be positive");
+            }
+            if (kind == ResidualKind.BASIC && (groups != 1 || widthPerGroup != 64)) {
+                throw new IllegalArgumentException(
+                        "TorchvisionResNet: basic blocks take only groups 1 and widthPerGroup 64,"
+                                + " as torchvision's BasicBlock does");
+            }
+            if (kind == ResidualKind.BOTTLENECK && baseWidth * widthPerGroup / 64 < 1) {
+                throw new IllegalArgumentException(
+                        "TorchvisionResNet: baseWidth "
+                                + baseWidth
+                                + " with widthPerGroup "
+                                + widthPerGroup
+                                + " gives bottlenecks of no channels");
             }
             return new TorchvisionResNet(this);
         }

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.powerquant.PowerQuant;
 import org.powerquant.QuantizedModel;
 import org.powerquant.nn.TorchvisionMobileNetV2;
+import org.powerquant.nn.TorchvisionResNet;
 import org.powerquant.transform.PowerQuantTransform;
 import org.powerquant.zoo.ZooFixtures;
 
@@ -291,7 +292,8 @@ class ArchitectureFieldRefusalTest {
                         editedManifest(artifact, m -> set(m, path, value.deepCopy())),
                         "field " + path + " must be ");
             }
-            boolean optional = path.endsWith(".shortcut");
+            // groups: absent in artifacts written before ResNeXts were imported, and read as 1
+            boolean optional = path.endsWith(".shortcut") || path.equals("architecture.groups");
             if (!path.endsWith("]") && !optional) {
                 refusedByCheck(
                         editedManifest(artifact, m -> set(m, path, null)),
@@ -307,6 +309,15 @@ class ArchitectureFieldRefusalTest {
         List<String> tried = everyFieldOfAnotherJsonTypeOrMissingIsRefusedNamingIt(resNet);
         assertTrue(tried.contains("architecture.layers[0]"), tried::toString);
         assertTrue(tried.contains("architecture.smallInput"), tried::toString);
+        assertTrue(tried.contains("architecture.groups"), tried::toString);
+    }
+
+    @Test
+    void aResNetArtifactWrittenBeforeGroupsLoadsWithGroupsOne() throws Exception {
+        Path older = edited(resNet, m -> architecture(m).remove("groups"));
+        try (QuantizedModel<NDList, NDList> loaded = PowerQuant.load(older)) {
+            assertEquals(1, ((TorchvisionResNet) loaded.model().getBlock()).getGroups());
+        }
     }
 
     @Test

@@ -40,6 +40,41 @@ class BiasCorrectionTest {
     }
 
     @Test
+    void aGroupedLayerShiftsAsTheDenseLayerWithZerosOutsideItsGroups() {
+        java.util.Random random = new java.util.Random(5);
+        for (int trial = 0; trial < 50; trial++) {
+            int groups = 1 + random.nextInt(4);
+            int outPerGroup = 1 + random.nextInt(3);
+            int inPerGroup = 1 + random.nextInt(3);
+            int kernel = 1 + random.nextInt(4);
+            int out = groups * outPerGroup;
+            int in = groups * inPerGroup;
+            float[] w = new float[out * inPerGroup * kernel];
+            float[] q = new float[w.length];
+            float[] denseW = new float[out * in * kernel];
+            float[] denseQ = new float[denseW.length];
+            for (int c = 0; c < out; c++) {
+                for (int i = 0; i < inPerGroup; i++) {
+                    for (int k = 0; k < kernel; k++) {
+                        int at = (c * inPerGroup + i) * kernel + k;
+                        w[at] = (float) random.nextGaussian();
+                        q[at] = w[at] + (float) random.nextGaussian() * 0.1f;
+                        int denseAt = (c * in + c / outPerGroup * inPerGroup + i) * kernel + k;
+                        denseW[denseAt] = w[at];
+                        denseQ[denseAt] = q[at];
+                    }
+                }
+            }
+            double[] means = random.doubles(in, 0, 2).toArray();
+            assertArrayEquals(
+                    BiasCorrection.outputShift(new long[] {out, in, kernel}, denseW, denseQ, means),
+                    BiasCorrection.outputShift(new long[] {out, inPerGroup, kernel}, w, q, means),
+                    1e-9,
+                    "groups " + groups);
+        }
+    }
+
+    @Test
     void correctionLowersTheLayersOutputShiftOnTheSyntheticBatch() {
         for (long seed : new long[] {3, 4}) {
             try (NDManager manager = NDManager.newBaseManager()) {

@@ -1,5 +1,6 @@
 package org.powerquant.importer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,12 +13,14 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 import org.powerquant.nn.ConvNetwork;
+import org.powerquant.nn.ResidualKind;
+import org.powerquant.nn.TorchvisionResNet;
 
 /**
  * A network is imported only if it computes what its TorchScript file computes. The fixtures
  * ({@code src/test/python/tiny_resnets.py}) are one tiny torchvision ResNet traced twice: as
  * torchvision's forward computes it, and with its forward changed to normalise the input inside;
- * both have the same modules and weights.
+ * both have the same modules and weights. A tiny ResNeXt (grouped 3x3 convolutions) is the third.
  */
 class ForwardCheckTest {
 
@@ -30,6 +33,18 @@ class ForwardCheckTest {
         try (Model model =
                 TorchvisionImporter.importModel(fixture("tiny_resnet.pt"), Device.cpu())) {
             assertInstanceOf(ConvNetwork.class, model.getBlock());
+        }
+    }
+
+    @Test
+    void aTracedTorchvisionResNeXtImportsWithItsGroups() throws Exception {
+        // the import's forward check compares the rebuilt network's output with TorchScript's
+        try (Model model =
+                TorchvisionImporter.importModel(fixture("tiny_resnext.pt"), Device.cpu())) {
+            TorchvisionResNet net = assertInstanceOf(TorchvisionResNet.class, model.getBlock());
+            assertEquals(ResidualKind.BOTTLENECK, net.getKind());
+            assertEquals(2, net.getGroups());
+            assertEquals(32, net.getWidthPerGroup());
         }
     }
 

@@ -76,6 +76,13 @@ class ResNetImporterTest {
                                 .optWidthPerGroup(128)
                                 .optNumClasses(3)
                                 .optSmallInput(true),
+                        TorchvisionResNet.builder()
+                                .setKind(ResidualKind.BOTTLENECK)
+                                .setLayers(1, 2)
+                                .optBaseWidth(8)
+                                .optGroups(4)
+                                .optWidthPerGroup(16)
+                                .optNumClasses(3),
                         TorchvisionResNet.resnet18().optBaseWidth(4).optNumClasses(10));
         int i = 0;
         for (TorchvisionResNet.Builder config : configs) {
@@ -93,6 +100,7 @@ class ResNetImporterTest {
                 assertArrayEquals(original.getLayers(), imported.getLayers());
                 assertEquals(original.getBaseWidth(), imported.getBaseWidth());
                 assertEquals(original.getWidthPerGroup(), imported.getWidthPerGroup());
+                assertEquals(original.getGroups(), imported.getGroups());
                 assertEquals(original.getNumClasses(), imported.getNumClasses());
                 assertEquals(original.isSmallInput(), imported.isSmallInput());
                 assertEquals(original.getInputChannels(), imported.getInputChannels());
@@ -109,18 +117,21 @@ class ResNetImporterTest {
     }
 
     @Test
-    void recognisesEveryTorchvisionDepth() throws Exception {
+    void recognisesEveryTorchvisionDepthAndWidth() throws Exception {
         List<TorchvisionResNet.Builder> depths =
                 List.of(
-                        TorchvisionResNet.resnet18(),
-                        TorchvisionResNet.resnet34(),
-                        TorchvisionResNet.resnet50(),
-                        TorchvisionResNet.resnet101(),
-                        TorchvisionResNet.resnet152());
+                        TorchvisionResNet.resnet18().optBaseWidth(2),
+                        TorchvisionResNet.resnet34().optBaseWidth(2),
+                        TorchvisionResNet.resnet50().optBaseWidth(2),
+                        TorchvisionResNet.resnet101().optBaseWidth(2),
+                        TorchvisionResNet.resnet152().optBaseWidth(2),
+                        // 32 groups of width 4 need a stem of 16 for a bottleneck of 32 channels
+                        TorchvisionResNet.resnext50().optBaseWidth(16),
+                        TorchvisionResNet.wideResnet50().optBaseWidth(2));
         int i = 0;
         for (TorchvisionResNet.Builder depth : depths) {
             try (NDManager manager = NDManager.newBaseManager()) {
-                TorchvisionResNet net = depth.optBaseWidth(2).optNumClasses(4).build();
+                TorchvisionResNet net = depth.optNumClasses(4).build();
                 net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 64, 64));
                 Path file =
                         ResNetArchives.write(
@@ -129,6 +140,8 @@ class ResNetImporterTest {
                         ResNetImporter.recognize(TorchScriptArchive.read(file)).build();
                 assertEquals(net.getKind(), recognised.getKind());
                 assertArrayEquals(net.getLayers(), recognised.getLayers());
+                assertEquals(net.getWidthPerGroup(), recognised.getWidthPerGroup());
+                assertEquals(net.getGroups(), recognised.getGroups());
             }
         }
     }
