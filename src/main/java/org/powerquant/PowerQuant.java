@@ -98,6 +98,12 @@ public final class PowerQuant {
             Criteria<I, O> criteria, PowerQuantTransform transform)
             throws ModelException, IOException {
         EngineDevices.requireAvailable(criteria.getDevice());
+        Path location = localModelLocation(criteria);
+        if (location != null && QuantizedArtifact.isArtifact(location)) {
+            // refused before the engine reads it: an artifact's parameters are not loaded only to
+            // be refused, and a damaged one is not reported as damaged when it was the wrong input
+            throw alreadyQuantized(location);
+        }
         Path local = localTorchScriptFile(criteria);
         if (local != null) {
             checkTorchScript(local);
@@ -191,21 +197,18 @@ public final class PowerQuant {
      */
     private static Path localTorchScriptFile(Criteria<?, ?> criteria) {
         String engine = criteria.getEngine();
-        if ((engine != null && !"PyTorch".equals(engine))
-                || criteria.getBlock() != null
+        if (engine != null && !"PyTorch".equals(engine)) {
+            return null;
+        }
+        Path path = localModelLocation(criteria);
+        if (path == null) {
+            return null;
+        }
+        if (criteria.getBlock() != null
                 || (criteria.getArguments() != null
-                        && criteria.getArguments().containsKey("blockFactory"))
-                || !(criteria.getModelZoo() instanceof DefaultModelZoo zoo)) {
+                        && criteria.getArguments().containsKey("blockFactory"))) {
             return null;
         }
-        Collection<ModelLoader> loaders = zoo.getModelLoaders();
-        if (loaders.size() != 1
-                || !(loaders.iterator().next() instanceof BaseModelLoader loader)
-                || !(loader.getMrl().getRepository() instanceof SimpleRepository repository)
-                || repository.isRemote()) {
-            return null;
-        }
-        Path path = Path.of(repository.getBaseUri());
         Path folder = Files.isRegularFile(path) ? path.getParent() : path;
         if (folder == null
                 || !Files.isDirectory(folder)
@@ -233,6 +236,24 @@ public final class PowerQuant {
             }
         }
         return null;
+    }
+
+    /**
+     * The local file or folder a criteria's model path names, as DJL's {@link DefaultModelZoo}
+     * holds it; null for a remote or zoo model, or any criteria that does not name one location.
+     */
+    private static Path localModelLocation(Criteria<?, ?> criteria) {
+        if (!(criteria.getModelZoo() instanceof DefaultModelZoo zoo)) {
+            return null;
+        }
+        Collection<ModelLoader> loaders = zoo.getModelLoaders();
+        if (loaders.size() != 1
+                || !(loaders.iterator().next() instanceof BaseModelLoader loader)
+                || !(loader.getMrl().getRepository() instanceof SimpleRepository repository)
+                || repository.isRemote()) {
+            return null;
+        }
+        return Path.of(repository.getBaseUri());
     }
 
     private static Path torchScriptFile(ZooModel<?, ?> model) throws ModelNotFoundException {

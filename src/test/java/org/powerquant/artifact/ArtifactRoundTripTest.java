@@ -202,6 +202,28 @@ class ArtifactRoundTripTest {
         }
     }
 
+    @Test
+    void anArtifactGivenToLoadQuantizedIsRefusedBeforeItsParametersAreRead() throws Exception {
+        Path artifact = dir.resolve("w4");
+        try (QuantizedModel<NDList, NDList> q = ArtifactFixtures.quantizedDemo(4, 0)) {
+            PowerQuant.save(q, artifact);
+        }
+        // unreadable parameters: had the engine read the artifact, it would have failed on them
+        Files.write(artifact.resolve(QuantizedArtifact.PARAMETERS), new byte[] {1, 2, 3});
+        Criteria<NDList, NDList> criteria =
+                Criteria.builder()
+                        .setTypes(NDList.class, NDList.class)
+                        .optModelPath(artifact)
+                        .build();
+        PowerQuantTransform w8 = PowerQuantTransform.builder().weightBits(8).build();
+        InvalidInputException e =
+                assertThrows(
+                        InvalidInputException.class,
+                        () -> PowerQuant.loadQuantized(criteria, w8).close());
+        assertEquals(Role.MODEL, e.role());
+        assertTrue(e.getMessage().contains(artifact + " is a quantized artifact"), e.getMessage());
+    }
+
     /** Every parameter of two models has the same name and the same value, bit for bit. */
     static void assertSameParameters(
             QuantizedModel<NDList, NDList> saved, QuantizedModel<NDList, NDList> loaded) {
