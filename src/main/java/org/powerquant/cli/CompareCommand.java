@@ -78,7 +78,13 @@ public final class CompareCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         QuantizationOptions base =
                 Settings.base(quantization, settingList, pre.outputSize(), calibrationData);
-        RoundingAdvice.print(err, base, RoundingAdvice.lowestWeightBits(settingList), methodList);
+        Runnable advice =
+                () ->
+                        RoundingAdvice.print(
+                                err,
+                                base,
+                                RoundingAdvice.lowestWeightBits(settingList),
+                                methodList);
         Evaluator checkOnly = evaluation.evaluator(pre, Device.cpu(), null);
         Comparison.Builder builder =
                 Comparison.builder()
@@ -93,6 +99,7 @@ public final class CompareCommand implements Callable<Integer> {
             builder.source(ModelSource.torchScript(model, Device.cpu()))
                     .evaluator(checkOnly)
                     .build();
+            advice.run();
             return 0;
         }
         Device device = evaluation.device();
@@ -106,6 +113,7 @@ public final class CompareCommand implements Callable<Integer> {
                 spec.commandLine().getOut(),
                 table,
                 model.getFileName() + " on " + dataset.description());
+        advice.run();
         return 0;
     }
 }

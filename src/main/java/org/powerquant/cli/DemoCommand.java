@@ -185,7 +185,13 @@ public final class DemoCommand implements Callable<Integer> {
                 methodList,
                 Settings.QUANTIZED,
                 Settings.ACTIVATIONS);
-        RoundingAdvice.print(err, base, RoundingAdvice.lowestWeightBits(settingList), methodList);
+        Runnable advice =
+                () ->
+                        RoundingAdvice.print(
+                                err,
+                                base,
+                                RoundingAdvice.lowestWeightBits(settingList),
+                                methodList);
         Comparison.Builder builder =
                 Comparison.builder()
                         .settings(settingList)
@@ -193,6 +199,7 @@ public final class DemoCommand implements Callable<Integer> {
                         .options(base)
                         .progress(Progress.lines(err, run.quiet));
         if (run.dryRun) {
+            advice.run();
             return 0;
         }
         Device target = Devices.resolve(device);
@@ -250,6 +257,7 @@ public final class DemoCommand implements Callable<Integer> {
                         testSet.size()));
         out.println(
                 String.format(Locale.ROOT, "done in %.1f s", (System.nanoTime() - start) / 1e9));
+        advice.run();
         return 0;
     }
 }

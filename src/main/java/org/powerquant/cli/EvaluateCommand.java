@@ -127,14 +127,18 @@ public final class EvaluateCommand implements Callable<Integer> {
         QuantizationOptions options = quantization.options(pre.outputSize(), calibrationData);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        if (!artifact) {
-            RoundingAdvice.print(
-                    err,
-                    options,
-                    RoundingAdvice.lowestWeightBits(options),
-                    List.of(options.method()));
-        }
+        Runnable advice =
+                () -> {
+                    if (!artifact) {
+                        RoundingAdvice.print(
+                                err,
+                                options,
+                                RoundingAdvice.lowestWeightBits(options),
+                                List.of(options.method()));
+                    }
+                };
         if (run.dryRun) {
+            advice.run();
             return 0;
         }
         Device device = evaluation.device();
@@ -213,6 +217,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 outputs.commit();
             }
         }
+        out.flush();
+        advice.run();
         return 0;
     }
 }

@@ -112,9 +112,15 @@ public final class QuantizeCommand implements Callable<Integer> {
         CalibrationImages calibrationData = quantization.openCalibration(pre);
         QuantizationOptions options = quantization.options(size, calibrationData);
         PrintWriter err = spec.commandLine().getErr();
-        RoundingAdvice.print(
-                err, options, RoundingAdvice.lowestWeightBits(options), List.of(options.method()));
+        Runnable advice =
+                () ->
+                        RoundingAdvice.print(
+                                err,
+                                options,
+                                RoundingAdvice.lowestWeightBits(options),
+                                List.of(options.method()));
         if (run.dryRun) {
+            advice.run();
             return 0;
         }
         PowerQuantTransform transform =
@@ -152,6 +158,8 @@ public final class QuantizeCommand implements Callable<Integer> {
                 out.println("report " + report);
             }
         }
+        out.flush();
+        advice.run();
         return 0;
     }
 

@@ -17,7 +17,8 @@ import org.powerquant.transform.QuantizationSetting;
  * (shared ResNet-18 at W3, all 10,000 test images: PowerQuant 80.44 % against uniform's 89.47 %;
  * nearest-level rounding 89.59 %, error-aware rounding 92.22 %; README, "Rounding to the nearest
  * level"). The rounding stays the paper's by default, as the project defines the method with it;
- * the note says so where it matters and names the alternatives.
+ * the note says so where it matters and names the alternatives. Commands print it as the last line
+ * of a run that succeeded, so that a refused or failed run still says one line.
  */
 final class RoundingAdvice {
 

@@ -79,6 +79,27 @@ class RoundingAdviceTest {
     }
 
     @Test
+    void aRunRefusedAfterItsOptionsWereCheckedSaysOnlyItsRefusal() throws IOException {
+        Path garbage =
+                java.nio.file.Files.writeString(
+                        dir.resolve("not-torchscript.pt"), "this is not a TorchScript archive");
+        for (String bits : List.of("2", "3")) {
+            CliRun run =
+                    CliRun.of(
+                            "quantize",
+                            "--model",
+                            garbage.toString(),
+                            "--weight-bits",
+                            bits,
+                            "--output",
+                            dir.resolve("out-w" + bits + ".pt").toString());
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals(1, run.err().lines().count(), "one line: " + run.err());
+            assertEquals(false, run.err().contains("note:"), run.err());
+        }
+    }
+
+    @Test
     void compareAndDemoNoteItWhenAnySettingHasThreeBitsOrFewerAndPowerRuns() {
         assertEquals(true, noted(dryRun("compare", "--settings", "fp32,w4,w3a8")));
         assertEquals(false, noted(dryRun("compare", "--settings", "fp32,w8,w4a4")));
