@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every command notes, in one line on stderr, when PowerQuant's weights are rounded as the paper
- * does at 3 bits or fewer, and only then: any other width, rounding or method, and a command that
+ * does at 4 bits or fewer, and only then: any other width, rounding or method, and a command that
  * quantizes no weight, print nothing. Checked with {@code --dry-run}, which runs every check and
  * loads no model.
  */
@@ -42,7 +42,7 @@ class RoundingAdviceTest {
     }
 
     @Test
-    void quantizeAndEvaluateNoteThePapersRoundingAtThreeBitsOrFewerWithThePowerMethodOnly() {
+    void quantizeAndEvaluateNoteThePapersRoundingAtFourBitsOrFewerWithThePowerMethodOnly() {
         for (String command : List.of("quantize", "evaluate")) {
             for (int bits = 2; bits <= 8; bits++) {
                 for (String rounding : ROUNDINGS) {
@@ -57,7 +57,7 @@ class RoundingAdviceTest {
                                         "--method",
                                         method);
                         boolean expected =
-                                bits <= 3 && rounding.equals("nearest") && method.equals("power");
+                                bits <= 4 && rounding.equals("nearest") && method.equals("power");
                         assertEquals(
                                 expected,
                                 noted(run),
@@ -69,12 +69,12 @@ class RoundingAdviceTest {
     }
 
     @Test
-    void theDefaultsNoteItAndASizeBudgetThatMayGiveThreeBitsNotesItToo() {
-        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "3")));
-        assertEquals(false, noted(dryRun("quantize", "--weight-bits", "4")));
-        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "4", "--size-budget", "4.5")));
+    void theDefaultsNoteItAndASizeBudgetThatMayGiveFourBitsNotesItToo() {
+        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "4")));
+        assertEquals(false, noted(dryRun("quantize", "--weight-bits", "5")));
+        assertEquals(true, noted(dryRun("quantize", "--weight-bits", "5", "--size-budget", "5.5")));
         assertEquals(
-                false, noted(dryRun("quantize", "--weight-bits", "5", "--size-budget", "5.5")));
+                false, noted(dryRun("quantize", "--weight-bits", "6", "--size-budget", "6.5")));
         assertEquals(false, noted(dryRun("evaluate")));
     }
 
@@ -83,7 +83,7 @@ class RoundingAdviceTest {
         Path garbage =
                 java.nio.file.Files.writeString(
                         dir.resolve("not-torchscript.pt"), "this is not a TorchScript archive");
-        for (String bits : List.of("2", "3")) {
+        for (String bits : List.of("3", "4")) {
             CliRun run =
                     CliRun.of(
                             "quantize",
@@ -100,15 +100,15 @@ class RoundingAdviceTest {
     }
 
     @Test
-    void compareAndDemoNoteItWhenAnySettingHasThreeBitsOrFewerAndPowerRuns() {
-        assertEquals(true, noted(dryRun("compare", "--settings", "fp32,w4,w3a8")));
-        assertEquals(false, noted(dryRun("compare", "--settings", "fp32,w8,w4a4")));
+    void compareAndDemoNoteItWhenAnySettingHasFourBitsOrFewerAndPowerRuns() {
+        assertEquals(true, noted(dryRun("compare", "--settings", "fp32,w6,w4a8")));
+        assertEquals(false, noted(dryRun("compare", "--settings", "fp32,w8,w5a4")));
         assertEquals(
                 false, noted(dryRun("compare", "--settings", "w3", "--rounding", "error-aware")));
         assertEquals(
                 false, noted(dryRun("compare", "--settings", "w2,w3", "--methods", "uniform")));
-        assertEquals(true, noted(dryRun("compare", "--settings", "w4b3.5")));
-        assertEquals(false, noted(dryRun("compare", "--settings", "w5b4.5")));
+        assertEquals(true, noted(dryRun("compare", "--settings", "w5b4.5")));
+        assertEquals(false, noted(dryRun("compare", "--settings", "w6b5.5")));
         assertEquals(false, noted(dryRun("demo", "--settings", "w3")));
         assertEquals(true, noted(dryRun("demo", "--settings", "w3", "--rounding", "nearest")));
     }
