@@ -78,13 +78,7 @@ public final class CompareCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         QuantizationOptions base =
                 Settings.base(quantization, settingList, pre.outputSize(), calibrationData);
-        Runnable advice =
-                () ->
-                        RoundingAdvice.print(
-                                err,
-                                base,
-                                RoundingAdvice.lowestWeightBits(settingList),
-                                methodList);
+        Runnable advice = RoundingAdvice.after(err, base, settingList, methodList);
         Evaluator checkOnly = evaluation.evaluator(pre, Device.cpu(), null);
         Comparison.Builder builder =
                 Comparison.builder()

@@ -185,13 +185,7 @@ public final class DemoCommand implements Callable<Integer> {
                 methodList,
                 Settings.QUANTIZED,
                 Settings.ACTIVATIONS);
-        Runnable advice =
-                () ->
-                        RoundingAdvice.print(
-                                err,
-                                base,
-                                RoundingAdvice.lowestWeightBits(settingList),
-                                methodList);
+        Runnable advice = RoundingAdvice.after(err, base, settingList, methodList);
         Comparison.Builder builder =
                 Comparison.builder()
                         .settings(settingList)

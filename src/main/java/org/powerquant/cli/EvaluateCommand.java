@@ -127,16 +127,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         QuantizationOptions options = quantization.options(pre.outputSize(), calibrationData);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        Runnable advice =
-                () -> {
-                    if (!artifact) {
-                        RoundingAdvice.print(
-                                err,
-                                options,
-                                RoundingAdvice.lowestWeightBits(options),
-                                List.of(options.method()));
-                    }
-                };
+        // an artifact's weights are already quantized: nothing to note
+        Runnable advice = artifact ? () -> {} : RoundingAdvice.after(err, options);
         if (run.dryRun) {
             advice.run();
             return 0;

@@ -8,7 +8,6 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.powerquant.InvalidInputException;
@@ -112,13 +111,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         CalibrationImages calibrationData = quantization.openCalibration(pre);
         QuantizationOptions options = quantization.options(size, calibrationData);
         PrintWriter err = spec.commandLine().getErr();
-        Runnable advice =
-                () ->
-                        RoundingAdvice.print(
-                                err,
-                                options,
-                                RoundingAdvice.lowestWeightBits(options),
-                                List.of(options.method()));
+        Runnable advice = RoundingAdvice.after(err, options);
         if (run.dryRun) {
             advice.run();
             return 0;

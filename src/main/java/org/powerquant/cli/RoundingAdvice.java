@@ -40,6 +40,34 @@ final class RoundingAdvice {
     private RoundingAdvice() {}
 
     /**
+     * Returns the note for a run of one setting, to be run once the run has succeeded.
+     *
+     * @param err where the note goes
+     * @param options the run's options (their setting, rounding and method)
+     * @return prints the note if it applies
+     */
+    static Runnable after(PrintWriter err, QuantizationOptions options) {
+        return () -> print(err, options, lowestWeightBits(options), List.of(options.method()));
+    }
+
+    /**
+     * Returns the note for a comparison of settings, to be run once the comparison has succeeded.
+     *
+     * @param err where the note goes
+     * @param base the options the settings share (their rounding)
+     * @param settings the settings
+     * @param methods the methods that run
+     * @return prints the note if it applies
+     */
+    static Runnable after(
+            PrintWriter err,
+            QuantizationOptions base,
+            List<QuantizationSetting> settings,
+            Collection<QuantizationMethod> methods) {
+        return () -> print(err, base, lowestWeightBits(settings), methods);
+    }
+
+    /**
      * Prints the note if a run quantizes weights with the power method and the paper's rounding to
      * at most {@link #LOW_BITS} bits.
      *
