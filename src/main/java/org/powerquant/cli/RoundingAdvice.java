@@ -76,7 +76,7 @@ final class RoundingAdvice {
      * @param lowestWeightBits the lowest width any weight may get, 0 if no weight is quantized
      * @param methods the methods that run
      */
-    static void print(
+    private static void print(
             PrintWriter err,
             QuantizationOptions options,
             int lowestWeightBits,
@@ -98,7 +98,7 @@ final class RoundingAdvice {
      * @param options the options
      * @return the lowest width, 0 if no weight is quantized
      */
-    static int lowestWeightBits(QuantizationOptions options) {
+    private static int lowestWeightBits(QuantizationOptions options) {
         return lowestWeightBits(options.setting());
     }
 
@@ -108,7 +108,7 @@ final class RoundingAdvice {
      * @param settings the settings
      * @return the lowest width, 0 if no setting quantizes weights
      */
-    static int lowestWeightBits(List<QuantizationSetting> settings) {
+    private static int lowestWeightBits(List<QuantizationSetting> settings) {
         return settings.stream()
                 .mapToInt(RoundingAdvice::lowestWeightBits)
                 .filter(b -> b > 0)
